@@ -1,0 +1,75 @@
+package dev.sluice.data.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A flat namespace of immutable objects addressed by keys relative to a root (a directory or an
+ * {@code s3://bucket/prefix}). Keys use {@code /} as separator and never start with one.
+ *
+ * <p>Two implementations exist: {@link FileStore} for local disks and {@code S3Store} for S3 and
+ * S3-compatible servers. Reads go into caller-owned buffers so the loader controls every byte of
+ * off-heap memory; writes publish whole objects atomically (a reader sees all of an object or
+ * nothing).
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /** A printable location of the store root without credentials, e.g. {@code file:///data/ds}. */
+    String location();
+
+    /**
+     * Size of an object in bytes.
+     *
+     * @throws ObjectNotFoundException if no object has that key
+     */
+    long size(String key) throws IOException;
+
+    /** Whether an object with that key exists. */
+    boolean exists(String key) throws IOException;
+
+    /**
+     * Reads exactly {@code dst.remaining()} bytes of {@code key} starting at {@code offset} into
+     * {@code dst}, advancing its position. Never returns a short read: if the object ends early or
+     * the transfer fails after retries, a {@link StoreException} names the key and byte range.
+     */
+    void read(String key, long offset, ByteBuffer dst) throws IOException;
+
+    /**
+     * Asynchronous form of {@link #read}: the future completes when {@code dst} is full, or
+     * exceptionally with the same errors. The caller must not touch {@code dst} until then.
+     */
+    CompletableFuture<Void> readAsync(String key, long offset, ByteBuffer dst);
+
+    /** Objects whose keys start with {@code prefix} (may be empty), sorted by key. */
+    List<ObjectInfo> list(String prefix) throws IOException;
+
+    /**
+     * Publishes a local file as {@code key}, atomically, and takes ownership of the file: it is
+     * moved into place or uploaded and then deleted, so large shards are never written twice.
+     */
+    void publish(String key, Path source) throws IOException;
+
+    /** Publishes {@code bytes} as {@code key}, atomically. */
+    void put(String key, byte[] bytes) throws IOException;
+
+    /** Deletes an object; deleting a missing key is not an error. */
+    void delete(String key) throws IOException;
+
+    /** Reads a whole (small) object, such as a manifest, into a heap array. */
+    default byte[] readAll(String key) throws IOException {
+        long size = size(key);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new StoreException(location(), key, "object of " + size
+                    + " bytes is too large to read into memory at once; read it in ranges");
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) size);
+        read(key, 0, buf);
+        return buf.array();
+    }
+
+    @Override
+    void close() throws IOException;
+}
