@@ -123,10 +123,14 @@ public final class FileStore implements ObjectStore {
         }
         try (Stream<Path> files = Files.walk(root)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                if (!Files.isRegularFile(p) || p.getFileName().toString().contains(TMP_MARK)) {
+                if (!Files.isRegularFile(p)) {
                     continue;
                 }
                 String key = root.relativize(p).toString().replace('\\', '/');
+                // hidden names (temporary files, staging directories) are never objects
+                if (key.startsWith(".") || key.contains("/.")) {
+                    continue;
+                }
                 if (key.startsWith(prefix)) {
                     out.add(new ObjectInfo(key, Files.size(p)));
                 }

@@ -1,0 +1,205 @@
+package dev.sluice.data.format;
+
+import dev.sluice.data.store.ObjectInfo;
+import dev.sluice.data.store.ObjectNotFoundException;
+import dev.sluice.data.store.ObjectStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+
+/**
+ * A dataset in a store: its manifest plus reads of shards and of single samples by index. Does not
+ * own the store.
+ */
+public final class Dataset {
+
+    private final ObjectStore store;
+    private final Manifest manifest;
+    private final Map<String, ShardIndex> indexes = new ConcurrentHashMap<>();
+
+    private Dataset(ObjectStore store, Manifest manifest) {
+        this.store = store;
+        this.manifest = manifest;
+    }
+
+    /**
+     * Reads and validates the manifest and checks that every shard it names exists with the
+     * recorded size (one listing of the store).
+     *
+     * @throws ManifestException if there is no manifest (the message says how to create one)
+     * @throws MissingShardException naming the first missing shard
+     */
+    public static Dataset open(ObjectStore store) throws IOException {
+        byte[] json;
+        try {
+            json = store.readAll(Manifest.KEY);
+        } catch (ObjectNotFoundException e) {
+            throw new ManifestException(store.location() + ": no " + Manifest.KEY
+                    + " here, so this is not a Sluice dataset (or its ingest did not finish); create one with"
+                    + " 'train.jar ingest --from ... --to " + store.location() + "'", e);
+        }
+        Manifest m = ManifestCodec.decode(json, where(store, Manifest.KEY));
+        Map<String, Long> sizes = new HashMap<>();
+        for (ObjectInfo o : store.list("")) {
+            sizes.put(o.key(), o.size());
+        }
+        for (Split s : m.splits().values()) {
+            for (ShardInfo sh : s.shards()) {
+                Long size = sizes.get(sh.key());
+                if (size == null) {
+                    throw new MissingShardException(where(store, sh.key()) + ": shard of split '" + s.name()
+                            + "' named by the manifest is missing; restore it or re-run ingest");
+                }
+                if (size != sh.bytes()) {
+                    throw new CorruptShardException(where(store, sh.key()) + ": object has " + size
+                            + " bytes but the manifest says " + sh.bytes() + "; it is truncated or replaced: re-run ingest");
+                }
+            }
+        }
+        return new Dataset(store, m);
+    }
+
+    /** Wraps an already-read manifest without checking the store (for writers and tests). */
+    public static Dataset of(ObjectStore store, Manifest manifest) {
+        return new Dataset(store, manifest);
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    public Schema schema() {
+        return manifest.schema();
+    }
+
+    /** Printable location of a key in a store. */
+    public static String where(ObjectStore store, String key) {
+        String loc = store.location();
+        return loc.endsWith("/") ? loc + key : loc + "/" + key;
+    }
+
+    /** Printable location of a shard. */
+    public String where(ShardInfo shard) {
+        return where(store, shard.key());
+    }
+
+    /**
+     * Reads the whole shard into {@code buf} (from position 0; needs {@code shard.bytes()} capacity),
+     * optionally checks its CRC32C, and parses its index.
+     */
+    public ShardView load(ShardInfo shard, ByteBuffer buf, boolean verifyChecksum) throws IOException {
+        buf.clear().limit(Math.toIntExact(shard.bytes()));
+        store.read(shard.key(), 0, buf);
+        buf.flip();
+        return view(shard, buf, verifyChecksum);
+    }
+
+    /** Checks and parses a shard whose bytes are already in {@code buf} (position 0, limit = size). */
+    public ShardView view(ShardInfo shard, ByteBuffer buf, boolean verifyChecksum) throws FormatException {
+        if (buf.limit() != shard.bytes()) {
+            throw new CorruptShardException(where(shard) + ": read " + buf.limit() + " bytes but the manifest says "
+                    + shard.bytes());
+        }
+        // the index first: magic, version and header checks give more precise errors than the CRC
+        ShardIndex idx = ShardIndex.parse(buf, manifest.schema(), shard, where(shard));
+        if (verifyChecksum) {
+            checkCrc(shard, buf);
+        }
+        indexes.putIfAbsent(shard.key(), idx);
+        return new ShardView(idx, buf);
+    }
+
+    /** Throws {@link ChecksumMismatchException} unless the bytes hash to the manifest's CRC32C. */
+    public void checkCrc(ShardInfo shard, ByteBuffer buf) throws ChecksumMismatchException {
+        CRC32C crc = new CRC32C();
+        crc.update(buf.duplicate().position(0).limit(Math.toIntExact(shard.bytes())));
+        if (crc.getValue() != shard.crc32c()) {
+            throw new ChecksumMismatchException(String.format(
+                    "%s: CRC32C is %08x but the manifest says %s; the shard is corrupt: restore it or re-run ingest",
+                    where(shard), crc.getValue(), shard.crc32cHex()));
+        }
+    }
+
+    /** The parsed index of a shard, read with two small ranged reads the first time. */
+    public ShardIndex index(ShardInfo shard) throws IOException {
+        ShardIndex idx = indexes.get(shard.key());
+        if (idx != null) {
+            return idx;
+        }
+        ByteBuffer head = ByteBuffer.allocate(ShardIndex.headerBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        if (shard.bytes() < head.capacity()) {
+            throw new CorruptShardException(where(shard) + ": shard of " + shard.bytes()
+                    + " bytes is shorter than its 64-byte header");
+        }
+        store.read(shard.key(), 0, head);
+        head.flip();
+        long end = ShardIndex.indexEnd(head, where(shard));
+        if (end > shard.bytes()) {
+            throw new CorruptShardException(where(shard) + ": index ends at " + end + " beyond the shard's "
+                    + shard.bytes() + " bytes");
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) end);
+        all.put(head);
+        store.read(shard.key(), head.capacity(), all);
+        all.flip();
+        idx = ShardIndex.parse(all, manifest.schema(), shard, where(shard));
+        indexes.put(shard.key(), idx);
+        return idx;
+    }
+
+    /**
+     * Random access: copies field {@code field} of sample {@code index} of a split into {@code dst}
+     * at its position (advancing it by the field's sample size), with one ranged read.
+     */
+    public void readSample(String split, long index, int field, ByteBuffer dst) throws IOException {
+        Split s = manifest.split(split);
+        long i = index;
+        if (i < 0 || i >= s.samples()) {
+            throw new IndexOutOfBoundsException("sample " + index + " of split '" + split + "' (it has "
+                    + s.samples() + " samples)");
+        }
+        List<ShardInfo> shards = s.shards();
+        int k = 0;
+        while (i >= shards.get(k).samples()) {
+            i -= shards.get(k).samples();
+            k++;
+        }
+        ShardInfo sh = shards.get(k);
+        ShardIndex idx = index(sh);
+        long start = idx.valueStart(field, i);
+        int len = (int) (idx.valueEnd(field, i) - start);
+        int want = (int) manifest.schema().field(field).sampleBytes();
+        if (!idx.compressed(field)) {
+            ByteBuffer d = dst.duplicate().limit(dst.position() + want);
+            store.read(sh.key(), start, d);
+            dst.position(dst.position() + want);
+            return;
+        }
+        ByteBuffer raw = ByteBuffer.allocateDirect(len);
+        store.read(sh.key(), start, raw);
+        raw.flip();
+        byte[] c = new byte[len];
+        raw.get(c);
+        byte[] out;
+        try {
+            out = com.github.luben.zstd.Zstd.decompress(c, want);
+        } catch (RuntimeException e) {
+            throw new CorruptShardException(where(sh) + ": sample " + i + " field '"
+                    + manifest.schema().field(field).name() + "' does not decompress: " + e.getMessage(), e);
+        }
+        if (out.length != want) {
+            throw new CorruptShardException(where(sh) + ": sample " + i + " decompresses to " + out.length
+                    + " bytes, expected " + want);
+        }
+        dst.put(out);
+    }
+}

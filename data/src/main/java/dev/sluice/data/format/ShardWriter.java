@@ -1,0 +1,237 @@
+package dev.sluice.data.format;
+
+import com.github.luben.zstd.Zstd;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * Accumulates samples of one shard in memory and writes the shard file (header, index, one
+ * 64-byte-aligned section per field). Values are copied as given; compressed fields are compressed
+ * per sample with zstd. Reusable after {@link #reset()}.
+ */
+public final class ShardWriter {
+
+    private static final int ZSTD_LEVEL = 3;
+
+    private final Schema schema;
+    private final Section[] sections;
+    private long samples;
+
+    public ShardWriter(Schema schema) {
+        this.schema = schema;
+        this.sections = new Section[schema.size()];
+        for (int i = 0; i < sections.length; i++) {
+            sections[i] = new Section();
+        }
+    }
+
+    /**
+     * Appends one sample. {@code values[f]} holds field {@code f}'s value in little-endian element
+     * order, exactly {@code sampleBytes} remaining; positions are not changed.
+     *
+     * @throws ShapeMismatchException if a value's size disagrees with the schema
+     */
+    public void add(ByteBuffer... values) throws ShapeMismatchException {
+        if (values.length != schema.size()) {
+            throw new ShapeMismatchException("sample has " + values.length + " values but the schema has "
+                    + schema.size() + " fields " + schema);
+        }
+        for (int f = 0; f < values.length; f++) {
+            FieldSpec spec = schema.field(f);
+            if (values[f].remaining() != spec.sampleBytes()) {
+                throw new ShapeMismatchException("value of field '" + spec.name() + "' has "
+                        + values[f].remaining() + " bytes but shape " + Arrays.toString(spec.shape())
+                        + " of " + spec.dtype().jsonName() + " needs " + spec.sampleBytes());
+            }
+        }
+        for (int f = 0; f < values.length; f++) {
+            FieldSpec spec = schema.field(f);
+            ByteBuffer v = values[f].duplicate();
+            if (spec.compression() == Compression.ZSTD) {
+                byte[] raw = new byte[v.remaining()];
+                v.get(raw);
+                sections[f].append(Zstd.compress(raw, ZSTD_LEVEL));
+            } else {
+                sections[f].append(v);
+            }
+            sections[f].mark();
+        }
+        samples++;
+    }
+
+    /** Samples added since the last reset. */
+    public long samples() {
+        return samples;
+    }
+
+    /** Size the shard file would have now. */
+    public long bytes() {
+        return layout()[schema.size()];
+    }
+
+    /** Forgets all samples. */
+    public void reset() {
+        for (Section s : sections) {
+            s.clear();
+        }
+        samples = 0;
+    }
+
+    /**
+     * Writes the shard to {@code file} (created or truncated) and fsyncs it.
+     *
+     * @param key the key the shard will have in the dataset
+     * @return the manifest entry for the shard
+     */
+    public ShardInfo writeTo(Path file, String key) throws IOException {
+        int nf = schema.size();
+        long[] offsets = layout();
+        long indexBytes = indexBytes();
+        ByteBuffer head = ByteBuffer.allocate(Math.toIntExact(ShardLayout.HEADER_BYTES + indexBytes))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        head.put(ShardLayout.MAGIC);
+        head.putShort(ShardLayout.H_MAJOR, (short) Manifest.MAJOR);
+        head.putShort(ShardLayout.H_MINOR, (short) Manifest.MINOR);
+        head.putInt(ShardLayout.H_FIELD_COUNT, nf);
+        head.putLong(ShardLayout.H_SAMPLE_COUNT, samples);
+        head.putLong(ShardLayout.H_INDEX_BYTES, indexBytes);
+        head.putLong(ShardLayout.H_DATA_OFFSET, offsets[0]);
+        head.putLong(ShardLayout.H_SHARD_BYTES, offsets[nf]);
+        head.putInt(ShardLayout.H_FLAGS, 0);
+        int pos = ShardLayout.HEADER_BYTES;
+        for (int f = 0; f < nf; f++) {
+            FieldSpec spec = schema.field(f);
+            head.put(pos + ShardLayout.F_DTYPE, (byte) spec.dtype().code());
+            head.put(pos + ShardLayout.F_COMPRESSION, (byte) spec.compression().code());
+            head.putShort(pos + ShardLayout.F_RANK, (short) spec.shape().length);
+            head.putLong(pos + ShardLayout.F_SAMPLE_BYTES, spec.sampleBytes());
+            head.putLong(pos + ShardLayout.F_SECTION_OFFSET, offsets[f]);
+            head.putLong(pos + ShardLayout.F_SECTION_BYTES, sections[f].size);
+            pos += ShardLayout.FIELD_ENTRY_BYTES;
+        }
+        for (int f = 0; f < nf; f++) {
+            if (schema.field(f).compression() != Compression.NONE) {
+                long[] ends = sections[f].ends;
+                head.putLong(pos, 0);
+                pos += 8;
+                for (int i = 0; i < samples; i++) {
+                    head.putLong(pos, ends[i]);
+                    pos += 8;
+                }
+            }
+        }
+        CRC32C headerCrc = new CRC32C();
+        headerCrc.update(head.array(), 0, ShardLayout.H_CRC);
+        headerCrc.update(head.array(), ShardLayout.HEADER_BYTES, head.capacity() - ShardLayout.HEADER_BYTES);
+        head.putInt(ShardLayout.H_CRC, (int) headerCrc.getValue());
+
+        CRC32C crc = new CRC32C();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            head.clear();
+            crc.update(head.duplicate());
+            writeFully(ch, head);
+            long at = head.capacity();
+            for (int f = 0; f < nf; f++) {
+                at = pad(ch, crc, at, offsets[f]);
+                ByteBuffer data = ByteBuffer.wrap(sections[f].data, 0, Math.toIntExact(sections[f].size));
+                crc.update(data.duplicate());
+                writeFully(ch, data);
+                at += sections[f].size;
+            }
+            ch.force(true);
+            if (at != offsets[nf]) {
+                throw new IllegalStateException("shard layout error: wrote " + at + " bytes, planned " + offsets[nf]);
+            }
+        }
+        return new ShardInfo(key, samples, offsets[nf], crc.getValue());
+    }
+
+    private long indexBytes() {
+        long b = (long) schema.size() * ShardLayout.FIELD_ENTRY_BYTES;
+        for (FieldSpec f : schema.fields()) {
+            if (f.compression() != Compression.NONE) {
+                b += (samples + 1) * 8;
+            }
+        }
+        return b;
+    }
+
+    /** Section offsets of each field, then the shard size. */
+    private long[] layout() {
+        long[] out = new long[schema.size() + 1];
+        long at = ShardLayout.align(ShardLayout.HEADER_BYTES + indexBytes());
+        for (int f = 0; f < schema.size(); f++) {
+            out[f] = at;
+            at = f + 1 < schema.size() ? ShardLayout.align(at + sections[f].size) : at + sections[f].size;
+        }
+        out[schema.size()] = at;
+        return out;
+    }
+
+    private static final byte[] ZEROS = new byte[ShardLayout.ALIGN];
+
+    private static long pad(FileChannel ch, CRC32C crc, long at, long to) throws IOException {
+        int n = Math.toIntExact(to - at);
+        if (n > 0) {
+            crc.update(ZEROS, 0, n);
+            writeFully(ch, ByteBuffer.wrap(ZEROS, 0, n));
+        }
+        return to;
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** Growable byte section plus the end offset of every sample's value. */
+    private static final class Section {
+        byte[] data = new byte[1 << 16];
+        long size;
+        long[] ends = new long[1024];
+        int count;
+
+        void append(ByteBuffer v) {
+            int n = v.remaining();
+            ensure(n);
+            v.get(data, (int) size, n);
+            size += n;
+        }
+
+        void append(byte[] v) {
+            ensure(v.length);
+            System.arraycopy(v, 0, data, (int) size, v.length);
+            size += v.length;
+        }
+
+        void mark() {
+            if (count == ends.length) {
+                ends = Arrays.copyOf(ends, count * 2);
+            }
+            ends[count++] = size;
+        }
+
+        void clear() {
+            size = 0;
+            count = 0;
+        }
+
+        private void ensure(int n) {
+            long need = size + n;
+            if (need > Integer.MAX_VALUE - 64) {
+                throw new IllegalStateException("a shard section exceeds 2 GiB; use a smaller shard size");
+            }
+            if (need > data.length) {
+                data = Arrays.copyOf(data, (int) Math.min(Integer.MAX_VALUE - 64, Math.max(need, data.length * 2L)));
+            }
+        }
+    }
+}

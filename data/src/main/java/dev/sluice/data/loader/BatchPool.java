@@ -1,0 +1,88 @@
+package dev.sluice.data.loader;
+
+import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.memory.HostAllocator;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * A fixed set of host batch buffers, allocated once at start from a {@link HostAllocator} (pinned
+ * when a GPU is present) and reused for every batch, so the hot path allocates nothing.
+ */
+public final class BatchPool implements AutoCloseable {
+
+    private final HostAllocator allocator;
+    private final List<HostBatch> all = new ArrayList<>();
+    private final BlockingQueue<HostBatch> free;
+    private boolean closed;
+
+    /**
+     * @param allocator source of the memory
+     * @param fields fields each batch holds
+     * @param batchSize samples per batch
+     * @param depth number of batches
+     */
+    public BatchPool(HostAllocator allocator, List<FieldSpec> fields, int batchSize, int depth) {
+        this.allocator = allocator;
+        this.free = new ArrayBlockingQueue<>(depth);
+        for (int d = 0; d < depth; d++) {
+            ByteBuffer[] bufs = new ByteBuffer[fields.size()];
+            for (int f = 0; f < bufs.length; f++) {
+                bufs[f] = allocator.allocate(Math.toIntExact(fields.get(f).sampleBytes() * batchSize));
+            }
+            HostBatch b = new HostBatch(this, List.copyOf(fields), bufs, batchSize);
+            all.add(b);
+            free.add(b);
+        }
+    }
+
+    /** Waits for a free batch. */
+    HostBatch acquire(long batchIndex) throws InterruptedException {
+        HostBatch b = free.take();
+        b.reset(batchIndex);
+        return b;
+    }
+
+    void release(HostBatch b) {
+        free.add(b);
+    }
+
+    /** Batches currently handed out. */
+    public int inUse() {
+        return all.size() - free.size();
+    }
+
+    /** Number of batches in the pool. */
+    public int depth() {
+        return all.size();
+    }
+
+    /**
+     * Frees the memory; every batch must have been closed.
+     *
+     * @throws IllegalStateException if batches are still out (their memory is then not freed)
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        int out = inUse();
+        // free only returned batches: a batch still out may back a live tensor, and freeing it would
+        // turn a leak into memory corruption
+        HostBatch b;
+        while ((b = free.poll()) != null) {
+            for (ByteBuffer buf : b.raw()) {
+                allocator.free(buf);
+            }
+        }
+        if (out > 0) {
+            throw new IllegalStateException(out + " host batches were still in use when their pool closed;"
+                    + " close every HostBatch before the loader");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.sluice.data.loader;
+
+import dev.sluice.data.format.ShardView;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The batches of one epoch for one rank, produced by a background assembler thread. Not
+ * thread-safe: one consumer calls {@link #next()}.
+ */
+public final class EpochStream implements AutoCloseable {
+
+    private static final Object END = new Object();
+
+    private final Loader loader;
+    private final LoaderState start;
+    private final int world;
+    private final long plannedSamples;
+    private final long skipped;
+    private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
+    private final ShardFetcher.Session session;
+    private final Thread assembler;
+    private long deliveredSamples;
+    private boolean finished;
+
+    EpochStream(Loader loader, EpochPlan plan, LoaderState state) {
+        this.loader = loader;
+        this.start = state;
+        LoaderConfig cfg = loader.config();
+        this.world = cfg.worldSize();
+        long inCurrent = state.consumedInCurrent(world);
+        if (inCurrent % world != 0) {
+            throw new IllegalArgumentException("loader state consumed " + inCurrent + " samples with " + world
+                    + " ranks, not a multiple of the world size: the state is not from lockstep ranks");
+        }
+        EpochPlan.Plan p = plan.plan(state.completed(world), world, cfg.rank());
+        List<Run> runs = p.runs();
+        SampleMixer mixer = new SampleMixer(runs, cfg.window(), cfg.shuffle(), plan.mixerSeed(p.segment(), cfg.rank()));
+        this.skipped = inCurrent / world;
+        if (skipped > p.samples()) {
+            throw new IllegalArgumentException("loader state says " + skipped + " samples per rank were consumed but"
+                    + " this rank's share of the epoch has only " + p.samples());
+        }
+        boolean[] done = new boolean[runs.size()];
+        for (long i = 0; i < skipped; i++) {
+            mixer.next();
+            if (mixer.closedRun() >= 0) {
+                done[mixer.closedRun()] = true;
+            }
+        }
+        this.plannedSamples = p.samples() - skipped;
+        this.session = loader.fetcher().start(runs, done);
+        this.assembler = new Thread(() -> assemble(plan, runs, mixer), "sluice-assembler-r" + cfg.rank());
+        this.assembler.setDaemon(true);
+        this.assembler.start();
+    }
+
+    private void assemble(EpochPlan plan, List<Run> runs, SampleMixer mixer) {
+        HostBatch cur = null;
+        long batchIndex = 0;
+        int[] fieldIndex = loader.fieldIndex();
+        long[] step = new long[fieldIndex.length];
+        for (int f = 0; f < step.length; f++) {
+            step[f] = loader.fields().get(f).sampleBytes();
+        }
+        try {
+            while (mixer.hasNext()) {
+                mixer.next();
+                int runNo = mixer.lastRun();
+                int local = mixer.lastLocal();
+                ShardView view = session.await(runNo);
+                if (cur == null) {
+                    cur = loader.pool().acquire(batchIndex++);
+                }
+                int slot = cur.slot(plan.sampleId(runs.get(runNo).shard(), local));
+                for (int f = 0; f < fieldIndex.length; f++) {
+                    view.copy(fieldIndex[f], local, cur.raw()[f], (int) (slot * step[f]));
+                }
+                if (mixer.closedRun() >= 0) {
+                    session.release(mixer.closedRun());
+                }
+                if (cur.full()) {
+                    cur.seal();
+                    ready.put(cur);
+                    cur = null;
+                }
+            }
+            if (cur != null) {
+                if (!loader.config().dropLast()) {
+                    cur.seal();
+                    ready.put(cur);
+                } else {
+                    cur.close();
+                }
+                cur = null;
+            }
+            ready.put(END);
+        } catch (InterruptedException e) {
+            // the stream was closed early
+        } catch (IOException | RuntimeException e) {
+            ready.add(e);
+        } finally {
+            if (cur != null) {
+                cur.close();
+            }
+        }
+    }
+
+    /**
+     * The next batch, or null at the end of the epoch. Blocks while the loader is behind; that time
+     * is counted as data wait in the loader's metrics.
+     *
+     * @throws IOException the store or format error that stopped the loader (naming shard and key)
+     */
+    public HostBatch next() throws IOException {
+        if (finished) {
+            return null;
+        }
+        long t0 = System.nanoTime();
+        Object o;
+        try {
+            o = ready.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for a batch");
+        }
+        if (o == END) {
+            finished = true;
+            return null;
+        }
+        if (o instanceof IOException e) {
+            finished = true;
+            throw e;
+        }
+        if (o instanceof RuntimeException e) {
+            finished = true;
+            throw e;
+        }
+        HostBatch b = (HostBatch) o;
+        deliveredSamples += b.size();
+        loader.metrics().delivered(b.size(), System.nanoTime() - t0);
+        return b;
+    }
+
+    /** Samples this rank will deliver in this stream (after a resume: what is left). */
+    public long plannedSamples() {
+        return plannedSamples;
+    }
+
+    /** Samples skipped because the state said they were already consumed. */
+    public long skippedSamples() {
+        return skipped;
+    }
+
+    /**
+     * The loader state after every batch delivered so far, assuming all ranks delivered as many
+     * (they step in lockstep).
+     */
+    public LoaderState state() {
+        return start.advance(world, deliveredSamples * world);
+    }
+
+    /** Stops the assembler and prefetching; undelivered batches go back to the pool. */
+    @Override
+    public void close() {
+        assembler.interrupt();
+        try {
+            assembler.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Object o;
+        while ((o = ready.poll()) != null) {
+            if (o instanceof HostBatch b) {
+                b.close();
+            }
+        }
+        session.close();
+    }
+}

@@ -1,0 +1,146 @@
+package dev.sluice.data.loader;
+
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.format.ShardInfo;
+import dev.sluice.data.format.Split;
+import dev.sluice.data.memory.DirectAllocator;
+import dev.sluice.data.memory.HostAllocator;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Streams one split of a dataset as collated host batches for one rank: shards are fetched ahead
+ * through the store, checked, and drawn from in the order the epoch plan gives; samples are copied
+ * into pooled batch buffers by a background thread while the caller trains on earlier batches.
+ *
+ * <pre>{@code
+ * try (Loader loader = new Loader(dataset, LoaderConfig.training("train", 128, seed), new DirectAllocator())) {
+ *     LoaderState state = LoaderState.start(seed, 0);
+ *     try (EpochStream epoch = loader.open(state)) {
+ *         for (HostBatch b; (b = epoch.next()) != null; ) {
+ *             try (b) { ... b.buffer(0) ... }
+ *         }
+ *     }
+ * }
+ * }</pre>
+ */
+public final class Loader implements AutoCloseable {
+
+    private final Dataset dataset;
+    private final LoaderConfig config;
+    private final Split split;
+    private final int[] fieldIndex;
+    private final List<FieldSpec> fields;
+    private final BatchPool pool;
+    private final ShardFetcher fetcher;
+    private final LoaderMetrics metrics = new LoaderMetrics();
+    private final HostAllocator shardMemory;
+    private final boolean ownsShardMemory;
+
+    /**
+     * @param dataset the dataset to read
+     * @param config split, batch size, order, rank and I/O settings
+     * @param batchMemory memory for batch buffers (pinned with a GPU)
+     * @param shardMemory memory for shard slabs, or null for plain direct memory
+     */
+    public Loader(Dataset dataset, LoaderConfig config, HostAllocator batchMemory, HostAllocator shardMemory) {
+        this.dataset = dataset;
+        this.config = config;
+        this.split = dataset.manifest().split(config.split());
+        List<String> names = config.fields().isEmpty()
+                ? dataset.schema().fields().stream().map(FieldSpec::name).toList()
+                : config.fields();
+        this.fieldIndex = new int[names.size()];
+        List<FieldSpec> specs = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            specs.add(dataset.schema().field(names.get(i)));
+            fieldIndex[i] = dataset.schema().indexOf(names.get(i));
+        }
+        this.fields = List.copyOf(specs);
+        this.ownsShardMemory = shardMemory == null;
+        this.shardMemory = shardMemory == null ? new DirectAllocator() : shardMemory;
+        this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers());
+        int slabs = config.window() + Math.max(1, config.prefetch());
+        this.fetcher = new ShardFetcher(dataset, split.shards(), this.shardMemory, slabs, config.partBytes(),
+                config.verifyChecksums(), metrics);
+    }
+
+    /** A loader whose batch buffers are plain direct memory. */
+    public Loader(Dataset dataset, LoaderConfig config, HostAllocator batchMemory) {
+        this(dataset, config, batchMemory, null);
+    }
+
+    /**
+     * Starts (or resumes) an epoch for this loader's rank. One stream at a time.
+     *
+     * @param state where the epoch stands; {@link LoaderState#start} for a fresh epoch
+     */
+    public EpochStream open(LoaderState state) {
+        if (state.seed() != config.seed() && config.shuffle()) {
+            throw new IllegalArgumentException("loader state has seed " + state.seed() + " but the loader was configured"
+                    + " with seed " + config.seed() + "; resume with the same --seed");
+        }
+        long[] counts = new long[split.shards().size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = split.shards().get(i).samples();
+        }
+        EpochPlan plan = new EpochPlan(counts, state.seed(), state.epoch(), config.shuffle(), config.remainder(),
+                config.window());
+        return new EpochStream(this, plan, state);
+    }
+
+    /** Full batches this rank gets in a fresh epoch (the same for every rank). */
+    public long batchesPerEpoch() {
+        long per = new EpochPlan(new long[] {split.samples()}, config.seed(), 0, false, config.remainder(), 1)
+                .perRank(split.samples(), config.worldSize());
+        return config.dropLast() ? per / config.batchSize() : (per + config.batchSize() - 1) / config.batchSize();
+    }
+
+    public Dataset dataset() {
+        return dataset;
+    }
+
+    public LoaderConfig config() {
+        return config;
+    }
+
+    public Split split() {
+        return split;
+    }
+
+    /** Fields each batch holds, in buffer order. */
+    public List<FieldSpec> fields() {
+        return fields;
+    }
+
+    public LoaderMetrics metrics() {
+        return metrics;
+    }
+
+    BatchPool pool() {
+        return pool;
+    }
+
+    ShardFetcher fetcher() {
+        return fetcher;
+    }
+
+    int[] fieldIndex() {
+        return fieldIndex;
+    }
+
+    List<ShardInfo> shards() {
+        return split.shards();
+    }
+
+    /** Frees batch and shard memory. Every batch must be closed first. */
+    @Override
+    public void close() {
+        try {
+            fetcher.close();
+        } finally {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.sluice.data.loader;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters a loader keeps while it runs: bytes and requests sent to the store, shards loaded,
+ * samples and batches delivered, and how long the consumer waited for data. Thread-safe.
+ */
+public final class LoaderMetrics {
+
+    private final LongAdder bytesRead = new LongAdder();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder shards = new LongAdder();
+    private final LongAdder samples = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder waitNanos = new LongAdder();
+    private final LongAdder fetchNanos = new LongAdder();
+
+    void read(long bytes, int parts) {
+        bytesRead.add(bytes);
+        requests.add(parts);
+        shards.increment();
+    }
+
+    void fetchTime(long nanos) {
+        fetchNanos.add(nanos);
+    }
+
+    void delivered(int batchSamples, long waitedNanos) {
+        samples.add(batchSamples);
+        batches.increment();
+        waitNanos.add(waitedNanos);
+    }
+
+    /** A consistent-enough copy of the counters. */
+    public Snapshot snapshot() {
+        return new Snapshot(bytesRead.sum(), requests.sum(), shards.sum(), samples.sum(), batches.sum(),
+                waitNanos.sum(), fetchNanos.sum());
+    }
+
+    /**
+     * Counter values at one moment.
+     *
+     * @param bytesRead bytes read from the store
+     * @param requests ranged reads issued
+     * @param shards shards loaded
+     * @param samples samples delivered
+     * @param batches batches delivered
+     * @param waitNanos time the consumer spent blocked waiting for a batch
+     * @param fetchNanos summed time from issuing a shard's reads to having it verified
+     */
+    public record Snapshot(long bytesRead, long requests, long shards, long samples, long batches, long waitNanos,
+                           long fetchNanos) {
+
+        /** Counters accumulated since {@code earlier}. */
+        public Snapshot minus(Snapshot earlier) {
+            return new Snapshot(bytesRead - earlier.bytesRead, requests - earlier.requests, shards - earlier.shards,
+                    samples - earlier.samples, batches - earlier.batches, waitNanos - earlier.waitNanos,
+                    fetchNanos - earlier.fetchNanos);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.sluice.data.loader;
+
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.format.ShardInfo;
+import dev.sluice.data.format.ShardView;
+import dev.sluice.data.memory.HostAllocator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Fetches whole shards into a fixed set of slabs (direct buffers sized for the largest shard):
+ * each shard as parallel ranged reads of {@code partBytes}, several shards in flight as slabs
+ * allow, then CRC-checked and indexed off the I/O threads. The slab count bounds the loader's
+ * shard memory: {@code slabs * maxShardBytes}.
+ */
+final class ShardFetcher implements AutoCloseable {
+
+    private final Dataset dataset;
+    private final List<ShardInfo> shards;
+    private final HostAllocator allocator;
+    private final long partBytes;
+    private final boolean verify;
+    private final LoaderMetrics metrics;
+    private static final CompletableFuture<Loaded> RELEASED =
+            CompletableFuture.failedFuture(new IllegalStateException("shard already released"));
+
+    private final List<ByteBuffer> slabs = new ArrayList<>();
+    private final BlockingQueue<ByteBuffer> free;
+    private final ExecutorService checker;
+
+    ShardFetcher(Dataset dataset, List<ShardInfo> shards, HostAllocator allocator, int slabCount, long partBytes,
+                 boolean verify, LoaderMetrics metrics) {
+        this.dataset = dataset;
+        this.shards = shards;
+        this.allocator = allocator;
+        this.partBytes = partBytes;
+        this.verify = verify;
+        this.metrics = metrics;
+        long max = 1;
+        for (ShardInfo s : shards) {
+            max = Math.max(max, s.bytes());
+        }
+        if (max > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a shard of " + max + " bytes exceeds the 2 GiB a buffer can hold;"
+                    + " re-ingest with a smaller shard size");
+        }
+        this.free = new ArrayBlockingQueue<>(slabCount);
+        for (int i = 0; i < slabCount; i++) {
+            ByteBuffer b = allocator.allocate((int) max);
+            slabs.add(b);
+            free.add(b);
+        }
+        this.checker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sluice-shard-check");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** A loaded shard and the slab holding it. */
+    record Loaded(ShardView view, ByteBuffer slab) {}
+
+    /** Starts fetching the shards of {@code runs} in order, skipping runs marked done. */
+    Session start(List<Run> runs, boolean[] done) {
+        return new Session(runs, done);
+    }
+
+    /** Fetches for one epoch stream. */
+    final class Session implements AutoCloseable {
+        private final List<Run> runs;
+        private final List<CompletableFuture<Loaded>> futures = new ArrayList<>();
+        private final boolean[] issued;
+        private final Thread thread;
+        private volatile boolean closed;
+
+        Session(List<Run> runs, boolean[] done) {
+            this.runs = runs;
+            this.issued = new boolean[runs.size()];
+            for (int i = 0; i < runs.size(); i++) {
+                futures.add(new CompletableFuture<>());
+            }
+            thread = new Thread(() -> issueAll(done), "sluice-prefetch");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void issueAll(boolean[] done) {
+            for (int i = 0; i < runs.size() && !closed; i++) {
+                if (done[i]) {
+                    continue;
+                }
+                ByteBuffer slab;
+                try {
+                    slab = free.take();
+                } catch (InterruptedException e) {
+                    return; // closing
+                }
+                CompletableFuture<Loaded> target = futures.get(i);
+                synchronized (issued) {
+                    issued[i] = true;
+                }
+                load(shards.get(runs.get(i).shard()), slab).whenComplete((loaded, err) -> {
+                    if (err != null) {
+                        free.add(slab);
+                        target.completeExceptionally(unwrap(err));
+                    } else {
+                        target.complete(loaded);
+                    }
+                });
+            }
+        }
+
+        /** Waits for run {@code i}'s shard. */
+        ShardView await(int i) throws IOException, InterruptedException {
+            try {
+                return futures.get(i).get().view();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw asIo(e.getCause());
+            }
+        }
+
+        /** Hands run {@code i}'s slab back. */
+        void release(int i) {
+            CompletableFuture<Loaded> f = futures.get(i);
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                futures.set(i, RELEASED);
+                free.add(f.join().slab());
+            }
+        }
+
+        /** Stops prefetching and waits until no read is still writing into a slab. */
+        @Override
+        public void close() {
+            closed = true;
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                synchronized (issued) {
+                    if (!issued[i]) {
+                        continue;
+                    }
+                }
+                try {
+                    futures.get(i).handle((l, e) -> l).join();
+                } catch (CompletionException ignoredAlreadyReported) {
+                    // errors were delivered to the consumer; only the slab matters here
+                }
+                release(i);
+            }
+        }
+    }
+
+    private CompletableFuture<Loaded> load(ShardInfo shard, ByteBuffer slab) {
+        long t0 = System.nanoTime();
+        int size = (int) shard.bytes();
+        slab.clear().limit(size);
+        int parts = (int) ((size + partBytes - 1) / partBytes);
+        CompletableFuture<?>[] reads = new CompletableFuture<?>[Math.max(parts, 1)];
+        for (int p = 0; p < parts; p++) {
+            int off = (int) (p * partBytes);
+            int len = (int) Math.min(partBytes, size - off);
+            ByteBuffer part = slab.duplicate().position(off).limit(off + len).slice();
+            reads[p] = dataset.store().readAsync(shard.key(), off, part);
+        }
+        if (parts == 0) {
+            reads[0] = CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(reads).thenApplyAsync(v -> {
+            ByteBuffer data = slab.duplicate().position(0).limit(size);
+            try {
+                ShardView view = dataset.view(shard, data, verify);
+                metrics.read(size, parts);
+                metrics.fetchTime(System.nanoTime() - t0);
+                return new Loaded(view, slab);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, checker);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof UncheckedIOException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static IOException asIo(Throwable t) {
+        Throwable u = unwrap(t);
+        if (u instanceof IOException io) {
+            return io;
+        }
+        if (u instanceof RuntimeException re) {
+            throw re;
+        }
+        if (u instanceof Error err) {
+            throw err;
+        }
+        return new LoaderException("shard fetch failed: " + u, u);
+    }
+
+    @Override
+    public void close() {
+        checker.shutdownNow();
+        for (ByteBuffer b : slabs) {
+            allocator.free(b);
+        }
+        slabs.clear();
+    }
+}

@@ -1,0 +1,209 @@
+package dev.sluice.data.loader;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.memory.DirectAllocator;
+import dev.sluice.data.store.FileStore;
+import dev.sluice.data.testing.SyntheticDatasets;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LoaderTest {
+
+    static final int N = 1200;
+    static final int PX = 4 * 4 * 3;
+
+    @TempDir
+    static Path tmp;
+
+    static FileStore store;
+    static Dataset dataset;
+
+    @BeforeAll
+    static void write() throws IOException {
+        store = new FileStore(tmp.resolve("ds"));
+        SyntheticDatasets.write(store, tmp, N, 4, 4, 3, false, 5_000);
+        dataset = Dataset.open(store);
+        assertTrue(dataset.manifest().split("train").shards().size() >= 10);
+    }
+
+    @AfterAll
+    static void close() {
+        store.close();
+    }
+
+    /** Ids of every batch delivered, checking each batch's pixels match its ids. */
+    static List<Long> drain(EpochStream s, int maxBatches) throws IOException {
+        List<Long> ids = new ArrayList<>();
+        ByteBuffer expect = ByteBuffer.allocate(PX);
+        int batches = 0;
+        while (batches < maxBatches) {
+            HostBatch next = s.next();
+            if (next == null) {
+                break;
+            }
+            try (HostBatch b = next) {
+                ByteBuffer px = b.buffer(0);
+                ByteBuffer id = b.buffer(1).order(ByteOrder.LITTLE_ENDIAN);
+                assertEquals(b.size() * PX, px.limit());
+                for (int i = 0; i < b.size(); i++) {
+                    long sid = id.getLong(i * 8);
+                    assertEquals(b.sampleId(i), sid, "sample id recorded with the batch");
+                    SyntheticDatasets.fillPixels(sid, expect.clear());
+                    assertEquals(expect.clear(), px.duplicate().position(i * PX).limit((i + 1) * PX),
+                            "pixels of sample " + sid);
+                    ids.add(sid);
+                }
+            }
+            batches++;
+        }
+        return ids;
+    }
+
+    static List<Long> epoch(LoaderConfig cfg, LoaderState state) throws IOException {
+        try (Loader l = new Loader(dataset, cfg, new DirectAllocator()); EpochStream s = l.open(state)) {
+            return drain(s, Integer.MAX_VALUE);
+        }
+    }
+
+    static void assertExactlyOnce(List<Long> ids, int n) {
+        long[] sorted = ids.stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] all = new long[n];
+        Arrays.setAll(all, i -> i);
+        assertArrayEquals(all, sorted, "every sample exactly once");
+    }
+
+    @Test
+    void sequentialReadsInManifestOrder() throws IOException {
+        List<Long> ids = epoch(LoaderConfig.evaluation("train", 64), LoaderState.start(0, 0));
+        for (int i = 0; i < N; i++) {
+            assertEquals(i, ids.get(i));
+        }
+        assertEquals(N, ids.size(), "the final partial batch is delivered for evaluation");
+    }
+
+    @Test
+    void shuffledEpochSeesEverySampleOnceInADeterministicOrder() throws IOException {
+        LoaderConfig cfg = LoaderConfig.training("train", 30, 42);
+        List<Long> a = epoch(cfg, LoaderState.start(42, 0));
+        assertExactlyOnce(a, N);
+        assertEquals(a, epoch(cfg, LoaderState.start(42, 0)), "same seed, same order");
+        List<Long> e1 = epoch(cfg, LoaderState.start(42, 1));
+        assertExactlyOnce(e1, N);
+        assertNotEquals(a, e1, "another epoch, another order");
+        List<Long> other = epoch(LoaderConfig.training("train", 30, 7), LoaderState.start(7, 0));
+        assertNotEquals(a, other, "another seed, another order");
+        long inPlace = 0;
+        for (int i = 0; i < N; i++) {
+            inPlace += a.get(i) == i ? 1 : 0;
+        }
+        assertTrue(inPlace < N / 20, "shuffled: few samples stay in place (" + inPlace + ")");
+    }
+
+    @Test
+    void fourRanksSplitTheEpoch() throws IOException {
+        List<Long> all = new ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            LoaderConfig cfg = LoaderConfig.training("train", 25, 3).withRank(r, 4);
+            List<Long> mine = epoch(cfg, LoaderState.start(3, 0));
+            assertEquals(N / 4, mine.size(), "every rank gets the same count");
+            all.addAll(mine);
+        }
+        assertExactlyOnce(all, N);
+    }
+
+    @Test
+    void resumeMidEpochContinuesTheSameOrder() throws IOException {
+        LoaderConfig cfg = LoaderConfig.training("train", 20, 11);
+        List<Long> whole = epoch(cfg, LoaderState.start(11, 0));
+        LoaderState saved;
+        List<Long> first;
+        try (Loader l = new Loader(dataset, cfg, new DirectAllocator());
+             EpochStream s = l.open(LoaderState.start(11, 0))) {
+            first = drain(s, 17);
+            saved = LoaderState.fromJson(s.state().toJson());
+        }
+        assertEquals(17 * 20, saved.consumed());
+        List<Long> rest = epoch(cfg, saved);
+        List<Long> joined = new ArrayList<>(first);
+        joined.addAll(rest);
+        assertEquals(whole, joined, "resume replays nothing and skips nothing");
+    }
+
+    @Test
+    void elasticResumeFourToTwoAndTwoToThree() throws IOException {
+        List<Long> seen = new ArrayList<>();
+        LoaderState state = LoaderState.start(5, 0);
+        state = runRanks(state, 4, 10, 3, seen);   // 4 ranks x 3 batches of 10
+        state = runRanks(state, 2, 10, 6, seen);   // resumed on 2 ranks (960 left: 3 x 32 x 10)
+        state = runRanks(state, 3, 10, Integer.MAX_VALUE, seen); // then on 3 ranks, to the end
+        assertEquals(N, state.consumed());
+        assertExactlyOnce(seen, N);
+    }
+
+    /** Runs {@code world} lockstep ranks for up to {@code batches} each; returns the shared state. */
+    static LoaderState runRanks(LoaderState state, int world, int batch, int batches, List<Long> seen)
+            throws IOException {
+        LoaderState next = null;
+        for (int r = 0; r < world; r++) {
+            LoaderConfig cfg = LoaderConfig.training("train", batch, state.seed()).withRank(r, world);
+            try (Loader l = new Loader(dataset, cfg, new DirectAllocator()); EpochStream s = l.open(state)) {
+                seen.addAll(drain(s, batches));
+                LoaderState mine = s.state();
+                if (next != null) {
+                    assertEquals(next, mine, "ranks in lockstep agree on the state");
+                }
+                next = mine;
+            }
+        }
+        return next;
+    }
+
+    @Test
+    void poolBuffersAreReusedAndFreed() throws IOException {
+        DirectAllocator mem = new DirectAllocator();
+        DirectAllocator shards = new DirectAllocator();
+        LoaderConfig cfg = LoaderConfig.training("train", 16, 1);
+        try (Loader l = new Loader(dataset, cfg, mem, shards)) {
+            long afterStart = mem.allocations();
+            assertEquals(cfg.batchBuffers() * 2L, afterStart, "one buffer per field per pooled batch");
+            for (int e = 0; e < 2; e++) {
+                try (EpochStream s = l.open(LoaderState.start(1, e))) {
+                    assertFalse(drain(s, Integer.MAX_VALUE).isEmpty());
+                }
+            }
+            assertEquals(afterStart, mem.allocations(), "no allocation per batch or epoch");
+            assertEquals(0, l.metrics().snapshot().samples() % 16);
+        }
+        assertEquals(mem.allocations(), mem.frees());
+        assertEquals(0, mem.liveBytes());
+        assertEquals(shards.allocations(), shards.frees());
+    }
+
+    @Test
+    void closingEarlyReturnsEverything() throws IOException {
+        DirectAllocator mem = new DirectAllocator();
+        try (Loader l = new Loader(dataset, LoaderConfig.training("train", 8, 1), mem)) {
+            for (int k = 0; k < 3; k++) {
+                try (EpochStream s = l.open(LoaderState.start(1, 0))) {
+                    drain(s, 2);
+                }
+            }
+        }
+        assertEquals(0, mem.liveBytes());
+    }
+}
