@@ -9,6 +9,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -106,7 +107,7 @@ class ModelShapesTest {
         ParameterStore ps = new ParameterStore(manager, false);
         NDArray x = manager.randomNormal(new Shape(1, 6, 16));
         NDArray changed = x.duplicate();
-        changed.set(new ai.djl.ndarray.index.NDIndex(":, 4:, :"), 5f); // change positions 4 and 5
+        changed.set(new NDIndex(":, 4:, :"), 5f); // change positions 4 and 5
         NDArray a = att.forward(ps, new NDList(x), false).singletonOrThrow();
         NDArray b = att.forward(ps, new NDList(changed), false).singletonOrThrow();
         // Positions 0..3 cannot see 4..5: bit-for-bit the same output.
