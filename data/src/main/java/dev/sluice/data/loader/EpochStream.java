@@ -144,6 +144,11 @@ public final class EpochStream implements AutoCloseable {
         return b;
     }
 
+    /** Fields of each batch, in buffer order. */
+    public java.util.List<dev.sluice.data.format.FieldSpec> fields() {
+        return loader.fields();
+    }
+
     /** Samples this rank will deliver in this stream (after a resume: what is left). */
     public long plannedSamples() {
         return plannedSamples;

@@ -1,0 +1,98 @@
+package dev.sluice.engine.device;
+
+import dev.sluice.data.format.DType;
+import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.format.Manifest;
+import dev.sluice.data.format.Schema;
+import java.util.Arrays;
+
+/**
+ * Which dataset fields feed the model and how images are turned into float tensors on the device:
+ * the image field (uint8, HWC or CHW), the label field (integer class ids) and per-channel
+ * normalization.
+ *
+ * @param imageField name of the input field
+ * @param labelField name of the class-id field
+ * @param channelsLast whether images are stored HWC (true) or CHW
+ * @param channels image channels
+ * @param height image height
+ * @param width image width
+ * @param mean per-channel mean of pixel/255
+ * @param std per-channel standard deviation of pixel/255
+ * @param numClasses classes of the label field
+ */
+public record FeedSpec(String imageField, String labelField, boolean channelsLast, int channels, int height,
+                        int width, float[] mean, float[] std, int numClasses) {
+
+    /**
+     * Derives the input from a dataset: the first uint8 field of rank 2 or 3 is the image, the first
+     * scalar integer field with class names is the label; {@code <image>.layout} metadata says HWC
+     * (default) or CHW; {@code <image>.mean}/{@code .std} metadata (comma-separated) give the
+     * normalization, else 0.5/0.5.
+     *
+     * @throws IllegalArgumentException naming the fields when no image or label field fits
+     */
+    public static FeedSpec from(Manifest manifest) {
+        Schema s = manifest.schema();
+        FieldSpec image = null;
+        FieldSpec label = null;
+        for (FieldSpec f : s.fields()) {
+            int rank = f.shape().length;
+            if (image == null && f.dtype() == DType.UINT8 && (rank == 2 || rank == 3)) {
+                image = f;
+            } else if (label == null && rank == 0 && f.dtype() != DType.FLOAT32 && f.dtype() != DType.FLOAT64
+                    && f.dtype() != DType.FLOAT16 && f.dtype() != DType.BFLOAT16) {
+                label = f;
+            }
+        }
+        if (image == null || label == null) {
+            throw new IllegalArgumentException("dataset '" + manifest.name() + "' has fields " + s
+                    + "; training needs a uint8 image field of shape [H, W, C], [C, H, W] or [H, W] and an integer"
+                    + " scalar label field");
+        }
+        long[] sh = image.shape();
+        boolean last = !"CHW".equalsIgnoreCase(manifest.metadata().getOrDefault(image.name() + ".layout", "HWC"));
+        int c;
+        int h;
+        int w;
+        if (sh.length == 2) {
+            c = 1;
+            h = (int) sh[0];
+            w = (int) sh[1];
+        } else if (last) {
+            h = (int) sh[0];
+            w = (int) sh[1];
+            c = (int) sh[2];
+        } else {
+            c = (int) sh[0];
+            h = (int) sh[1];
+            w = (int) sh[2];
+        }
+        int classes = label.classes().isEmpty() ? 0 : label.classes().size();
+        if (classes < 2) {
+            throw new IllegalArgumentException("label field '" + label.name() + "' of dataset '" + manifest.name()
+                    + "' lists no class names; re-ingest with class names so the model knows how many classes");
+        }
+        float[] mean = channelStats(manifest, image.name() + ".mean", c, 0.5f);
+        float[] std = channelStats(manifest, image.name() + ".std", c, 0.5f);
+        return new FeedSpec(image.name(), label.name(), last, c, h, w, mean, std, classes);
+    }
+
+    private static float[] channelStats(Manifest m, String key, int c, float dflt) {
+        float[] out = new float[c];
+        Arrays.fill(out, dflt);
+        String v = m.metadata().get(key);
+        if (v != null) {
+            String[] parts = v.split(",");
+            for (int i = 0; i < c; i++) {
+                out[i] = Float.parseFloat(parts[Math.min(i, parts.length - 1)].trim());
+            }
+        }
+        return out;
+    }
+
+    /** Image shape as the model sees it, {@code [C, H, W]}. */
+    public long[] chw() {
+        return new long[] {channels, height, width};
+    }
+}
