@@ -1,0 +1,82 @@
+package dev.sluice.engine.cli;
+
+import dev.sluice.data.format.DatasetWriter;
+import dev.sluice.data.format.Manifest;
+import dev.sluice.data.format.Schema;
+import dev.sluice.data.ingest.IdxImporter;
+import dev.sluice.data.store.FileStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The dataset {@code train.jar} uses when no {@code --data} is given: Fashion-MNIST from Debian's
+ * {@code dataset-fashion-mnist} package, imported once into the cache directory.
+ */
+public final class DefaultDataset {
+
+    /** Where Debian's package puts the IDX files. */
+    public static final Path SOURCE = Path.of("/usr/share/datasets/fashion-mnist");
+
+    private DefaultDataset() {}
+
+    /** The cache directory: {@code $SLUICE_HOME/datasets/fashion-mnist}, default {@code ~/.cache/sluice}. */
+    public static Path location() {
+        String home = System.getenv("SLUICE_HOME");
+        Path base = home != null && !home.isBlank() ? Path.of(home)
+                : Path.of(System.getProperty("user.home"), ".cache", "sluice");
+        return base.resolve("datasets").resolve("fashion-mnist");
+    }
+
+    /**
+     * Returns the cached dataset, importing it first if needed.
+     *
+     * @throws UserException if Debian's Fashion-MNIST files are not installed, saying how to get them
+     */
+    public static Path ensure(PrintStream out) throws IOException {
+        Path dir = location();
+        if (Files.isRegularFile(dir.resolve(Manifest.KEY))) {
+            return dir;
+        }
+        String[][] parts = {
+            {"train", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"},
+            {"test", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"},
+        };
+        for (String[] p : parts) {
+            for (int i = 1; i < 3; i++) {
+                if (!Files.isRegularFile(SOURCE.resolve(p[i]))) {
+                    throw new UserException("no --data given and the default dataset, Fashion-MNIST, is not installed ("
+                            + SOURCE.resolve(p[i]) + " is missing).\n"
+                            + "  Install it:   sudo apt-get install dataset-fashion-mnist\n"
+                            + "  or train on your own dataset:   java -jar train.jar --data DIR|s3://bucket/prefix\n"
+                            + "  (create one with: java -jar train.jar ingest --from idx:IMAGES.gz,LABELS.gz --to DIR)");
+                }
+            }
+        }
+        out.println("Importing Fashion-MNIST from " + SOURCE + " into " + dir + " (once)");
+        Files.createDirectories(dir);
+        long t0 = System.nanoTime();
+        try (FileStore store = new FileStore(dir)) {
+            IdxImporter first = new IdxImporter(SOURCE.resolve(parts[0][1]), SOURCE.resolve(parts[0][2]));
+            Schema schema = first.schema(IdxImporter.FASHION_MNIST_CLASSES);
+            java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(first.metadata());
+            // published Fashion-MNIST pixel statistics (of pixel/255), used to normalize inputs
+            meta.put(IdxImporter.IMAGE + ".mean", "0.2860");
+            meta.put(IdxImporter.IMAGE + ".std", "0.3530");
+            meta.put("source", "Debian dataset-fashion-mnist (" + SOURCE + ")");
+            try (DatasetWriter w = new DatasetWriter(store, "fashion-mnist", schema, 16L << 20,
+                    dir.resolve(".staging"), meta, null)) {
+                for (String[] p : parts) {
+                    IdxImporter imp = new IdxImporter(SOURCE.resolve(p[1]), SOURCE.resolve(p[2]));
+                    imp.importInto(w, p[0], n -> { });
+                }
+                Manifest m = w.commit();
+                out.printf(Locale.ROOT, "Imported %,d train and %,d test samples in %.1f s%n",
+                        m.split("train").samples(), m.split("test").samples(), (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        return dir;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.sluice.engine.cli;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code java -jar train.jar [COMMAND] [OPTIONS]}: trains by default; {@code ingest}, {@code inspect},
+ * {@code verify} and {@code bench} handle datasets and measurements.
+ */
+@Command(name = "train.jar",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Sluice: stream chunked datasets from disk or S3 and train DJL models on CPUs and GPUs.",
+            "",
+            "With no command, trains: 'java -jar train.jar' imports Fashion-MNIST (Debian package",
+            "dataset-fashion-mnist) once and trains the default model on it.",
+        },
+        subcommands = {TrainCommand.class, IngestCommand.class, InspectCommand.class, VerifyCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Run 'java -jar train.jar COMMAND --help' for the options of a command."})
+public final class Main implements Runnable {
+
+    private static final Set<String> COMMANDS = Set.of("train", "ingest", "inspect", "verify", "bench", "help");
+
+    /** Exit code for problems the user can fix (bad option, missing data). */
+    public static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        configureRuntime();
+        String[] effective = args;
+        boolean topLevelFlag = args.length > 0 && (args[0].equals("-h") || args[0].equals("--help")
+                || args[0].equals("-V") || args[0].equals("--version"));
+        if (args.length == 0 || (!COMMANDS.contains(args[0]) && !topLevelFlag)) {
+            effective = new String[args.length + 1];
+            effective[0] = "train";
+            System.arraycopy(args, 0, effective, 1, args.length);
+        }
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            Throwable t = e;
+            if (t instanceof UserException) {
+                err.println("error: " + t.getMessage());
+                return USAGE;
+            }
+            err.println("error: " + describe(t));
+            if (System.getenv("SLUICE_DEBUG") != null) {
+                t.printStackTrace(err);
+            } else {
+                err.println("(set SLUICE_DEBUG=1 for the stack trace)");
+            }
+            return 1;
+        });
+        return cli.execute(effective);
+    }
+
+    /** One line per cause, most specific last, without repeating identical messages. */
+    static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        String last = null;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+            if (last == null || !last.contains(m)) {
+                if (sb.length() > 0) {
+                    sb.append("\n  caused by: ");
+                }
+                sb.append(m);
+                last = m;
+            }
+        }
+        return sb.toString();
+    }
+
+    /** DJL must never download anything; logging stays quiet unless asked. */
+    static void configureRuntime() {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("java.awt.headless", "true");
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+    }
+
+    @Override
+    public void run() {
+        // never reached: a subcommand is always selected
+        throw new UserException("no command given; see --help");
+    }
+
+    /** Version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"Sluice " + (v == null ? "development build" : v),
+                "DJL 0.36.0, PyTorch 2.7.1 (CPU natives), Java " + System.getProperty("java.version")};
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.sluice.engine.train;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * What a person watching the run sees: the run directory, a progress bar per epoch (samples/s,
+ * loss, ETA) or, when output is not a terminal, a line every quarter epoch; a summary per epoch
+ * and at the end.
+ */
+final class Console {
+
+    private final PrintStream out;
+    private final boolean bar;
+    private final boolean json;
+
+    Console(PrintStream out, boolean bar, boolean json) {
+        this.out = out;
+        this.bar = bar;
+        this.json = json;
+    }
+
+    void line(String s) {
+        out.println(s);
+        out.flush();
+    }
+
+    void json(String s) {
+        if (json) {
+            out.println(s);
+            out.flush();
+        }
+    }
+
+    /** Progress of one epoch. */
+    Progress epoch(int epoch, int epochs, long steps, int samplesPerStep) {
+        return new Progress(epoch, epochs, steps, samplesPerStep);
+    }
+
+    final class Progress implements AutoCloseable {
+        private final ProgressBar pb;
+        private final String name;
+        private final long steps;
+        private final int samplesPerStep;
+        private final long t0 = System.nanoTime();
+        private long done;
+        private int quarter;
+
+        Progress(int epoch, int epochs, long steps, int samplesPerStep) {
+            this.name = "epoch " + epoch + "/" + epochs;
+            this.steps = steps;
+            this.samplesPerStep = samplesPerStep;
+            this.pb = bar ? new ProgressBarBuilder().setTaskName(name).setInitialMax(steps)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1)
+                    .setMaxRenderedLength(110).build() : null;
+        }
+
+        void step(double loss) {
+            done++;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double rate = done * samplesPerStep / Math.max(secs, 1e-9);
+            String msg = String.format(Locale.ROOT, "loss %.4f | %,.0f samples/s", loss, rate);
+            if (pb != null) {
+                pb.step();
+                pb.setExtraMessage(msg);
+            } else if (steps > 0 && done * 4 / steps > quarter) {
+                quarter = (int) (done * 4 / steps);
+                double eta = secs / done * (steps - done);
+                line(String.format(Locale.ROOT, "%s  %3d%%  step %d/%d  %s  ETA %.0fs", name, done * 100 / steps,
+                        done, steps, msg, eta));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (pb != null) {
+                pb.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.sluice.engine.train;
+
+/**
+ * What one epoch did.
+ *
+ * @param epoch epoch number from 1
+ * @param steps optimizer steps taken in the epoch
+ * @param trainLoss mean training loss over the epoch's steps
+ * @param trainAccuracy fraction of training samples predicted right (during training)
+ * @param evalLoss mean loss on the evaluation split, or NaN
+ * @param evalAccuracy accuracy on the evaluation split, or NaN
+ * @param seconds wall time of the epoch's training steps
+ * @param samplesPerSecond training samples per second, all replicas together
+ * @param dataWaitFraction share of step time spent waiting for data
+ * @param timing mean per-step split of time
+ */
+public record EpochSummary(int epoch, long steps, double trainLoss, double trainAccuracy, double evalLoss,
+                           double evalAccuracy, double seconds, double samplesPerSecond, double dataWaitFraction,
+                           StepTiming timing) {}

@@ -1,0 +1,88 @@
+package dev.sluice.engine.train;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code metrics.jsonl} in the run directory: one JSON object per line, each with an {@code event}
+ * ({@code step}, {@code epoch}, {@code summary}, ...). Appends, so a resumed run continues the file.
+ */
+public final class MetricsLog implements AutoCloseable {
+
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+    private final Path file;
+    private final BufferedWriter out;
+
+    public MetricsLog(Path file) throws IOException {
+        this.file = file;
+        Files.createDirectories(file.getParent());
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    /** A record builder: {@code log.event("step").put("loss", 0.3).write()}. */
+    public Event event(String name) {
+        return new Event(name);
+    }
+
+    /** Serializes one value as a JSON line (used for --json console output too). */
+    public static String json(Map<String, Object> fields) {
+        return GSON.toJson(fields);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** One line being built. */
+    public final class Event {
+        private final Map<String, Object> fields = new LinkedHashMap<>();
+
+        private Event(String name) {
+            fields.put("event", name);
+        }
+
+        public Event put(String key, Object value) {
+            fields.put(key, value);
+            return this;
+        }
+
+        public Map<String, Object> fields() {
+            return fields;
+        }
+
+        /** Appends the line. */
+        public void write() {
+            try {
+                synchronized (out) {
+                    out.write(GSON.toJson(fields));
+                    out.newLine();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write " + file, e);
+            }
+        }
+    }
+
+    /** Forces written lines to disk (at epoch ends and checkpoints). */
+    public void flush() throws IOException {
+        synchronized (out) {
+            out.flush();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

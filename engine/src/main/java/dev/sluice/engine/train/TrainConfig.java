@@ -1,0 +1,67 @@
+package dev.sluice.engine.train;
+
+import dev.sluice.data.store.StoreOptions;
+import java.nio.file.Path;
+
+/**
+ * Everything a training run is configured with. Built by {@link TrainingRun.Builder} or the CLI.
+ *
+ * @param data dataset location: a directory, {@code file://} or {@code s3://} URI
+ * @param store how to reach the store (S3 endpoint, region, parts, concurrency)
+ * @param trainSplit split to train on
+ * @param evalSplit split to evaluate on after each epoch, or null for none
+ * @param model model name from the registry
+ * @param epochs epochs to train
+ * @param batchSize samples per step per replica
+ * @param lr peak learning rate
+ * @param optimizer {@code adamw} or {@code sgd}
+ * @param momentum SGD momentum
+ * @param nesterov SGD Nesterov momentum
+ * @param weightDecay weight decay (decoupled for AdamW, L2 for SGD)
+ * @param clipNorm clip gradients to this global L2 norm; 0 for no clipping
+ * @param warmupSteps linear warmup steps
+ * @param cosine cosine decay of the learning rate after warmup
+ * @param seed seed of initialization and data order
+ * @param devices device spec: {@code auto}, {@code cpu}, {@code cpu:N}, {@code cuda}, {@code cuda:0,1}
+ * @param runDir where metrics, plots and checkpoints go
+ * @param shuffleWindow shards open at once for the bounded shuffle
+ * @param prefetch shards fetched ahead
+ * @param maxSteps stop after this many steps in total (for tests and smoke runs); 0 for no limit
+ * @param progress draw a progress bar (otherwise a line every quarter epoch)
+ * @param json also print the per-epoch summary and the final summary as JSON lines
+ */
+public record TrainConfig(
+        String data,
+        StoreOptions store,
+        String trainSplit,
+        String evalSplit,
+        String model,
+        int epochs,
+        int batchSize,
+        float lr,
+        String optimizer,
+        float momentum,
+        boolean nesterov,
+        float weightDecay,
+        float clipNorm,
+        long warmupSteps,
+        boolean cosine,
+        long seed,
+        String devices,
+        Path runDir,
+        int shuffleWindow,
+        int prefetch,
+        long maxSteps,
+        boolean progress,
+        boolean json) {
+
+    public TrainConfig {
+        if (epochs <= 0 || batchSize <= 0 || lr <= 0) {
+            throw new IllegalArgumentException("epochs, batch size and learning rate must be positive (got "
+                    + epochs + ", " + batchSize + ", " + lr + ")");
+        }
+        if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
+            throw new IllegalArgumentException("unknown optimizer '" + optimizer + "': use adamw or sgd");
+        }
+    }
+}

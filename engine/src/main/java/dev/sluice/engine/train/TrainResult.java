@@ -1,0 +1,18 @@
+package dev.sluice.engine.train;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Outcome of a training run.
+ *
+ * @param epochs per-epoch summaries
+ * @param evalAccuracy accuracy on the evaluation split after the last epoch, or NaN
+ * @param evalCorrect correct predictions behind {@code evalAccuracy}
+ * @param evalSamples samples behind {@code evalAccuracy}
+ * @param steps optimizer steps taken in this run
+ * @param seconds wall time including evaluation
+ * @param runDir directory with metrics, plots and checkpoints
+ */
+public record TrainResult(List<EpochSummary> epochs, double evalAccuracy, long evalCorrect, long evalSamples,
+                          long steps, double seconds, Path runDir) {}
