@@ -72,6 +72,13 @@ public final class IdxImporter {
                 FieldSpec.of(LABEL, DType.UINT8).withClasses(classes));
     }
 
+    /** Number of samples the files hold (from the labels file header). */
+    public int count() throws IOException {
+        try (IdxFile lf = IdxFile.open(labels, 1)) {
+            return lf.count();
+        }
+    }
+
     /** Metadata keys the importer records (image layout, source files). */
     public Map<String, String> metadata() {
         return Map.of(IMAGE + ".layout", "HWC", "source", "idx:" + images.getFileName() + "," + labels.getFileName());

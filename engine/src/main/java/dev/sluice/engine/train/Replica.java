@@ -36,7 +36,7 @@ final class Replica implements AutoCloseable {
         this.rank = rank;
         this.device = device;
         this.model = model;
-        this.manager = NDManager.newBaseManager(device, "replica-" + rank);
+        this.manager = NDManager.newBaseManager(device);
         model.initialize(manager);
         for (Pair<String, Parameter> p : model.block().getParameters()) {
             NDArray a = p.getValue().getArray();

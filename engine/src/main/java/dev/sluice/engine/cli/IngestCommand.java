@@ -1,0 +1,146 @@
+package dev.sluice.engine.cli;
+
+import dev.sluice.data.format.Compression;
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.format.DatasetWriter;
+import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.format.Manifest;
+import dev.sluice.data.format.Schema;
+import dev.sluice.data.ingest.IdxImporter;
+import dev.sluice.data.store.FileStore;
+import dev.sluice.data.store.ObjectStore;
+import dev.sluice.data.store.Stores;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code train.jar ingest}: import source files as one split of a Sluice dataset. */
+@Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Import source data as one split of a Sluice dataset on disk or S3.",
+            "Shards are written under a temporary name and published one by one; the manifest is written last,",
+            "so readers never see a half-written dataset, and a failed ingest removes what it wrote.",
+            "Ingesting into an existing dataset adds the split (or replaces it with --replace); other splits stay.",
+            "",
+            "Example: train.jar ingest --from idx:train-images-idx3-ubyte.gz,train-labels-idx1-ubyte.gz \\",
+            "                          --to /data/fmnist --split train --classes fashion-mnist"
+        })
+public final class IngestCommand implements Callable<Integer> {
+
+    @Option(names = "--from", required = true, paramLabel = "SOURCE",
+            description = "Source: idx:IMAGES,LABELS (MNIST-family IDX files, plain or .gz).")
+    String from;
+
+    @Option(names = "--to", required = true, paramLabel = "LOCATION",
+            description = "Dataset location: a directory, file:///dir or s3://bucket/prefix.")
+    String to;
+
+    @Option(names = "--split", defaultValue = "train", description = "Split name (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--name", description = "Dataset name recorded in the manifest (default: the location's last part).")
+    String name;
+
+    @Option(names = "--shard-size", defaultValue = "64MB", converter = ByteSizeConverter.class,
+            description = "Target shard size (default: ${DEFAULT-VALUE}).")
+    long shardSize;
+
+    @Option(names = "--classes", paramLabel = "NAMES",
+            description = "Class names: a comma-separated list, or 'fashion-mnist' (default: the label values).")
+    String classes;
+
+    @Option(names = "--compress", paramLabel = "FIELD", split = ",",
+            description = "Fields to store zstd-compressed, e.g. --compress image.")
+    List<String> compress = new ArrayList<>();
+
+    @Option(names = "--replace", description = "Replace the split if the dataset already has it.")
+    boolean replace;
+
+    @Option(names = "--staging", paramLabel = "DIR",
+            description = "Local directory for shards before upload (default: inside the target for a directory,"
+                    + " else the system temporary directory).")
+    Path staging;
+
+    @Mixin
+    StoreOptionsMixin storeOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!from.startsWith("idx:")) {
+            throw new UserException("unsupported source '" + from + "': use idx:IMAGES,LABELS");
+        }
+        String[] files = from.substring(4).split(",");
+        if (files.length != 2) {
+            throw new UserException("--from idx: needs two files, IMAGES,LABELS (got '" + from + "')");
+        }
+        Path images = Path.of(files[0].trim());
+        Path labels = Path.of(files[1].trim());
+        for (Path p : List.of(images, labels)) {
+            if (!Files.isRegularFile(p)) {
+                throw new UserException(p + " does not exist or is not a file");
+            }
+        }
+        IdxImporter importer = new IdxImporter(images, labels);
+        List<String> classNames = classes == null ? null
+                : classes.equals("fashion-mnist") ? IdxImporter.FASHION_MNIST_CLASSES
+                : Arrays.stream(classes.split(",")).map(String::trim).toList();
+        Schema schema = importer.schema(classNames);
+        if (!compress.isEmpty()) {
+            List<FieldSpec> fields = new ArrayList<>();
+            for (FieldSpec f : schema.fields()) {
+                fields.add(compress.contains(f.name()) ? f.withCompression(Compression.ZSTD) : f);
+            }
+            for (String c : compress) {
+                if (schema.indexOf(c) < 0) {
+                    throw new UserException("--compress " + c + ": no such field; fields are " + schema);
+                }
+            }
+            schema = new Schema(fields);
+        }
+        try (ObjectStore store = Stores.open(to, storeOptions.toOptions())) {
+            Manifest base = null;
+            if (store.exists(Manifest.KEY)) {
+                base = Dataset.open(store).manifest();
+                if (base.splits().containsKey(split) && !replace) {
+                    throw new UserException(store.location() + " already has split '" + split
+                            + "'; pass --replace to replace it, or choose another --split");
+                }
+            }
+            String dsName = name != null ? name : base != null ? base.name() : lastPart(to);
+            Path stage = staging != null ? staging
+                    : store instanceof FileStore fs ? fs.root().resolve(".sluice-staging")
+                    : Files.createTempDirectory("sluice-ingest");
+            long t0 = System.nanoTime();
+            int total = importer.count();
+            Manifest m;
+            try (DatasetWriter w = new DatasetWriter(store, dsName, schema, shardSize, stage, importer.metadata(),
+                    base);
+                 ProgressBar pb = new ProgressBarBuilder().setTaskName("ingest " + split).setInitialMax(total)
+                         .setStyle(ProgressBarStyle.ASCII).setUnit(" samples", 1).showSpeed()
+                         .setMaxRenderedLength(100).build()) {
+                importer.importInto(w, split, n -> pb.stepTo(n));
+                m = w.commit();
+            }
+            var s = m.split(split);
+            System.out.printf(Locale.ROOT, "Wrote split '%s' of %s: %,d samples in %d shard(s), %.1f MB, %.1f s%n",
+                    split, store.location(), s.samples(), s.shards().size(), s.bytes() / 1e6,
+                    (System.nanoTime() - t0) / 1e9);
+            return 0;
+        }
+    }
+
+    private static String lastPart(String location) {
+        String l = location.replaceAll("/+$", "");
+        return l.substring(l.lastIndexOf('/') + 1);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.sluice.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end on a small learnable dataset: ingest, inspect, verify, train, bench. */
+class CliTest {
+
+    @TempDir
+    static Path tmp;
+
+    static Path data;
+
+    @BeforeAll
+    static void ingest() throws Exception {
+        IdxFiles.write(tmp.resolve("tr-img.gz"), tmp.resolve("tr-lab.gz"), 3000, 1);
+        IdxFiles.write(tmp.resolve("te-img.gz"), tmp.resolve("te-lab.gz"), 500, 2);
+        data = tmp.resolve("bands");
+        CliRunner.Result r = CliRunner.run("ingest", "--from",
+                "idx:" + tmp.resolve("tr-img.gz") + "," + tmp.resolve("tr-lab.gz"), "--to", data.toString(),
+                "--split", "train", "--shard-size", "100KB", "--compress", "image");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("3,000 samples"), r.out());
+        r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve("te-img.gz") + "," + tmp.resolve("te-lab.gz"),
+                "--to", data.toString(), "--split", "test", "--compress", "image");
+        assertEquals(0, r.code(), r.all());
+    }
+
+    @Test
+    void trainsToHighAccuracyAndWritesMetrics() throws Exception {
+        Path run = tmp.resolve("run");
+        CliRunner.Result r = CliRunner.run("--data", data.toString(), "--epochs", "2", "--batch-size", "50",
+                "--lr", "0.003", "--run-dir", run.toString(), "--json", "--progress", "never");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("Run directory: " + run.toAbsolutePath()), r.out());
+        assertTrue(r.out().contains("epoch 2/2"), r.out());
+        String summary = r.out().lines().filter(l -> l.startsWith("{\"event\":\"summary\"")).findFirst().orElseThrow();
+        JsonObject s = JsonParser.parseString(summary).getAsJsonObject();
+        assertTrue(s.get("test_accuracy").getAsDouble() >= 0.95, summary);
+        assertEquals(500, s.get("eval_samples").getAsLong());
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(2, lines.stream().filter(l -> l.contains("\"event\":\"epoch\"")).count());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"event\":\"step\"")));
+    }
+
+    @Test
+    void inspectAndVerify() {
+        CliRunner.Result r = CliRunner.run("inspect", data.toString(), "--shards");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("train") && r.out().contains("3,000 samples") && r.out().contains("zstd"),
+                r.out());
+        r = CliRunner.run("verify", data.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("are good"), r.out());
+    }
+
+    @Test
+    void verifyNamesEveryBadShard() throws Exception {
+        Path copy = tmp.resolve("damaged");
+        CliRunner.Result r = CliRunner.run("ingest", "--from",
+                "idx:" + tmp.resolve("tr-img.gz") + "," + tmp.resolve("tr-lab.gz"), "--to", copy.toString(),
+                "--shard-size", "100KB");
+        assertEquals(0, r.code(), r.all());
+        List<Path> shards;
+        try (var s = Files.walk(copy.resolve("train"))) {
+            shards = s.filter(p -> p.toString().endsWith(".shard")).sorted().toList();
+        }
+        assertTrue(shards.size() >= 3);
+        for (Path bad : List.of(shards.get(0), shards.get(2))) {
+            byte[] b = Files.readAllBytes(bad);
+            b[b.length / 2] ^= 0x10;
+            Files.write(bad, b);
+        }
+        r = CliRunner.run("verify", "-q", copy.toString());
+        assertEquals(1, r.code(), r.all());
+        assertTrue(r.out().contains("2 of " + shards.size() + " shards"), r.out());
+        for (Path bad : List.of(shards.get(0), shards.get(2))) {
+            assertTrue(r.out().contains("BAD") && r.out().contains(bad.getFileName().toString()), r.out());
+        }
+        assertFalse(r.out().contains(shards.get(1).getFileName().toString() + ":"), r.out());
+    }
+
+    @Test
+    void benchLoaderPrintsARatio() {
+        CliRunner.Result r = CliRunner.run("bench", "loader", "--data", data.toString(), "--rounds", "1", "--json");
+        assertEquals(0, r.code(), r.all());
+        String summary = r.out().lines().filter(l -> l.contains("\"mode\":\"summary\"")).findFirst().orElseThrow();
+        JsonObject s = JsonParser.parseString(summary).getAsJsonObject();
+        assertTrue(s.get("ratio").getAsDouble() > 0, summary);
+        assertTrue(s.get("loader_samples_per_s").getAsDouble() > 0, summary);
+    }
+
+    @Test
+    void helpExplainsEveryCommand() {
+        CliRunner.Result r = CliRunner.run("--help");
+        assertEquals(0, r.code(), r.all());
+        for (String c : List.of("train", "ingest", "inspect", "verify", "bench")) {
+            assertTrue(r.out().contains(c), r.out());
+        }
+        for (String c : List.of("train", "ingest", "inspect", "verify", "bench")) {
+            r = CliRunner.run(c, "--help");
+            assertEquals(0, r.code(), c + ": " + r.all());
+            assertTrue(r.out().contains("Usage: train.jar " + c), r.out());
+        }
+        r = CliRunner.run("train", "--help");
+        for (String o : List.of("--data", "--epochs", "--batch-size", "--lr", "--seed", "--run-dir")) {
+            assertTrue(r.out().contains(o), o);
+        }
+    }
+
+    @Test
+    void clearErrors() throws Exception {
+        CliRunner.Result r = CliRunner.run("--data", tmp.resolve("nothing-here").toString(), "--run-dir",
+                tmp.resolve("r0").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("manifest.json") && r.err().contains("ingest"), r.err());
+
+        r = CliRunner.run("--data", data.toString(), "--model", "transformer-xl", "--run-dir",
+                tmp.resolve("r1").toString());
+        assertTrue(r.code() != 0);
+        assertTrue(r.err().contains("transformer-xl") && r.err().contains("mlp"), r.err());
+
+        r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve("tr-lab.gz") + "," + tmp.resolve("tr-img.gz"),
+                "--to", tmp.resolve("x").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("wrong magic number")
+                && (r.err().contains("tr-lab.gz") || r.err().contains("tr-img.gz")), r.err());
+        assertFalse(Files.exists(tmp.resolve("x").resolve("manifest.json")));
+
+        r = CliRunner.run("--epochs", "0", "--data", data.toString());
+        assertEquals(2, r.code(), r.all());
+
+        r = CliRunner.run("--data", data.toString(), "--batch-size", "100000", "--run-dir", tmp.resolve("r2").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--batch-size"), r.err());
+    }
+}
