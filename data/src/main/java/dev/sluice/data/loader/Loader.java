@@ -43,8 +43,10 @@ public final class Loader implements AutoCloseable {
      * @param config split, batch size, order, rank and I/O settings
      * @param batchMemory memory for batch buffers (pinned with a GPU)
      * @param shardMemory memory for shard slabs, or null for plain direct memory
+     * @param cache local shard cache, or null for none
      */
-    public Loader(Dataset dataset, LoaderConfig config, HostAllocator batchMemory, HostAllocator shardMemory) {
+    public Loader(Dataset dataset, LoaderConfig config, HostAllocator batchMemory, HostAllocator shardMemory,
+                  ShardCache cache) {
         this.dataset = dataset;
         this.config = config;
         this.split = dataset.manifest().split(config.split());
@@ -63,12 +65,17 @@ public final class Loader implements AutoCloseable {
         this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers());
         int slabs = config.window() + Math.max(1, config.prefetch());
         this.fetcher = new ShardFetcher(dataset, split.shards(), this.shardMemory, slabs, config.partBytes(),
-                config.verifyChecksums(), metrics);
+                config.verifyChecksums(), metrics, cache);
     }
 
-    /** A loader whose batch buffers are plain direct memory. */
+    /** A loader with plain direct memory for shard slabs and no shard cache. */
     public Loader(Dataset dataset, LoaderConfig config, HostAllocator batchMemory) {
-        this(dataset, config, batchMemory, null);
+        this(dataset, config, batchMemory, null, null);
+    }
+
+    /** A loader without a shard cache. */
+    public Loader(Dataset dataset, LoaderConfig config, HostAllocator batchMemory, HostAllocator shardMemory) {
+        this(dataset, config, batchMemory, shardMemory, null);
     }
 
     /**

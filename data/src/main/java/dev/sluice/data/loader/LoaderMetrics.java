@@ -3,7 +3,8 @@ package dev.sluice.data.loader;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters a loader keeps while it runs: bytes and requests sent to the store, shards loaded,
+ * Counters a loader keeps while it runs: bytes and requests sent to the store, shards loaded (from
+ * the store or the local cache),
  * samples and batches delivered, and how long the consumer waited for data. Thread-safe.
  */
 public final class LoaderMetrics {
@@ -15,11 +16,18 @@ public final class LoaderMetrics {
     private final LongAdder batches = new LongAdder();
     private final LongAdder waitNanos = new LongAdder();
     private final LongAdder fetchNanos = new LongAdder();
+    private final LongAdder cacheHits = new LongAdder();
+    private final LongAdder cacheBytes = new LongAdder();
 
     void read(long bytes, int parts) {
         bytesRead.add(bytes);
         requests.add(parts);
         shards.increment();
+    }
+
+    void cached(long bytes) {
+        cacheHits.increment();
+        cacheBytes.add(bytes);
     }
 
     void fetchTime(long nanos) {
@@ -35,7 +43,7 @@ public final class LoaderMetrics {
     /** A consistent-enough copy of the counters. */
     public Snapshot snapshot() {
         return new Snapshot(bytesRead.sum(), requests.sum(), shards.sum(), samples.sum(), batches.sum(),
-                waitNanos.sum(), fetchNanos.sum());
+                waitNanos.sum(), fetchNanos.sum(), cacheHits.sum(), cacheBytes.sum());
     }
 
     /**
@@ -48,15 +56,23 @@ public final class LoaderMetrics {
      * @param batches batches delivered
      * @param waitNanos time the consumer spent blocked waiting for a batch
      * @param fetchNanos summed time from issuing a shard's reads to having it verified
+     * @param cacheHits shards served from the local shard cache (not counted in {@code shards})
+     * @param cacheBytes bytes served from the local shard cache
      */
     public record Snapshot(long bytesRead, long requests, long shards, long samples, long batches, long waitNanos,
-                           long fetchNanos) {
+                           long fetchNanos, long cacheHits, long cacheBytes) {
+
+        /** Share of shard loads served by the local cache. */
+        public double cacheHitRate() {
+            long all = shards + cacheHits;
+            return all == 0 ? 0 : (double) cacheHits / all;
+        }
 
         /** Counters accumulated since {@code earlier}. */
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(bytesRead - earlier.bytesRead, requests - earlier.requests, shards - earlier.shards,
                     samples - earlier.samples, batches - earlier.batches, waitNanos - earlier.waitNanos,
-                    fetchNanos - earlier.fetchNanos);
+                    fetchNanos - earlier.fetchNanos, cacheHits - earlier.cacheHits, cacheBytes - earlier.cacheBytes);
         }
     }
 }

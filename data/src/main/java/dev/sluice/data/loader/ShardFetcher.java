@@ -30,6 +30,7 @@ final class ShardFetcher implements AutoCloseable {
     private final long partBytes;
     private final boolean verify;
     private final LoaderMetrics metrics;
+    private final ShardCache cache;
     private static final CompletableFuture<Loaded> RELEASED =
             CompletableFuture.failedFuture(new IllegalStateException("shard already released"));
 
@@ -38,7 +39,8 @@ final class ShardFetcher implements AutoCloseable {
     private final ExecutorService checker;
 
     ShardFetcher(Dataset dataset, List<ShardInfo> shards, HostAllocator allocator, int slabCount, long partBytes,
-                 boolean verify, LoaderMetrics metrics) {
+                 boolean verify, LoaderMetrics metrics, ShardCache cache) {
+        this.cache = cache;
         this.dataset = dataset;
         this.shards = shards;
         this.allocator = allocator;
@@ -164,6 +166,36 @@ final class ShardFetcher implements AutoCloseable {
     }
 
     private CompletableFuture<Loaded> load(ShardInfo shard, ByteBuffer slab) {
+        if (cache == null) {
+            return fromStore(shard, slab);
+        }
+        String loc = dataset.store().location();
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                long t0 = System.nanoTime();
+                if (!cache.read(loc, shard, slab)) {
+                    return null;
+                }
+                // a cached copy is checked like a download: a damaged entry is dropped and fetched again
+                ShardView view = dataset.view(shard, slab.duplicate().position(0).limit((int) shard.bytes()), true);
+                metrics.cached(shard.bytes());
+                metrics.fetchTime(System.nanoTime() - t0);
+                return new Loaded(view, slab);
+            } catch (dev.sluice.data.format.FormatException damaged) {
+                try {
+                    cache.evict(loc, shard);
+                } catch (IOException e) {
+                    damaged.addSuppressed(e);
+                    throw new UncheckedIOException(damaged);
+                }
+                return null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, checker).thenCompose(hit -> hit != null ? CompletableFuture.completedFuture(hit) : fromStore(shard, slab));
+    }
+
+    private CompletableFuture<Loaded> fromStore(ShardInfo shard, ByteBuffer slab) {
         long t0 = System.nanoTime();
         int size = (int) shard.bytes();
         slab.clear().limit(size);
@@ -181,7 +213,10 @@ final class ShardFetcher implements AutoCloseable {
         return CompletableFuture.allOf(reads).thenApplyAsync(v -> {
             ByteBuffer data = slab.duplicate().position(0).limit(size);
             try {
-                ShardView view = dataset.view(shard, data, verify);
+                ShardView view = dataset.view(shard, data, verify || cache != null);
+                if (cache != null) {
+                    cache.fill(dataset.store().location(), shard, data);
+                }
                 metrics.read(size, parts);
                 metrics.fetchTime(System.nanoTime() - t0);
                 return new Loaded(view, slab);

@@ -49,7 +49,6 @@ class LoaderTest {
     /** Ids of every batch delivered, checking each batch's pixels match its ids. */
     static List<Long> drain(EpochStream s, int maxBatches) throws IOException {
         List<Long> ids = new ArrayList<>();
-        ByteBuffer expect = ByteBuffer.allocate(PX);
         int batches = 0;
         while (batches < maxBatches) {
             HostBatch next = s.next();
@@ -57,14 +56,16 @@ class LoaderTest {
                 break;
             }
             try (HostBatch b = next) {
+                int sz = (int) b.fields().get(0).sampleBytes();
+                ByteBuffer expect = ByteBuffer.allocate(sz);
                 ByteBuffer px = b.buffer(0);
                 ByteBuffer id = b.buffer(1).order(ByteOrder.LITTLE_ENDIAN);
-                assertEquals(b.size() * PX, px.limit());
+                assertEquals(b.size() * sz, px.limit());
                 for (int i = 0; i < b.size(); i++) {
                     long sid = id.getLong(i * 8);
                     assertEquals(b.sampleId(i), sid, "sample id recorded with the batch");
                     SyntheticDatasets.fillPixels(sid, expect.clear());
-                    assertEquals(expect.clear(), px.duplicate().position(i * PX).limit((i + 1) * PX),
+                    assertEquals(expect.clear(), px.duplicate().position(i * sz).limit((i + 1) * sz),
                             "pixels of sample " + sid);
                     ids.add(sid);
                 }
@@ -75,7 +76,12 @@ class LoaderTest {
     }
 
     static List<Long> epoch(LoaderConfig cfg, LoaderState state) throws IOException {
-        try (Loader l = new Loader(dataset, cfg, new DirectAllocator()); EpochStream s = l.open(state)) {
+        return epochOf(dataset, cfg, state, null);
+    }
+
+    static List<Long> epochOf(Dataset ds, LoaderConfig cfg, LoaderState state, ShardCache cache)
+            throws IOException {
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator(), null, cache); EpochStream s = l.open(state)) {
             return drain(s, Integer.MAX_VALUE);
         }
     }

@@ -1,0 +1,78 @@
+package dev.sluice.data.loader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.format.ShardInfo;
+import dev.sluice.data.memory.DirectAllocator;
+import dev.sluice.data.store.FileStore;
+import dev.sluice.data.testing.SyntheticDatasets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShardCacheTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void cacheSmallerThanTheDatasetEvictsAndServesTheSameSamples() throws Exception {
+        try (FileStore store = new FileStore(tmp.resolve("ds"))) {
+            SyntheticDatasets.write(store, tmp, 800, 8, 8, 3, false, 20_000);
+            Dataset ds = Dataset.open(store);
+            List<ShardInfo> shards = ds.manifest().split("train").shards();
+            long datasetBytes = ds.manifest().split("train").bytes();
+            long budget = 3 * ds.manifest().split("train").maxShardBytes();
+            assertTrue(budget < datasetBytes / 2, "budget well below the dataset");
+            ShardCache cache = new ShardCache(tmp.resolve("cache"), budget);
+            LoaderConfig cfg = LoaderConfig.training("train", 20, 9);
+            List<Long> reference = LoaderTest.epochOf(ds, cfg, LoaderState.start(9, 0), null);
+            for (int round = 0; round < 3; round++) {
+                try (Loader l = new Loader(ds, cfg, new DirectAllocator(), null, cache);
+                     EpochStream s = l.open(LoaderState.start(9, 0))) {
+                    assertEquals(reference, LoaderTest.drain(s, Integer.MAX_VALUE), "same samples with the cache");
+                }
+                assertTrue(cache.sizeOnDisk() <= budget, "never above the budget: " + cache.sizeOnDisk());
+            }
+            assertTrue(cache.evictions() > 0, "evicted entries to stay in budget");
+            // one epoch in the same order as the last: the most recently used shards are still cached
+            assertTrue(cache.hits() > 0, "served some shards from disk");
+            assertEquals(shards.size() * 3L, cache.hits() + cache.misses());
+        }
+    }
+
+    @Test
+    void aDamagedEntryIsDroppedAndFetchedAgain() throws Exception {
+        try (FileStore store = new FileStore(tmp.resolve("ds"))) {
+            SyntheticDatasets.write(store, tmp, 200, 4, 4, 1, false, 1 << 20);
+            Dataset ds = Dataset.open(store);
+            ShardCache cache = new ShardCache(tmp.resolve("cache"), 1 << 30);
+            LoaderConfig cfg = LoaderConfig.evaluation("train", 50);
+            List<Long> first;
+            try (Loader l = new Loader(ds, cfg, new DirectAllocator(), null, cache);
+                 EpochStream s = l.open(LoaderState.start(0, 0))) {
+                first = LoaderTest.drain(s, Integer.MAX_VALUE);
+            }
+            Path entry;
+            try (Stream<Path> files = Files.list(cache.dir())) {
+                entry = files.filter(p -> p.toString().endsWith(".shard")).findFirst().orElseThrow();
+            }
+            byte[] b = Files.readAllBytes(entry);
+            b[b.length - 5] ^= 0x7f;
+            Files.write(entry, b);
+            try (Loader l = new Loader(ds, cfg, new DirectAllocator(), null, cache);
+                 EpochStream s = l.open(LoaderState.start(0, 0))) {
+                assertEquals(first, LoaderTest.drain(s, Integer.MAX_VALUE));
+                assertEquals(1, l.metrics().snapshot().shards(), "refetched from the store");
+            }
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(store.root().resolve(
+                    ds.manifest().split("train").shards().get(0).key())), Files.readAllBytes(entry)),
+                    "the refetched copy replaced the damaged entry");
+        }
+    }
+}
