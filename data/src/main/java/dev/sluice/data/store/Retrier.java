@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -189,7 +190,14 @@ final class Retrier {
                 failClosed();
                 return;
             }
-            permits.acquire().thenRun(this::startAttempt);
+            permits.acquire().thenRun(() -> {
+                try {
+                    startAttempt();
+                } catch (RuntimeException | Error bug) {
+                    // never leave the caller waiting on a future nobody will complete
+                    result.completeExceptionally(bug);
+                }
+            });
         }
 
         void failClosed() {
@@ -233,20 +241,23 @@ final class Retrier {
                     outcome.completeExceptionally(t);
                 }
             });
-            ScheduledFuture<?>[] watchdog = new ScheduledFuture<?>[1];
+            AtomicReference<ScheduledFuture<?>> watchdog = new AtomicReference<>();
             if (watchStalls) {
-                watchdog[0] = watch(outcome, progress, policy.stallTimeout().toNanos());
+                watch(outcome, progress, policy.stallTimeout().toNanos(), watchdog);
             }
-            outcome.whenComplete((v, t) -> finished(a, v, t, watchdog[0]));
+            outcome.whenComplete((v, t) -> finished(a, v, t, watchdog.get()));
             if (result.isCancelled()) {
                 a.abandon();
                 a.future().cancel(false);
             }
         }
 
-        private ScheduledFuture<?> watch(CompletableFuture<T> outcome, Progress progress, long stallNanos) {
+        /** Fails {@code outcome} once it has been idle for the stall timeout; {@code handle} holds the live check. */
+        private void watch(CompletableFuture<T> outcome, Progress progress, long delayNanos,
+                AtomicReference<ScheduledFuture<?>> handle) {
+            long stallNanos = policy.stallTimeout().toNanos();
             try {
-                return timer.schedule(() -> {
+                handle.set(timer.schedule(() -> {
                     if (outcome.isDone()) {
                         return;
                     }
@@ -255,11 +266,11 @@ final class Retrier {
                         outcome.completeExceptionally(new Stalled(Duration.ofNanos(idle)));
                     } else {
                         // progress was made since: look again when the quiet period could be over
-                        watch(outcome, progress, stallNanos - idle);
+                        watch(outcome, progress, stallNanos - idle, handle);
                     }
-                }, stallNanos, TimeUnit.NANOSECONDS);
+                }, delayNanos, TimeUnit.NANOSECONDS));
             } catch (RejectedExecutionException closed) {
-                return null;
+                // the store is closing; close() fails the operation
             }
         }
 

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -209,6 +208,9 @@ public final class S3Store implements ObjectStore {
         if (offset < 0) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("negative offset " + offset));
         }
+        if (dst.isReadOnly()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("destination buffer is read-only"));
+        }
         int length = dst.remaining();
         if (length == 0) {
             return CompletableFuture.completedFuture(null);
@@ -218,25 +220,19 @@ public final class S3Store implements ObjectStore {
         String objectKey = location.objectKey(key);
         String range = "bytes=" + offset + "-" + (end - 1);
         Failures failures = new Failures(key, "GET " + rangeText(offset, end), offset, end);
-        return retrier.run(location() + "/" + key + " GET " + rangeText(offset, end), true, progress -> {
+        CompletableFuture<Long> transfer = retrier.run(location() + "/" + key + " GET " + rangeText(offset, end), true,
+                progress -> {
             RangeSink sink = new RangeSink(dst, start, length, offset, progress);
             CompletableFuture<Long> sdk = client.getObject(b -> b.bucket(location.bucket()).key(objectKey).range(range),
                     sink);
-            CompletableFuture<Void> done = sdk.handle((n, failure) -> {
-                if (failure != null) {
-                    if (find(failure, RangeSink.ShortBody.class) != null) {
-                        shortReads.incrementAndGet();
-                    }
-                    throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+            CompletableFuture<Long> done = sdk.whenComplete((n, failure) -> {
+                if (failure != null && find(failure, RangeSink.ShortBody.class) != null) {
+                    shortReads.incrementAndGet();
                 }
-                // the only place the caller's position moves: after a complete, verified transfer
-                dst.position(start + length);
-                bytesRead.addAndGet(length);
-                return null;
             });
-            return new Retrier.Attempt<Void>() {
+            return new Retrier.Attempt<Long>() {
                 @Override
-                public CompletableFuture<Void> future() {
+                public CompletableFuture<Long> future() {
                     return done;
                 }
 
@@ -247,6 +243,18 @@ public final class S3Store implements ObjectStore {
                 }
             };
         }, failures);
+        // The only place the caller's position moves: once, after the attempt that the retrier
+        // accepted (a late success of an abandoned attempt cannot move it).
+        CompletableFuture<Void> result = transfer.thenRun(() -> {
+            dst.position(start + length);
+            bytesRead.addAndGet(length);
+        });
+        result.whenComplete((v, t) -> {
+            if (result.isCancelled()) {
+                transfer.cancel(false); // abandons the attempt in flight
+            }
+        });
+        return result;
     }
 
     @Override
@@ -288,11 +296,12 @@ public final class S3Store implements ObjectStore {
             for (S3Object o : resp.contents()) {
                 out.add(new ObjectInfo(location.storeKey(o.key()), o.size()));
             }
-            token = Boolean.TRUE.equals(resp.isTruncated()) ? resp.nextContinuationToken() : null;
-            if (Boolean.TRUE.equals(resp.isTruncated()) && token == null) {
-                throw new StoreException(location(), prefix, "server said the listing is truncated but sent no"
+            String next = Boolean.TRUE.equals(resp.isTruncated()) ? resp.nextContinuationToken() : null;
+            if (Boolean.TRUE.equals(resp.isTruncated()) && (next == null || next.equals(continuation))) {
+                throw new StoreException(location(), prefix, "server said the listing is truncated but sent no new"
                         + " continuation token; it does not implement ListObjectsV2 paging");
             }
+            token = next;
         } while (token != null);
         out.sort(Comparator.comparing(ObjectInfo::key));
         return out;

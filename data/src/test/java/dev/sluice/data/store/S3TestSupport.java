@@ -10,7 +10,7 @@ final class S3TestSupport {
     static {
         // Retry log lines must be visible to the credential-leak test; slf4j-simple reads a
         // logger's level when the logger is first created, so this runs before any store class.
-        System.setProperty("org.slf4j.simpleLogger.log.dev.sluice.data.store", "debug");
+        System.setProperty("org.slf4j.simpleLogger.log.dev.sluice.data.store.Retrier", "debug");
         // Never probe EC2 instance metadata from a test (region or credential chains).
         System.setProperty("aws.disableEc2Metadata", "true");
     }
