@@ -15,7 +15,9 @@ import java.time.Duration;
  * @param baseDelay backoff cap after the first failed attempt
  * @param maxDelay largest backoff between two attempts
  * @param stallTimeout an attempt that makes no progress (no response bytes) for this long is
- *     abandoned and counts as a failed attempt
+ *     abandoned and counts as a failed attempt. The CRT S3 client hands over a part only once it
+ *     has arrived whole, so this must exceed the time to fetch one part ({@code partBytes}) at the
+ *     slowest bandwidth you accept.
  */
 public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay, Duration stallTimeout) {
 
