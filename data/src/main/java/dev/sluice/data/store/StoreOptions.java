@@ -8,8 +8,11 @@ package dev.sluice.data.store;
  * @param region AWS region, or null for the SDK's default provider chain (then {@code us-east-1})
  * @param pathStyle path-style addressing ({@code endpoint/bucket/key}), needed by most S3-compatible servers
  * @param anonymous send unsigned requests (public buckets); otherwise the SDK's default credential chain
- * @param partBytes size of one ranged GET when a shard is fetched in parts
+ * @param partBytes size of one ranged GET when a shard is fetched in parts, and of one upload part
  * @param maxConcurrency requests in flight per store
+ * @param multipartThresholdBytes uploads larger than this are sent as multipart uploads of
+ *     {@code partBytes} parts
+ * @param retry retries, backoff and stall detection for remote stores
  */
 public record StoreOptions(
         String s3Endpoint,
@@ -17,14 +20,74 @@ public record StoreOptions(
         boolean pathStyle,
         boolean anonymous,
         long partBytes,
-        int maxConcurrency) {
+        int maxConcurrency,
+        long multipartThresholdBytes,
+        RetryPolicy retry) {
 
-    /** 8 MiB parts, 16 requests in flight, default endpoint, region and credentials. */
-    public static StoreOptions defaults() {
-        return new StoreOptions(null, null, false, false, 8L << 20, 16);
+    public StoreOptions {
+        if (partBytes <= 0 || multipartThresholdBytes <= 0) {
+            throw new IllegalArgumentException("partBytes and multipartThresholdBytes must be positive, got "
+                    + partBytes + " and " + multipartThresholdBytes);
+        }
+        if (maxConcurrency < 1) {
+            throw new IllegalArgumentException("maxConcurrency must be at least 1, got " + maxConcurrency);
+        }
+        if (retry == null) {
+            retry = RetryPolicy.defaults();
+        }
     }
 
+    /** The six original fields; the threshold is 16 MiB and retries are {@link RetryPolicy#defaults()}. */
+    public StoreOptions(String s3Endpoint, String region, boolean pathStyle, boolean anonymous, long partBytes,
+            int maxConcurrency) {
+        this(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency, 16L << 20, RetryPolicy.defaults());
+    }
+
+    /**
+     * 8 MiB parts, 16 requests in flight, multipart above 16 MiB, default retries, default endpoint,
+     * region and credentials.
+     */
+    public static StoreOptions defaults() {
+        return new StoreOptions(null, null, false, false, 8L << 20, 16, 16L << 20, RetryPolicy.defaults());
+    }
+
+    /** Sets the endpoint; a non-null endpoint also turns on path-style addressing. */
     public StoreOptions withS3Endpoint(String endpoint) {
-        return new StoreOptions(endpoint, region, endpoint != null || pathStyle, anonymous, partBytes, maxConcurrency);
+        return new StoreOptions(endpoint, region, endpoint != null || pathStyle, anonymous, partBytes, maxConcurrency,
+                multipartThresholdBytes, retry);
+    }
+
+    public StoreOptions withRegion(String newRegion) {
+        return new StoreOptions(s3Endpoint, newRegion, pathStyle, anonymous, partBytes, maxConcurrency,
+                multipartThresholdBytes, retry);
+    }
+
+    public StoreOptions withPathStyle(boolean on) {
+        return new StoreOptions(s3Endpoint, region, on, anonymous, partBytes, maxConcurrency,
+                multipartThresholdBytes, retry);
+    }
+
+    public StoreOptions withAnonymous(boolean on) {
+        return new StoreOptions(s3Endpoint, region, pathStyle, on, partBytes, maxConcurrency,
+                multipartThresholdBytes, retry);
+    }
+
+    public StoreOptions withPartBytes(long bytes) {
+        return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, bytes, maxConcurrency,
+                multipartThresholdBytes, retry);
+    }
+
+    public StoreOptions withMaxConcurrency(int requests) {
+        return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, requests,
+                multipartThresholdBytes, retry);
+    }
+
+    public StoreOptions withMultipartThresholdBytes(long bytes) {
+        return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency, bytes, retry);
+    }
+
+    public StoreOptions withRetry(RetryPolicy policy) {
+        return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency,
+                multipartThresholdBytes, policy);
     }
 }

@@ -10,13 +10,14 @@ public final class Stores {
 
     /**
      * Opens a store for {@code location}: {@code s3://bucket/prefix}, {@code file:///dir}, or a plain
-     * path.
+     * path. An S3 store uses {@code options} for endpoint, region, addressing, credentials (anonymous or
+     * the SDK's default chain), part size, concurrency and retries; its keys are relative to the prefix.
      *
      * @throws IllegalArgumentException for an unknown scheme, with the accepted forms
      */
     public static ObjectStore open(String location, StoreOptions options) {
-        if (location.startsWith("s3://")) {
-            throw new IllegalArgumentException("s3:// locations are not supported by this build: " + location);
+        if (isS3(location)) {
+            return S3Store.open(location, options);
         }
         if (location.startsWith("file:")) {
             return new FileStore(Path.of(URI.create(location)));

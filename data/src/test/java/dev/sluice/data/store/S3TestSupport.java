@@ -1,0 +1,53 @@
+package dev.sluice.data.store;
+
+import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import java.time.Duration;
+import java.util.SplittableRandom;
+
+/** Shared set-up of the S3 store tests: an in-process S3Mock, deterministic data, store options. */
+final class S3TestSupport {
+
+    static {
+        // Retry log lines must be visible to the credential-leak test; slf4j-simple reads a
+        // logger's level when the logger is first created, so this runs before any store class.
+        System.setProperty("org.slf4j.simpleLogger.log.dev.sluice.data.store.Retrier", "debug");
+        // Never probe EC2 instance metadata from a test (region or credential chains).
+        System.setProperty("aws.disableEc2Metadata", "true");
+    }
+
+    static final String BUCKET = "sluice-test";
+
+    private S3TestSupport() {}
+
+    /** S3Mock on random ports (http and https), quiet, with {@link #BUCKET}. */
+    static S3MockExtension s3Mock() {
+        return S3MockExtension.builder().silent().withInitialBuckets(BUCKET).build();
+    }
+
+    /** Options for a server at {@code endpoint}: path-style, us-east-1, anonymous, quick retries. */
+    static StoreOptions options(String endpoint) {
+        return StoreOptions.defaults()
+                .withS3Endpoint(endpoint)
+                .withRegion("us-east-1")
+                .withAnonymous(true)
+                .withRetry(new RetryPolicy(5, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(10)));
+    }
+
+    /** {@code http://127.0.0.1:<S3Mock http port>}. */
+    static String endpoint(S3MockExtension s3) {
+        return "http://127.0.0.1:" + s3.getHttpPort();
+    }
+
+    /** Deterministic pseudo-random bytes. */
+    static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < n; i += 8) {
+            long v = r.nextLong();
+            for (int j = 0; j < 8 && i + j < n; j++) {
+                b[i + j] = (byte) (v >>> (8 * j));
+            }
+        }
+        return b;
+    }
+}
