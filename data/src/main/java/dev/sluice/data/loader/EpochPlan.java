@@ -80,6 +80,15 @@ final class EpochPlan {
         return remainder == Remainder.DROP ? remaining / world : (remaining + world - 1) / world;
     }
 
+    /** Epoch-order positions {@code [from, to)} of a rank's block. */
+    private long[] block(long remaining, int world, int rank) {
+        if (remainder == Remainder.UNEVEN) {
+            return new long[] {rank * remaining / world, (rank + 1) * remaining / world};
+        }
+        long per = perRank(remaining, world);
+        return new long[] {rank * per, rank * per + per};
+    }
+
     /** Seed of the mixer of one rank in one segment. */
     long mixerSeed(int segment, int rank) {
         return Rng.derive(seed, epoch, 0x4D4958L, segment, rank);
@@ -155,9 +164,9 @@ final class EpochPlan {
         if (remaining == 0) {
             return out;
         }
-        long per = perRank(remaining, world);
-        long from = (long) rank * per;
-        long to = from + per;
+        long[] blk = block(remaining, world, rank);
+        long from = blk[0];
+        long to = blk[1];
         // positions past the end wrap around (only with WRAP)
         while (from < to) {
             long a = from % remaining;

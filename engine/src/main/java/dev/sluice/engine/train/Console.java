@@ -16,20 +16,34 @@ final class Console {
     private final PrintStream out;
     private final boolean bar;
     private final boolean json;
+    private final boolean quiet;
 
     Console(PrintStream out, boolean bar, boolean json) {
+        this(out, bar, json, false);
+    }
+
+    private Console(PrintStream out, boolean bar, boolean json, boolean quiet) {
         this.out = out;
         this.bar = bar;
         this.json = json;
+        this.quiet = quiet;
+    }
+
+    /** A console that prints nothing (replicas other than the chief). */
+    Console quiet() {
+        return new Console(out, false, false, true);
     }
 
     void line(String s) {
+        if (quiet) {
+            return;
+        }
         out.println(s);
         out.flush();
     }
 
     void json(String s) {
-        if (json) {
+        if (json && !quiet) {
             out.println(s);
             out.flush();
         }
@@ -53,7 +67,7 @@ final class Console {
             this.name = "epoch " + epoch + "/" + epochs;
             this.steps = steps;
             this.samplesPerStep = samplesPerStep;
-            this.pb = bar ? new ProgressBarBuilder().setTaskName(name).setInitialMax(steps)
+            this.pb = bar && !quiet ? new ProgressBarBuilder().setTaskName(name).setInitialMax(steps)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1)
                     .setMaxRenderedLength(110).build() : null;
         }
@@ -66,7 +80,7 @@ final class Console {
             if (pb != null) {
                 pb.step();
                 pb.setExtraMessage(msg);
-            } else if (steps > 0 && done * 4 / steps > quarter) {
+            } else if (!quiet && steps > 0 && done * 4 / steps > quarter) {
                 quarter = (int) (done * 4 / steps);
                 double eta = secs / done * (steps - done);
                 line(String.format(Locale.ROOT, "%s  %3d%%  step %d/%d  %s  ETA %.0fs", name, done * 100 / steps,
