@@ -75,6 +75,7 @@ public final class Trainer {
         Files.createDirectories(cfg.runDir());
         out.line("Run directory: " + cfg.runDir().toAbsolutePath());
         if (local > 1) {
+            Engine.getInstance(); // loads the PyTorch natives
             // replicas share the cores: one intra-op thread pool each would oversubscribe them
             JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
         }
