@@ -1,0 +1,207 @@
+package dev.sluice.engine.train;
+
+import dev.sluice.data.store.StoreOptions;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The embedding API: configure a training run in a few lines and run it.
+ *
+ * <pre>{@code
+ * TrainResult r = TrainingRun.builder()
+ *         .data("s3://my-bucket/datasets/fashion-mnist")
+ *         .model("cnn")
+ *         .epochs(3)
+ *         .batchSize(128)
+ *         .learningRate(1e-3f)
+ *         .runDir(Path.of("runs/cnn"))
+ *         .build()
+ *         .call();
+ * System.out.println(r.evalAccuracy());
+ * }</pre>
+ */
+public final class TrainingRun {
+
+    private final TrainConfig config;
+    private final PrintStream out;
+    private final Map<String, String> env;
+
+    private TrainingRun(TrainConfig config, PrintStream out, Map<String, String> env) {
+        this.config = config;
+        this.out = out;
+        this.env = env;
+    }
+
+    /** A builder with the CLI's defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The configuration this run uses. */
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** Trains and evaluates; blocks until done. */
+    public TrainResult call() throws Exception {
+        return new Trainer(config, out, env).run();
+    }
+
+    /** Collects the options of a run; every setter returns the builder. */
+    public static final class Builder {
+        private String data;
+        private StoreOptions store = StoreOptions.defaults();
+        private String trainSplit = "train";
+        private String evalSplit = "test";
+        private String model = "mlp";
+        private int epochs = 5;
+        private int batchSize = 128;
+        private float lr = 1e-3f;
+        private String optimizer = "adamw";
+        private float momentum = 0.9f;
+        private boolean nesterov;
+        private float weightDecay;
+        private float clipNorm;
+        private long warmup;
+        private boolean cosine = true;
+        private long seed = 42;
+        private String devices = "auto";
+        private Path runDir = Path.of("runs", "embedded");
+        private int shuffleWindow = 4;
+        private int prefetch = 2;
+        private long maxSteps;
+        private PrintStream out = new PrintStream(OutputStream.nullOutputStream());
+        private Map<String, String> env = Map.of();
+
+        /** Dataset location: a directory, {@code file://} or {@code s3://} URI (required). */
+        public Builder data(String location) {
+            this.data = location;
+            return this;
+        }
+
+        /** How to reach the store (S3 endpoint, region, part size, concurrency). */
+        public Builder store(StoreOptions options) {
+            this.store = options;
+            return this;
+        }
+
+        public Builder trainSplit(String split) {
+            this.trainSplit = split;
+            return this;
+        }
+
+        /** Split to evaluate after every epoch; null for none. */
+        public Builder evalSplit(String split) {
+            this.evalSplit = split;
+            return this;
+        }
+
+        /** Model name: mlp, cnn, resnet18, gpt-small. */
+        public Builder model(String name) {
+            this.model = name;
+            return this;
+        }
+
+        public Builder epochs(int n) {
+            this.epochs = n;
+            return this;
+        }
+
+        /** Samples per step per replica. */
+        public Builder batchSize(int n) {
+            this.batchSize = n;
+            return this;
+        }
+
+        public Builder learningRate(float v) {
+            this.lr = v;
+            return this;
+        }
+
+        /** AdamW with the given weight decay. */
+        public Builder adamW(float weightDecay) {
+            this.optimizer = "adamw";
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** SGD with momentum (Nesterov if asked) and L2 weight decay. */
+        public Builder sgd(float momentum, boolean nesterov, float weightDecay) {
+            this.optimizer = "sgd";
+            this.momentum = momentum;
+            this.nesterov = nesterov;
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** Clip gradients to this global L2 norm (0: off). */
+        public Builder clipNorm(float v) {
+            this.clipNorm = v;
+            return this;
+        }
+
+        /** Linear warmup steps, then cosine decay (or constant). */
+        public Builder schedule(long warmupSteps, boolean cosineDecay) {
+            this.warmup = warmupSteps;
+            this.cosine = cosineDecay;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            this.seed = v;
+            return this;
+        }
+
+        /** {@code auto}, {@code cpu}, {@code cpu:N}, {@code cuda}, {@code cuda:0,1}. */
+        public Builder devices(String spec) {
+            this.devices = spec;
+            return this;
+        }
+
+        public Builder runDir(Path dir) {
+            this.runDir = dir;
+            return this;
+        }
+
+        /** Shards open at once (shuffle window) and shards fetched ahead. */
+        public Builder loader(int shuffleWindow, int prefetch) {
+            this.shuffleWindow = shuffleWindow;
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        /** Stop after this many steps in total (0: no limit). */
+        public Builder maxSteps(long n) {
+            this.maxSteps = n;
+            return this;
+        }
+
+        /** Where progress lines go (default: nowhere). */
+        public Builder output(PrintStream stream) {
+            this.out = stream;
+            return this;
+        }
+
+        /** Launch environment for multi-process jobs (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). */
+        public Builder environment(Map<String, String> variables) {
+            this.env = Map.copyOf(variables);
+            return this;
+        }
+
+        /**
+         * Validates and builds the run.
+         *
+         * @throws IllegalArgumentException naming the option that is wrong
+         */
+        public TrainingRun build() {
+            Objects.requireNonNull(data, "data(location) is required");
+            TrainConfig cfg = new TrainConfig(data, store, trainSplit, evalSplit, model, epochs, batchSize, lr,
+                    optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, runDir,
+                    shuffleWindow, prefetch, maxSteps, false, false);
+            return new TrainingRun(cfg, out, env);
+        }
+    }
+}
