@@ -45,6 +45,8 @@ public final class Main implements Runnable {
             System.arraycopy(args, 0, effective, 1, args.length);
         }
         CommandLine cli = new CommandLine(new Main());
+        // scripts often append to a base command line: the last value of an option wins
+        cli.setOverwrittenOptionsAllowed(true);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

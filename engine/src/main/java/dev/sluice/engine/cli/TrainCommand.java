@@ -99,6 +99,33 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also print per-epoch and final summaries as JSON lines.")
     boolean json;
 
+    @Option(names = "--checkpoint-dir", paramLabel = "LOCATION",
+            description = "Where checkpoints go: a directory or s3://bucket/prefix (default: <run-dir>/checkpoints).")
+    String checkpointDir;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "Also checkpoint every this many steps; checkpoints are always taken at epoch ends"
+                    + " and on SIGTERM/Ctrl-C (default: ${DEFAULT-VALUE}).")
+    long checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "3",
+            description = "Keep the newest K checkpoints (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--resume",
+            description = "Continue from the newest valid checkpoint (same run dir or --checkpoint-dir); refuses one"
+                    + " taken with another configuration and says what differs.")
+    boolean resume;
+
+    @Option(names = "--on-nan", defaultValue = "stop",
+            description = "When the loss is NaN or infinite: stop (with the step and the last good checkpoint) or"
+                    + " skip the batch (default: ${DEFAULT-VALUE}).")
+    String onNan;
+
+    @Option(names = "--log-every", defaultValue = "50",
+            description = "Write the step loss to metrics.jsonl every this many steps (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
     @Mixin
     StoreOptionsMixin store;
 
@@ -106,8 +133,9 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out;
         String location = data != null ? data : DefaultDataset.ensure(out).toString();
-        Path dir = runDir != null ? runDir : Path.of("runs",
-                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model);
+        Path dir = runDir != null ? runDir
+                : resume && checkpointDir == null ? latestRun(model)
+                : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model);
         if (!schedule.equals("cosine") && !schedule.equals("constant")) {
             throw new UserException("--schedule must be cosine or constant, not '" + schedule + "'");
         }
@@ -117,15 +145,36 @@ public final class TrainCommand implements Callable<Integer> {
             case "auto" -> System.console() != null;
             default -> throw new UserException("--progress must be auto, always or never, not '" + progress + "'");
         };
+        if (!onNan.equals("stop") && !onNan.equals("skip")) {
+            throw new UserException("--on-nan must be stop or skip, not '" + onNan + "'");
+        }
         TrainConfig cfg;
         try {
             cfg = new TrainConfig(location, store.toOptions(), split, evalSplit.equals("none") ? null : evalSplit,
                     model, epochs, batchSize, lr, optimizer, momentum, nesterov, weightDecay, clipNorm, warmup,
-                    schedule.equals("cosine"), seed, devices, dir, shuffleWindow, prefetch, maxSteps, bar, json);
+                    schedule.equals("cosine"), seed, devices, dir, shuffleWindow, prefetch, maxSteps, bar, json,
+                    checkpointDir, checkpointEvery, keepCheckpoints, resume, onNan.equals("skip"), logEvery);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
         TrainResult r = new Trainer(cfg, out).run();
         return r.steps() > 0 ? 0 : 1;
+    }
+
+    /** The newest {@code runs/*-MODEL} directory that holds checkpoints, for a bare {@code --resume}. */
+    static Path latestRun(String model) throws java.io.IOException {
+        Path runs = Path.of("runs");
+        if (java.nio.file.Files.isDirectory(runs)) {
+            try (var dirs = java.nio.file.Files.list(runs)) {
+                var found = dirs.filter(d -> d.getFileName().toString().endsWith("-" + model))
+                        .filter(d -> java.nio.file.Files.isDirectory(d.resolve("checkpoints")))
+                        .max(java.util.Comparator.comparing(d -> d.getFileName().toString()));
+                if (found.isPresent()) {
+                    return found.get();
+                }
+            }
+        }
+        throw new UserException("--resume: no earlier run of model '" + model + "' with checkpoints under "
+                + runs.toAbsolutePath() + "; pass --run-dir DIR or --checkpoint-dir LOCATION of the run to continue");
     }
 }

@@ -80,7 +80,7 @@ public final class AdamW implements Optimizer {
         return out;
     }
 
-    /** Installs moment buffers read from a checkpoint (keys as {@link #state()} gives them). */
+    @Override
     public void load(Map<String, NDArray> state) {
         state.forEach((k, v) -> {
             String name = k.substring(0, k.lastIndexOf('/'));

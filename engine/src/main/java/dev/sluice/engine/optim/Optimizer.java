@@ -26,6 +26,9 @@ public interface Optimizer {
     /** Steps taken so far (part of the state: Adam's bias correction depends on it). */
     long steps();
 
+    /** Installs state tensors read from a checkpoint (keys as {@link #state()} gives them). */
+    void load(Map<String, NDArray> state);
+
     /** Restores the step counter after loading state tensors from a checkpoint. */
     void restoreSteps(long steps);
 

@@ -71,7 +71,7 @@ public final class Sgd implements Optimizer {
         return out;
     }
 
-    /** Installs momentum buffers read from a checkpoint (keys as {@link #state()} gives them). */
+    @Override
     public void load(Map<String, NDArray> state) {
         state.forEach((k, v) -> velocity.put(k.substring(0, k.lastIndexOf('/')), v));
     }

@@ -42,6 +42,18 @@ final class Console {
         out.flush();
     }
 
+    /** A status line that does not disturb a progress bar being drawn (goes to stderr then). */
+    void status(String s) {
+        if (quiet) {
+            return;
+        }
+        if (bar) {
+            System.err.println(s);
+        } else {
+            line(s);
+        }
+    }
+
     void json(String s) {
         if (json && !quiet) {
             out.println(s);

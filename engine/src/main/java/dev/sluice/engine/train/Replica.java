@@ -10,7 +10,16 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.sluice.engine.checkpoint.Checkpoint;
+import dev.sluice.engine.checkpoint.CheckpointException;
 import dev.sluice.engine.device.DeviceBatch;
+import dev.sluice.engine.optim.Optimizer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.sluice.engine.optim.Param;
 import dev.sluice.models.BuiltModel;
 import java.util.ArrayList;
@@ -106,15 +115,75 @@ final class Replica implements AutoCloseable {
         return new StepOutput(sum, correct);
     }
 
-    /** Sets every gradient to zero after an update. */
+    /** Sets every gradient to zero (also NaN ones) after an update or a skipped batch. */
     void zeroGradients() {
-        try (NDManager tmp = manager.newSubManager()) {
-            for (Param p : params) {
-                NDArray g = p.grad();
-                g.attach(tmp);
-                g.muli(0);
+        for (Param p : params) {
+            JniUtils.zeroGrad((PtNDArray) p.array());
+        }
+    }
+
+    /** Parameters, buffers and optimizer state as checkpoint tensors (copied to host memory). */
+    Map<String, Checkpoint.Tensor> exportTensors(Optimizer optimizer) {
+        Map<String, Checkpoint.Tensor> out = new LinkedHashMap<>();
+        for (Param p : params) {
+            out.put("param/" + p.name(), tensor(p.array()));
+        }
+        for (Param p : buffers) {
+            out.put("buffer/" + p.name(), tensor(p.array()));
+        }
+        for (Map.Entry<String, NDArray> e : optimizer.state().entrySet()) {
+            out.put("opt/" + e.getKey(), tensor(e.getValue()));
+        }
+        return out;
+    }
+
+    private static Checkpoint.Tensor tensor(NDArray a) {
+        ByteBuffer src = a.toByteBuffer();
+        ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(src.duplicate()).flip();
+        List<Long> shape = new ArrayList<>();
+        for (long d : a.getShape().getShape()) {
+            shape.add(d);
+        }
+        return new Checkpoint.Tensor(a.getDataType().toString(), shape, copy);
+    }
+
+    /**
+     * Loads parameters, buffers and optimizer state from a checkpoint.
+     *
+     * @throws CheckpointException if a tensor is missing or has another shape (another model)
+     */
+    void importTensors(Checkpoint cp, Optimizer optimizer, String where) throws CheckpointException {
+        JniUtils.setGradMode(false);
+        for (List<Param> group : List.of(params, buffers)) {
+            String prefix = group == params ? "param/" : "buffer/";
+            for (Param p : group) {
+                Checkpoint.Tensor t = cp.tensors().get(prefix + p.name());
+                if (t == null || t.data().limit() != p.array().size() * p.array().getDataType().getNumOfBytes()) {
+                    throw new CheckpointException(where + ": " + (t == null ? "has no tensor " : "has another shape for ")
+                            + prefix + p.name() + "; it was saved from another model");
+                }
+                p.array().set(direct(t.data()));
             }
         }
+        Map<String, NDArray> state = new LinkedHashMap<>();
+        for (Map.Entry<String, Checkpoint.Tensor> e : cp.tensors().entrySet()) {
+            if (e.getKey().startsWith("opt/")) {
+                Checkpoint.Tensor t = e.getValue();
+                long[] shape = t.shape().stream().mapToLong(Long::longValue).toArray();
+                NDArray a = manager.create(direct(t.data()), new Shape(shape), DataType.FLOAT32);
+                state.put(e.getKey().substring(4), a.duplicate());
+                a.close();
+            }
+        }
+        optimizer.load(state);
+        optimizer.restoreSteps(cp.optimizerSteps());
+    }
+
+    private static ByteBuffer direct(ByteBuffer heap) {
+        ByteBuffer d = ByteBuffer.allocateDirect(heap.remaining()).order(ByteOrder.nativeOrder());
+        d.put(heap.duplicate()).flip();
+        return d;
     }
 
     @Override

@@ -29,6 +29,12 @@ import java.nio.file.Path;
  * @param maxSteps stop after this many steps in total (for tests and smoke runs); 0 for no limit
  * @param progress draw a progress bar (otherwise a line every quarter epoch)
  * @param json also print the per-epoch summary and the final summary as JSON lines
+ * @param checkpointDir where checkpoints go: a directory or {@code s3://} prefix; null for {@code <runDir>/checkpoints}
+ * @param checkpointEvery also checkpoint every this many steps (0: only at epoch ends and on a stop signal)
+ * @param keepCheckpoints how many of the newest checkpoints to keep
+ * @param resume continue from the newest valid checkpoint in {@code checkpointDir}
+ * @param skipNonFinite skip a batch whose loss is NaN or infinite instead of stopping
+ * @param logEvery write a {@code step} line to metrics.jsonl every this many steps
  */
 public record TrainConfig(
         String data,
@@ -53,15 +59,54 @@ public record TrainConfig(
         int prefetch,
         long maxSteps,
         boolean progress,
-        boolean json) {
+        boolean json,
+        String checkpointDir,
+        long checkpointEvery,
+        int keepCheckpoints,
+        boolean resume,
+        boolean skipNonFinite,
+        int logEvery) {
 
     public TrainConfig {
         if (epochs <= 0 || batchSize <= 0 || lr <= 0) {
             throw new IllegalArgumentException("epochs, batch size and learning rate must be positive (got "
                     + epochs + ", " + batchSize + ", " + lr + ")");
         }
+        if (logEvery <= 0 || keepCheckpoints <= 0 || checkpointEvery < 0) {
+            throw new IllegalArgumentException("--log-every and --keep-checkpoints must be positive and"
+                    + " --checkpoint-every not negative");
+        }
         if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
             throw new IllegalArgumentException("unknown optimizer '" + optimizer + "': use adamw or sgd");
         }
+    }
+
+    /** The checkpoint location: {@code checkpointDir}, or {@code <runDir>/checkpoints}. */
+    public String checkpointLocation() {
+        return checkpointDir != null ? checkpointDir : runDir.resolve("checkpoints").toString();
+    }
+
+    /**
+     * The settings a resumed run must share with its checkpoint (the world size may change:
+     * resume is elastic), by name.
+     */
+    public java.util.Map<String, String> resumeKey(String datasetIdentity) {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        m.put("dataset", datasetIdentity);
+        m.put("train_split", trainSplit);
+        m.put("model", model);
+        m.put("batch_size", Integer.toString(batchSize));
+        m.put("epochs", Integer.toString(epochs));
+        m.put("lr", Float.toString(lr));
+        m.put("optimizer", optimizer);
+        m.put("momentum", optimizer.equals("sgd") ? Float.toString(momentum) : "-");
+        m.put("nesterov", optimizer.equals("sgd") ? Boolean.toString(nesterov) : "-");
+        m.put("weight_decay", Float.toString(weightDecay));
+        m.put("clip_norm", Float.toString(clipNorm));
+        m.put("warmup", Long.toString(warmupSteps));
+        m.put("schedule", cosine ? "cosine" : "constant");
+        m.put("seed", Long.toString(seed));
+        m.put("max_steps", Long.toString(maxSteps));
+        return m;
     }
 }

@@ -13,6 +13,10 @@ import java.util.List;
  * @param steps optimizer steps taken in this run
  * @param seconds wall time including evaluation
  * @param runDir directory with metrics, plots and checkpoints
+ * @param stopped whether the run stopped early on SIGTERM/Ctrl-C (after writing a checkpoint)
+ * @param lastCheckpoint location of the newest checkpoint, or null
+ * @param skippedBatches batches skipped because their loss was not finite
  */
 public record TrainResult(List<EpochSummary> epochs, double evalAccuracy, long evalCorrect, long evalSamples,
-                          long steps, double seconds, Path runDir) {}
+                          long steps, double seconds, Path runDir, boolean stopped, String lastCheckpoint,
+                          long skippedBatches) {}

@@ -6,6 +6,9 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.Stores;
+import dev.sluice.engine.checkpoint.Checkpoint;
+import dev.sluice.engine.checkpoint.CheckpointException;
+import dev.sluice.engine.checkpoint.Checkpoints;
 import dev.sluice.engine.collective.Collective;
 import dev.sluice.engine.collective.CollectiveException;
 import dev.sluice.engine.collective.InProcessGroup;
@@ -42,20 +45,27 @@ public final class Trainer {
     private final TrainConfig cfg;
     private final Console console;
     private final Map<String, String> env;
+    private final boolean installSignal;
 
     /**
      * @param cfg the run's configuration
      * @param out where progress and summaries are printed
      */
     public Trainer(TrainConfig cfg, PrintStream out) {
-        this(cfg, out, System.getenv());
+        this(cfg, out, System.getenv(), true);
     }
 
-    /** As above, with the launch environment given explicitly (tests, embedding). */
-    public Trainer(TrainConfig cfg, PrintStream out, Map<String, String> env) {
+    /**
+     * As above, with the launch environment given explicitly.
+     *
+     * @param installSignalHandler checkpoint and stop on SIGTERM/Ctrl-C (the CLI); embedders that own the
+     *     process's signals pass false
+     */
+    public Trainer(TrainConfig cfg, PrintStream out, Map<String, String> env, boolean installSignalHandler) {
         this.cfg = cfg;
         this.console = new Console(out, cfg.progress(), cfg.json());
         this.env = env;
+        this.installSignal = installSignalHandler;
     }
 
     /** Trains and evaluates; the result holds the final evaluation accuracy. */
@@ -74,12 +84,14 @@ public final class Trainer {
         Console out = chiefHere ? console : console.quiet();
         Files.createDirectories(cfg.runDir());
         out.line("Run directory: " + cfg.runDir().toAbsolutePath());
+        StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
+        List<AutoCloseable> closeLater = new ArrayList<>();
         if (local > 1) {
             Engine.getInstance(); // loads the PyTorch natives
             // replicas share the cores: one intra-op thread pool each would oversubscribe them
             JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
         }
-        try (ObjectStore store = Stores.open(cfg.data(), cfg.store());
+        try (stop; ObjectStore store = Stores.open(cfg.data(), cfg.store());
              MetricsLog metrics = new MetricsLog(cfg.runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
             Dataset ds = Dataset.open(store);
@@ -89,6 +101,26 @@ public final class Trainer {
             out.line(String.format(Locale.ROOT, "Training %s on %s (%s, %,d samples): %d replica(s)%s, batch %d each",
                     cfg.model(), ds.manifest().name(), cfg.trainSplit(), ds.manifest().split(cfg.trainSplit()).samples(),
                     world, launch.isPresent() ? " across " + world + " processes" : " on cpu", cfg.batchSize()));
+            String identity = datasetIdentity(ds);
+            Map<String, String> resumeKey = cfg.resumeKey(identity);
+            ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.store());
+            closeLater.add(ckptStore);
+            Checkpoints checkpoints = new Checkpoints(ckptStore, cfg.keepCheckpoints());
+            Checkpoint resumeFrom = null;
+            if (cfg.resume()) {
+                resumeFrom = checkpoints.latestValid(msg -> out.line("skipping damaged checkpoint: " + msg))
+                        .orElseThrow(() -> new CheckpointException("--resume: no valid checkpoint in "
+                                + ckptStore.location() + "; start without --resume, or point --checkpoint-dir"
+                                + " or --run-dir at the run to continue"));
+                String diff = resumeFrom.differences(resumeKey);
+                if (!diff.isEmpty()) {
+                    throw new CheckpointException("--resume: " + checkpoints.where(resumeFrom.step())
+                            + " was taken with another configuration (" + diff + "); run with the same settings"
+                            + " or start a new run without --resume");
+                }
+                out.line("Resuming from " + checkpoints.where(resumeFrom.step()) + " (step " + resumeFrom.step()
+                        + ", epoch " + (resumeFrom.epoch() + 1) + ")");
+            }
             List<Collective> collectives = connect(launch, local, fingerprint(ds));
             List<Replica> replicas = new ArrayList<>();
             List<GradientSync> syncs = new ArrayList<>();
@@ -99,6 +131,8 @@ public final class Trainer {
             });
             try {
                 List<Worker> workers = new ArrayList<>();
+                Worker.Context context = new Worker.Context(cfg, ds, feed, world, metrics, checkpoints, resumeKey,
+                        resumeFrom, stop, s -> report(out, s, metrics));
                 for (int r = 0; r < local; r++) {
                     Engine.getInstance().setRandomSeed(Long.hashCode(cfg.seed()) + firstRank + r);
                     BuiltModel model = registry.create(cfg.model(), input, feed.numClasses());
@@ -108,8 +142,7 @@ public final class Trainer {
                             : new CollectiveGradientSync(collectives.get(r));
                     syncs.add(sync);
                     boolean chief = replica.rank() == 0;
-                    workers.add(new Worker(cfg, ds, feed, replica, sync, optimizer(), world,
-                            chief ? out : out.quiet(), metrics, (s, e) -> report(out, s, metrics)));
+                    workers.add(new Worker(context, replica, sync, optimizer(), chief ? out : out.quiet()));
                 }
                 if (chiefHere) {
                     metrics.event("start").put("model", cfg.model()).put("dataset", ds.manifest().name())
@@ -127,7 +160,7 @@ public final class Trainer {
                 double secs = (System.nanoTime() - start) / 1e9;
                 TrainResult result = new TrainResult(summaries, last == null ? Double.NaN : last.accuracy(),
                         last == null ? 0 : last.correct(), last == null ? 0 : last.samples(), first.steps(), secs,
-                        cfg.runDir());
+                        cfg.runDir(), first.stopped(), first.lastCheckpoint(), first.skippedBatches());
                 if (chiefHere) {
                     finish(result, metrics);
                 } else {
@@ -141,7 +174,24 @@ public final class Trainer {
                 collectives.forEach(Collective::close);
                 replicas.forEach(Replica::close);
             }
+        } finally {
+            for (AutoCloseable c : closeLater) {
+                c.close();
+            }
+            stop.close();
         }
+    }
+
+    /** Dataset name and a digest of the training split's shard checksums: what "the same data" means. */
+    static String datasetIdentity(Dataset ds) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        for (var split : ds.manifest().splits().values()) {
+            for (var sh : split.shards()) {
+                crc.update(sh.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                crc.update((int) sh.crc32c());
+            }
+        }
+        return ds.manifest().name() + "@" + Long.toHexString(crc.getValue());
     }
 
     /** Replicas in this process for a device spec ({@code auto}, {@code cpu}, {@code cpu:N}). */
@@ -259,10 +309,15 @@ public final class Trainer {
         MetricsLog.Event ev = metrics.event("summary").put("test_accuracy", r.evalAccuracy())
                 .put("eval_split", cfg.evalSplit()).put("eval_correct", r.evalCorrect())
                 .put("eval_samples", r.evalSamples()).put("epochs", r.epochs().size()).put("steps", r.steps())
-                .put("seconds", r.seconds()).put("run_dir", r.runDir().toAbsolutePath().toString());
+                .put("seconds", r.seconds()).put("run_dir", r.runDir().toAbsolutePath().toString())
+                .put("stopped", r.stopped()).put("last_checkpoint", r.lastCheckpoint())
+                .put("skipped_batches", r.skippedBatches());
         ev.write();
         metrics.flush();
-        if (Double.isNaN(r.evalAccuracy())) {
+        if (r.stopped()) {
+            console.line(String.format(Locale.ROOT, "stopped at step %d on request; checkpoint %s; continue with"
+                    + " --resume --run-dir %s", r.steps(), r.lastCheckpoint(), cfg.runDir()));
+        } else if (Double.isNaN(r.evalAccuracy())) {
             console.line(String.format(Locale.ROOT, "done: %d steps in %.1f s (no evaluation split)", r.steps(),
                     r.seconds()));
         } else {

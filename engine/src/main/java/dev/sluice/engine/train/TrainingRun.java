@@ -47,7 +47,7 @@ public final class TrainingRun {
 
     /** Trains and evaluates; blocks until done. */
     public TrainResult call() throws Exception {
-        return new Trainer(config, out, env).run();
+        return new Trainer(config, out, env, false).run();
     }
 
     /** Collects the options of a run; every setter returns the builder. */
@@ -75,6 +75,12 @@ public final class TrainingRun {
         private long maxSteps;
         private PrintStream out = new PrintStream(OutputStream.nullOutputStream());
         private Map<String, String> env = Map.of();
+        private String checkpointDir;
+        private long checkpointEvery;
+        private int keepCheckpoints = 3;
+        private boolean resume;
+        private boolean skipNonFinite;
+        private int logEvery = 50;
 
         /** Dataset location: a directory, {@code file://} or {@code s3://} URI (required). */
         public Builder data(String location) {
@@ -192,6 +198,35 @@ public final class TrainingRun {
         }
 
         /**
+         * Checkpoints: where (directory or {@code s3://} prefix; null for {@code <runDir>/checkpoints}),
+         * every how many steps besides epoch ends (0: epoch ends only), and how many to keep.
+         */
+        public Builder checkpoints(String location, long everySteps, int keep) {
+            this.checkpointDir = location;
+            this.checkpointEvery = everySteps;
+            this.keepCheckpoints = keep;
+            return this;
+        }
+
+        /** Continue from the newest valid checkpoint. */
+        public Builder resume(boolean on) {
+            this.resume = on;
+            return this;
+        }
+
+        /** Skip batches whose loss is not finite instead of stopping the run. */
+        public Builder skipNonFiniteLoss(boolean on) {
+            this.skipNonFinite = on;
+            return this;
+        }
+
+        /** Write a {@code step} line to metrics.jsonl every this many steps. */
+        public Builder logEvery(int steps) {
+            this.logEvery = steps;
+            return this;
+        }
+
+        /**
          * Validates and builds the run.
          *
          * @throws IllegalArgumentException naming the option that is wrong
@@ -200,7 +235,8 @@ public final class TrainingRun {
             Objects.requireNonNull(data, "data(location) is required");
             TrainConfig cfg = new TrainConfig(data, store, trainSplit, evalSplit, model, epochs, batchSize, lr,
                     optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, runDir,
-                    shuffleWindow, prefetch, maxSteps, false, false);
+                    shuffleWindow, prefetch, maxSteps, false, false, checkpointDir, checkpointEvery, keepCheckpoints,
+                    resume, skipNonFinite, logEvery);
             return new TrainingRun(cfg, out, env);
         }
     }

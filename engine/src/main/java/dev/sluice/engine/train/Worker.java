@@ -8,6 +8,8 @@ import dev.sluice.data.loader.LoaderMetrics;
 import dev.sluice.data.loader.LoaderState;
 import dev.sluice.data.loader.Remainder;
 import dev.sluice.data.memory.DirectAllocator;
+import dev.sluice.engine.checkpoint.Checkpoint;
+import dev.sluice.engine.checkpoint.Checkpoints;
 import dev.sluice.engine.device.DeviceBatch;
 import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.device.Feeder;
@@ -18,17 +20,20 @@ import dev.sluice.engine.optim.Optimizer;
 import dev.sluice.engine.optim.Param;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one replica through the whole job: each epoch it streams its share of the training split,
- * does forward and backward, averages gradients with the other replicas, updates, and joins the
- * partitioned evaluation. Replicas step in lockstep; the collective calls are the meeting points.
+ * does forward and backward, agrees with the other replicas on the loss (NaN policy) and on a stop
+ * request, averages gradients, updates, and joins the partitioned evaluation. Replicas step in
+ * lockstep; the collective calls are the meeting points. The chief (global rank 0) reports and
+ * writes checkpoints.
  */
 final class Worker {
 
-    /** What the chief (global rank 0) does at each epoch end: report, log, checkpoint. */
+    /** What the chief does at each epoch end: report and log. */
     interface EpochListener {
-        void epochEnded(EpochSummary summary, Evaluation eval) throws Exception;
+        void epochEnded(EpochSummary summary) throws Exception;
     }
 
     /** Accuracy and loss on the evaluation split, over all ranks. */
@@ -38,31 +43,30 @@ final class Worker {
         }
     }
 
+    /** Everything a worker needs besides its replica. */
+    record Context(TrainConfig cfg, Dataset dataset, FeedSpec feed, int world, MetricsLog metrics,
+                   Checkpoints checkpoints, Map<String, String> resumeKey, Checkpoint resumeFrom, StopSignal stop,
+                   EpochListener listener) {}
+
+    private final Context ctx;
     private final TrainConfig cfg;
-    private final Dataset dataset;
-    private final FeedSpec feed;
     private final Replica replica;
     private final GradientSync sync;
     private final Optimizer optimizer;
-    private final int world;
     private final Console console;
-    private final MetricsLog metrics;
-    private final EpochListener listener;
     private long step;
+    private long skipped;
     private Evaluation lastEval;
+    private String lastCheckpoint;
+    private boolean stopped;
 
-    Worker(TrainConfig cfg, Dataset dataset, FeedSpec feed, Replica replica, GradientSync sync, Optimizer optimizer,
-           int world, Console console, MetricsLog metrics, EpochListener listener) {
-        this.cfg = cfg;
-        this.dataset = dataset;
-        this.feed = feed;
+    Worker(Context ctx, Replica replica, GradientSync sync, Optimizer optimizer, Console console) {
+        this.ctx = ctx;
+        this.cfg = ctx.cfg();
         this.replica = replica;
         this.sync = sync;
         this.optimizer = optimizer;
-        this.world = world;
         this.console = console;
-        this.metrics = metrics;
-        this.listener = listener;
     }
 
     boolean chief() {
@@ -77,47 +81,76 @@ final class Worker {
         return lastEval;
     }
 
-    LoaderConfig trainLoader() {
-        return LoaderConfig.training(cfg.trainSplit(), cfg.batchSize(), cfg.seed())
-                .withRank(replica.rank(), world)
-                .withShuffle(true, cfg.shuffleWindow())
-                .withIo(cfg.prefetch(), cfg.store().partBytes(), 4)
-                .withFields(List.of(feed.imageField(), feed.labelField()));
+    /** Location of the last checkpoint this worker wrote or resumed from, or null. */
+    String lastCheckpoint() {
+        return lastCheckpoint;
     }
 
-    /** Runs every epoch; returns the per-epoch summaries (identical on every rank). */
+    /** Whether the run ended early on a stop request. */
+    boolean stopped() {
+        return stopped;
+    }
+
+    long skippedBatches() {
+        return skipped;
+    }
+
+    LoaderConfig trainLoader() {
+        return LoaderConfig.training(cfg.trainSplit(), cfg.batchSize(), cfg.seed())
+                .withRank(replica.rank(), ctx.world())
+                .withShuffle(true, cfg.shuffleWindow())
+                .withIo(cfg.prefetch(), cfg.store().partBytes(), 4)
+                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()));
+    }
+
+    /** Runs the remaining epochs; returns the per-epoch summaries (identical on every rank). */
     List<EpochSummary> run() throws Exception {
-        // identical replicas: rank 0's initial parameters and buffers everywhere
+        long startEpoch = 0;
+        LoaderState state = LoaderState.start(cfg.seed(), 0);
+        Checkpoint cp = ctx.resumeFrom();
+        if (cp != null) {
+            replica.importTensors(cp, optimizer, ctx.checkpoints().where(cp.step()));
+            step = cp.step();
+            startEpoch = cp.epoch();
+            state = LoaderState.fromJson(cp.loaderState());
+            lastCheckpoint = ctx.checkpoints().where(cp.step());
+        }
+        // identical replicas: rank 0's parameters and buffers everywhere
         List<Param> all = new ArrayList<>(replica.params());
         all.addAll(replica.buffers());
         sync.broadcast(all);
         List<EpochSummary> out = new ArrayList<>();
-        try (Loader loader = new Loader(dataset, trainLoader(), new DirectAllocator())) {
+        try (Loader loader = new Loader(ctx.dataset(), trainLoader(), new DirectAllocator())) {
             long perEpoch = loader.batchesPerEpoch();
             if (perEpoch == 0) {
                 throw new IllegalArgumentException("split '" + cfg.trainSplit() + "' has " + loader.split().samples()
-                        + " samples, fewer than one batch of " + cfg.batchSize() + " for each of " + world
+                        + " samples, fewer than one batch of " + cfg.batchSize() + " for each of " + ctx.world()
                         + " replica(s); lower --batch-size");
             }
             long total = cfg.maxSteps() > 0 ? Math.min(cfg.maxSteps(), perEpoch * cfg.epochs())
                     : perEpoch * cfg.epochs();
             LrSchedule schedule = new LrSchedule(cfg.lr(), cfg.warmupSteps(), total, cfg.cosine(), 0f);
-            for (int e = 0; e < cfg.epochs() && step < total; e++) {
-                EpochSummary s = epoch(e, loader, Math.min(perEpoch, total - step), schedule);
+            for (long e = startEpoch; e < cfg.epochs() && step < total && !stopped; e++) {
+                EpochSummary s = epoch((int) e, loader, state, total, schedule);
+                state = LoaderState.start(cfg.seed(), e + 1);
                 // batch-norm statistics are not gradients: keep rank 0's so evaluation sees one model
                 sync.broadcast(replica.buffers());
-                lastEval = cfg.evalSplit() == null ? null : evaluate();
+                if (!stopped) {
+                    checkpoint(e + 1, state);
+                    lastEval = cfg.evalSplit() == null ? null : evaluate();
+                }
                 s = withEval(s, lastEval);
                 out.add(s);
-                if (chief()) {
-                    listener.epochEnded(s, lastEval);
+                if (chief() && !stopped) {
+                    ctx.listener().epochEnded(s);
                 }
             }
         }
         return out;
     }
 
-    private EpochSummary epoch(int epoch, Loader loader, long steps, LrSchedule schedule) throws Exception {
+    private EpochSummary epoch(int epoch, Loader loader, LoaderState state, long total, LrSchedule schedule)
+            throws Exception {
         double lossSum = 0;
         long correct = 0;
         long samples = 0;
@@ -126,12 +159,15 @@ final class Worker {
         long computeNs = 0;
         long reduceNs = 0;
         long done = 0;
+        long finiteSteps = 0;
+        int world = ctx.world();
         LoaderMetrics.Snapshot before = loader.metrics().snapshot();
         long t0 = System.nanoTime();
-        try (Console.Progress bar = console.epoch(epoch + 1, cfg.epochs(), steps, cfg.batchSize() * world);
-             EpochStream stream = loader.open(LoaderState.start(cfg.seed(), epoch));
-             Feeder feeder = new HostFeeder(stream, replica.manager(), feed, 0, 1)) {
-            while (done < steps) {
+        try (EpochStream stream = loader.open(state);
+             Console.Progress bar = console.epoch(epoch + 1, cfg.epochs(),
+                     Math.min(stream.plannedSamples() / cfg.batchSize(), total - step), cfg.batchSize() * world);
+             Feeder feeder = new HostFeeder(stream, replica.manager(), ctx.feed(), 0, 1)) {
+            while (step < total) {
                 DeviceBatch batch = feeder.next();
                 if (batch == null) {
                     break;
@@ -140,21 +176,38 @@ final class Worker {
                     long a = System.nanoTime();
                     Replica.StepOutput out = replica.forwardBackward(batch);
                     step++;
-                    if (!Float.isFinite(out.loss())) {
-                        throw new TrainingDivergedException(step, "loss is " + out.loss() + " at step " + step
-                                + " (epoch " + (epoch + 1) + ", rank " + replica.rank()
-                                + "); lower --lr or set --clip-norm");
-                    }
-                    long r = sync.average(replica.params());
-                    if (cfg.clipNorm() > 0) {
-                        GradClip.clip(replica.params(), cfg.clipNorm());
+                    long r0 = System.nanoTime();
+                    // every replica must take the same decision: agree on the loss and on a stop request
+                    double[] agreed = world == 1 ? new double[] {out.loss(), ctx.stop().requested() ? 1 : 0}
+                            : sync.averageScalars(new double[] {out.loss(), ctx.stop().requested() ? 1 : 0});
+                    long r = System.nanoTime() - r0;
+                    boolean finite = Double.isFinite(agreed[0]);
+                    if (!finite && !cfg.skipNonFinite()) {
+                        throw new TrainingDivergedException(step, "loss is " + agreed[0] + " at step " + step
+                                + " (epoch " + (epoch + 1) + "); last good checkpoint: "
+                                + (lastCheckpoint == null ? "none" : lastCheckpoint)
+                                + ". Lower --lr, set --clip-norm, or pass --on-nan skip");
                     }
                     float lr = schedule.at(step - 1);
-                    optimizer.step(replica.params(), lr);
+                    if (finite) {
+                        r += sync.average(replica.params());
+                        if (cfg.clipNorm() > 0) {
+                            GradClip.clip(replica.params(), cfg.clipNorm());
+                        }
+                        optimizer.step(replica.params(), lr);
+                    } else {
+                        skipped++;
+                        if (chief()) {
+                            ctx.metrics().event("skipped").put("step", step).put("loss", agreed[0]).write();
+                        }
+                    }
                     replica.zeroGradients();
                     long c = System.nanoTime();
                     done++;
-                    lossSum += out.loss();
+                    if (finite) {
+                        lossSum += out.loss();
+                        finiteSteps++;
+                    }
                     correct += out.correct();
                     samples += batch.size();
                     waitNs += batch.dataWaitNanos();
@@ -162,28 +215,53 @@ final class Worker {
                     computeNs += c - a - r;
                     reduceNs += r;
                     bar.step(out.loss());
-                    if (chief() && (done % 50 == 0 || done == steps)) {
-                        metrics.event("step").put("epoch", epoch + 1).put("step", step).put("loss", out.loss())
-                                .put("lr", lr).put("samples_per_s", samples * world / ((c - t0) / 1e9)).write();
+                    if (chief() && (step % cfg.logEvery() == 0 || step == total)) {
+                        ctx.metrics().event("step").put("epoch", epoch + 1).put("step", step)
+                                .put("loss", (double) out.loss()).put("lr", lr)
+                                .put("samples_per_s", samples * world / ((c - t0) / 1e9)).write();
+                    }
+                    boolean stopNow = agreed[1] > 0;
+                    if (stopNow || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
+                        checkpoint(epoch, stream.state());
+                    }
+                    if (stopNow) {
+                        stopped = true;
+                        break;
                     }
                 }
             }
         }
         long wall = System.nanoTime() - t0;
         LoaderMetrics.Snapshot io = loader.metrics().snapshot().minus(before);
-        double[] avg = sync.averageScalars(new double[] {lossSum / Math.max(1, done), correct, samples});
+        double meanLoss = lossSum / Math.max(1, finiteSteps);
+        double[] avg = world == 1 ? new double[] {meanLoss, correct, samples}
+                : sync.averageScalars(new double[] {meanLoss, correct, samples});
         double n = Math.max(1, done);
         StepTiming t = new StepTiming(waitNs / n / 1e6, copyNs / n / 1e6, computeNs / n / 1e6, reduceNs / n / 1e6);
         double stepMs = t.totalMs();
         double allSamples = avg[2] * world;
         if (chief()) {
-            metrics.event("loader").put("epoch", epoch + 1).put("bytes_read", io.bytesRead())
+            ctx.metrics().event("loader").put("epoch", epoch + 1).put("bytes_read", io.bytesRead())
                     .put("requests", io.requests()).put("shards", io.shards()).put("cache_hit_rate", io.cacheHitRate())
                     .put("data_wait_s", io.waitNanos() / 1e9).write();
         }
         return new EpochSummary(epoch + 1, done, avg[0], allSamples == 0 ? 0 : avg[1] * world / allSamples,
                 Double.NaN, Double.NaN, wall / 1e9, allSamples / (wall / 1e9),
                 stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t);
+    }
+
+    /** The chief saves; the others go on and wait at the next collective call. */
+    private void checkpoint(long epoch, LoaderState state) throws Exception {
+        if (!chief() || ctx.checkpoints() == null) {
+            return;
+        }
+        Checkpoint cp = new Checkpoint(step, epoch, state.toJson(), optimizer.steps(), ctx.resumeKey(),
+                replica.exportTensors(optimizer));
+        lastCheckpoint = ctx.checkpoints().save(cp);
+        ctx.metrics().event("checkpoint").put("step", step).put("epoch", epoch).put("location", lastCheckpoint)
+                .write();
+        ctx.metrics().flush();
+        console.status("checkpoint at step " + step + ": " + lastCheckpoint);
     }
 
     private static EpochSummary withEval(EpochSummary s, Evaluation e) {
@@ -196,16 +274,17 @@ final class Worker {
 
     /** Each rank evaluates its own part of the evaluation split; the sums are combined. */
     Evaluation evaluate() throws Exception {
+        int world = ctx.world();
         LoaderConfig lc = LoaderConfig.evaluation(cfg.evalSplit(), Math.max(256, cfg.batchSize()))
                 .withRank(replica.rank(), world).withRemainder(Remainder.UNEVEN)
-                .withFields(List.of(feed.imageField(), feed.labelField()))
+                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
                 .withIo(cfg.prefetch(), cfg.store().partBytes(), 4);
         double loss = 0;
         long correct = 0;
         long n = 0;
-        try (Loader loader = new Loader(dataset, lc, new DirectAllocator());
+        try (Loader loader = new Loader(ctx.dataset(), lc, new DirectAllocator());
              EpochStream stream = loader.open(LoaderState.start(0, 0));
-             Feeder feeder = new HostFeeder(stream, replica.manager(), feed, 0, 1)) {
+             Feeder feeder = new HostFeeder(stream, replica.manager(), ctx.feed(), 0, 1)) {
             for (DeviceBatch b = feeder.next(); b != null; b = feeder.next()) {
                 try (DeviceBatch batch = b) {
                     Replica.StepOutput out = replica.evaluate(batch);
@@ -215,7 +294,8 @@ final class Worker {
                 }
             }
         }
-        double[] sum = sync.averageScalars(new double[] {loss, correct, n});
+        double[] sum = world == 1 ? new double[] {loss, correct, n}
+                : sync.averageScalars(new double[] {loss, correct, n});
         long samples = Math.round(sum[2] * world);
         return new Evaluation(samples == 0 ? Double.NaN : sum[0] * world / samples, Math.round(sum[1] * world),
                 samples);
