@@ -68,12 +68,14 @@ public final class CudaEvent implements AutoCloseable {
 
     /**
      * Device time from {@code start} to this event, in nanoseconds (the driver's resolution is
-     * about half a microsecond). Waits for this event first. Both events must have timing.
+     * about half a microsecond; negative when this event completed first). Waits for both events
+     * first. Both events must have timing.
      */
     public long nanosSince(CudaEvent start) {
         if (!timing || !start.timing) {
             throw new IllegalStateException("elapsed time needs two timing events: " + start.name + " -> " + name);
         }
+        start.await();
         await();
         float[] ms = {0f};
         CudaCallException.check(JCuda.cudaEventElapsedTime(ms, start.event, event),

@@ -11,7 +11,7 @@ import java.util.Locale;
  *   <li>{@code auto} (default): every GPU when CUDA and DJL's PyTorch engine can both use them,
  *       else one CPU replica;
  *   <li>{@code cpu}, {@code cpu:N}: N CPU replicas (default 1);
- *   <li>{@code cuda}: every GPU; {@code cuda:0,1}: those GPUs.
+ *   <li>{@code cuda}: every GPU; {@code cuda:0,1}: those GPUs ({@code gpu}, {@code gpu:N} are accepted too).
  * </ul>
  *
  * @param kind what was asked for
