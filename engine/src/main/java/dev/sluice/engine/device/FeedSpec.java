@@ -4,7 +4,11 @@ import dev.sluice.data.format.DType;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Manifest;
 import dev.sluice.data.format.Schema;
+import dev.sluice.data.transform.Layout;
+import dev.sluice.data.transform.SampleRandom;
+import dev.sluice.data.transform.TransformSpec;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Which dataset fields feed the model and how images are turned into float tensors on the device:
@@ -94,5 +98,78 @@ public record FeedSpec(String imageField, String labelField, boolean channelsLas
     /** Image shape as the model sees it, {@code [C, H, W]}. */
     public long[] chw() {
         return new long[] {channels, height, width};
+    }
+
+    /**
+     * The transform a feeder applies without augmentation: stored layout to float32 CHW, scaled by
+     * 1/255 and normalized with {@link #mean()}/{@link #std()}.
+     */
+    public TransformSpec transform() {
+        return TransformSpec.builder(channelsLast ? Layout.HWC : Layout.CHW, height, width, channels)
+                .normalize(mean, std).build();
+    }
+
+    /**
+     * {@link #transform()} plus seeded augmentation: a random crop of the image zero-padded by
+     * {@code pad} pixels (none when 0) and a random horizontal flip.
+     *
+     * @param seed e.g. {@link #augmentSeed(long, long, int)}
+     */
+    public TransformSpec augmented(int pad, boolean flip, long seed) {
+        return transform().toBuilder().crop(pad > 0).pad(pad).flip(flip).seed(seed).build();
+    }
+
+    /**
+     * The augmentation seed of one rank in one epoch of a run: reproducible, and different across
+     * epochs and ranks. Feeders draw sample {@code i}'s crop and flip from (seed, samples this rank
+     * consumed in the epoch before it), so a resumed epoch augments exactly as the original.
+     */
+    public static long augmentSeed(long runSeed, long epoch, int rank) {
+        long z = SampleRandom.mix64(runSeed ^ 0x5EED_A0C0_FFEEL);
+        z = SampleRandom.mix64(z + (epoch + 1) * 0x9E3779B97F4A7C15L);
+        return SampleRandom.mix64(z + (rank + 1L) * 0xC2B2AE3D27D4EB4FL);
+    }
+
+    /**
+     * Index of {@link #imageField()} among a batch's fields.
+     *
+     * @throws IllegalArgumentException naming the fields when it is missing
+     */
+    public int imageIndex(List<FieldSpec> fields) {
+        return indexOf(fields, imageField);
+    }
+
+    /**
+     * Index of {@link #labelField()} among a batch's fields.
+     *
+     * @throws IllegalArgumentException naming the fields when it is missing
+     */
+    public int labelIndex(List<FieldSpec> fields) {
+        return indexOf(fields, labelField);
+    }
+
+    /**
+     * Checks that {@code t} transforms this input: same stored layout and image shape.
+     *
+     * @throws IllegalArgumentException saying what differs
+     */
+    public void checkTransform(TransformSpec t) {
+        boolean layoutMatters = channels > 1;
+        Layout expected = channelsLast ? Layout.HWC : Layout.CHW;
+        if (t.height() != height || t.width() != width || t.channels() != channels
+                || (layoutMatters && t.layout() != expected)) {
+            throw new IllegalArgumentException("transform " + t + " does not fit the input field '" + imageField + "' ("
+                    + expected + " " + height + "x" + width + "x" + channels + "); build it from FeedSpec.transform()");
+        }
+    }
+
+    private static int indexOf(List<FieldSpec> fields, String name) {
+        for (int i = 0; i < fields.size(); i++) {
+            if (fields.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("field '" + name + "' is not among the loaded fields "
+                + fields.stream().map(FieldSpec::name).toList() + "; load it (LoaderConfig.withFields) or fix the FeedSpec");
     }
 }
