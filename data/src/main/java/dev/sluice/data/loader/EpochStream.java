@@ -24,6 +24,7 @@ public final class EpochStream implements AutoCloseable {
     private final Thread assembler;
     private long deliveredSamples;
     private boolean finished;
+    private boolean closed;
 
     EpochStream(Loader loader, EpochPlan plan, LoaderState state) {
         this.loader = loader;
@@ -170,6 +171,10 @@ public final class EpochStream implements AutoCloseable {
     /** Stops the assembler and prefetching; undelivered batches go back to the pool. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         assembler.interrupt();
         try {
             assembler.join();

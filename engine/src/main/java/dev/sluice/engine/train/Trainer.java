@@ -14,6 +14,8 @@ import dev.sluice.engine.collective.CollectiveException;
 import dev.sluice.engine.collective.InProcessGroup;
 import dev.sluice.engine.collective.TcpCollective;
 import dev.sluice.engine.collective.TcpOptions;
+import dev.sluice.engine.device.ComputeDevice;
+import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.optim.AdamW;
 import dev.sluice.engine.optim.Optimizer;
@@ -72,13 +74,15 @@ public final class Trainer {
     public TrainResult run() throws Exception {
         long start = System.nanoTime();
         Optional<Launch> launch = Launch.fromEnvironment(env);
-        int local = localReplicas(cfg.devices());
-        if (launch.isPresent() && local > 1) {
-            throw new IllegalArgumentException("--devices " + cfg.devices() + " asks for " + local
-                    + " replicas in each of WORLD_SIZE=" + launch.get().worldSize()
-                    + " processes; with a multi-process launch use one CPU replica per process (--devices cpu)");
-        }
+        List<ComputeDevice> devices = openDevices(launch);
+        int local = devices.size();
         int world = launch.map(Launch::worldSize).orElse(local);
+        if (world > 1 && devices.get(0).isCuda()) {
+            devices.forEach(ComputeDevice::close);
+            throw new IllegalArgumentException("data-parallel training on GPUs needs the NCCL gradient path, which this"
+                    + " build does not wire into the trainer yet (gradients would be averaged through host memory);"
+                    + " train on one GPU, or on CPU replicas with --devices cpu:N");
+        }
         int firstRank = launch.map(Launch::rank).orElse(0);
         boolean chiefHere = firstRank == 0;
         Console out = chiefHere ? console : console.quiet();
@@ -100,7 +104,8 @@ public final class Trainer {
             ModelRegistry registry = ModelRegistry.builtIn();
             out.line(String.format(Locale.ROOT, "Training %s on %s (%s, %,d samples): %d replica(s)%s, batch %d each",
                     cfg.model(), ds.manifest().name(), cfg.trainSplit(), ds.manifest().split(cfg.trainSplit()).samples(),
-                    world, launch.isPresent() ? " across " + world + " processes" : " on cpu", cfg.batchSize()));
+                    world, launch.isPresent() ? " across " + world + " processes"
+                            : " on " + devices.stream().map(ComputeDevice::name).distinct().toList(), cfg.batchSize()));
             String identity = datasetIdentity(ds);
             Map<String, String> resumeKey = cfg.resumeKey(identity);
             ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.store());
@@ -136,13 +141,14 @@ public final class Trainer {
                 for (int r = 0; r < local; r++) {
                     Engine.getInstance().setRandomSeed(Long.hashCode(cfg.seed()) + firstRank + r);
                     BuiltModel model = registry.create(cfg.model(), input, feed.numClasses());
-                    Replica replica = new Replica(firstRank + r, Device.cpu(), model);
+                    Replica replica = new Replica(firstRank + r, devices.get(r).djlDevice(), model);
                     replicas.add(replica);
                     GradientSync sync = collectives.isEmpty() ? GradientSync.none()
                             : new CollectiveGradientSync(collectives.get(r));
                     syncs.add(sync);
                     boolean chief = replica.rank() == 0;
-                    workers.add(new Worker(context, replica, sync, optimizer(), chief ? out : out.quiet()));
+                    workers.add(new Worker(context, replica, devices.get(r), sync, optimizer(),
+                            chief ? out : out.quiet()));
                 }
                 if (chiefHere) {
                     metrics.event("start").put("model", cfg.model()).put("dataset", ds.manifest().name())
@@ -173,6 +179,7 @@ public final class Trainer {
                 syncs.forEach(GradientSync::close);
                 collectives.forEach(Collective::close);
                 replicas.forEach(Replica::close);
+                devices.forEach(ComputeDevice::close);
             }
         } finally {
             for (AutoCloseable c : closeLater) {
@@ -194,24 +201,22 @@ public final class Trainer {
         return ds.manifest().name() + "@" + Long.toHexString(crc.getValue());
     }
 
-    /** Replicas in this process for a device spec ({@code auto}, {@code cpu}, {@code cpu:N}). */
-    static int localReplicas(String devices) {
-        String d = devices.trim().toLowerCase(Locale.ROOT);
-        if (d.equals("auto") || d.equals("cpu")) {
-            return 1;
-        }
-        if (d.startsWith("cpu:")) {
-            try {
-                int n = Integer.parseInt(d.substring(4));
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
+    /**
+     * The devices of this process: what {@code --devices} selects, or in a multi-process launch one
+     * replica per process (the GPU of {@code LOCAL_RANK} when GPUs are selected).
+     */
+    private List<ComputeDevice> openDevices(Optional<Launch> launch) {
+        Devices.Selection sel = Devices.standard().select(cfg.devices());
+        if (launch.isPresent()) {
+            if (!sel.cuda() && sel.replicas() > 1) {
+                throw new IllegalArgumentException("--devices " + cfg.devices() + " asks for " + sel.replicas()
+                        + " replicas in each of WORLD_SIZE=" + launch.get().worldSize()
+                        + " processes; with a multi-process launch use one CPU replica per process (--devices cpu)");
             }
+            String one = sel.cuda() ? "cuda:" + sel.gpus().get(launch.get().localRank() % sel.gpus().size()) : "cpu";
+            return Devices.standard().open(one);
         }
-        throw new IllegalArgumentException("--devices " + devices + " is not a device spec: use auto, cpu or cpu:N"
-                + " (N CPU replicas)");
+        return Devices.standard().open(cfg.devices());
     }
 
     private Optimizer optimizer() {

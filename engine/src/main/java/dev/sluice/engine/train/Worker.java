@@ -7,13 +7,12 @@ import dev.sluice.data.loader.LoaderConfig;
 import dev.sluice.data.loader.LoaderMetrics;
 import dev.sluice.data.loader.LoaderState;
 import dev.sluice.data.loader.Remainder;
-import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.engine.checkpoint.Checkpoint;
 import dev.sluice.engine.checkpoint.Checkpoints;
+import dev.sluice.engine.device.ComputeDevice;
 import dev.sluice.engine.device.DeviceBatch;
 import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.device.Feeder;
-import dev.sluice.engine.device.HostFeeder;
 import dev.sluice.engine.optim.GradClip;
 import dev.sluice.engine.optim.LrSchedule;
 import dev.sluice.engine.optim.Optimizer;
@@ -51,6 +50,7 @@ final class Worker {
     private final Context ctx;
     private final TrainConfig cfg;
     private final Replica replica;
+    private final ComputeDevice device;
     private final GradientSync sync;
     private final Optimizer optimizer;
     private final Console console;
@@ -60,10 +60,12 @@ final class Worker {
     private String lastCheckpoint;
     private boolean stopped;
 
-    Worker(Context ctx, Replica replica, GradientSync sync, Optimizer optimizer, Console console) {
+    Worker(Context ctx, Replica replica, ComputeDevice device, GradientSync sync, Optimizer optimizer,
+           Console console) {
         this.ctx = ctx;
         this.cfg = ctx.cfg();
         this.replica = replica;
+        this.device = device;
         this.sync = sync;
         this.optimizer = optimizer;
         this.console = console;
@@ -120,7 +122,7 @@ final class Worker {
         all.addAll(replica.buffers());
         sync.broadcast(all);
         List<EpochSummary> out = new ArrayList<>();
-        try (Loader loader = new Loader(ctx.dataset(), trainLoader(), new DirectAllocator())) {
+        try (Loader loader = new Loader(ctx.dataset(), trainLoader(), device.hostAllocator())) {
             long perEpoch = loader.batchesPerEpoch();
             if (perEpoch == 0) {
                 throw new IllegalArgumentException("split '" + cfg.trainSplit() + "' has " + loader.split().samples()
@@ -166,7 +168,7 @@ final class Worker {
         try (EpochStream stream = loader.open(state);
              Console.Progress bar = console.epoch(epoch + 1, cfg.epochs(),
                      Math.min(stream.plannedSamples() / cfg.batchSize(), total - step), cfg.batchSize() * world);
-             Feeder feeder = new HostFeeder(stream, replica.manager(), ctx.feed(), 0, 1)) {
+             Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
             while (step < total) {
                 DeviceBatch batch = feeder.next();
                 if (batch == null) {
@@ -211,7 +213,7 @@ final class Worker {
                     correct += out.correct();
                     samples += batch.size();
                     waitNs += batch.dataWaitNanos();
-                    copyNs += batch.copyNanos();
+                    copyNs += batch.copyNanos() + batch.transformNanos();
                     computeNs += c - a - r;
                     reduceNs += r;
                     bar.step(out.loss());
@@ -282,9 +284,9 @@ final class Worker {
         double loss = 0;
         long correct = 0;
         long n = 0;
-        try (Loader loader = new Loader(ctx.dataset(), lc, new DirectAllocator());
+        try (Loader loader = new Loader(ctx.dataset(), lc, device.hostAllocator());
              EpochStream stream = loader.open(LoaderState.start(0, 0));
-             Feeder feeder = new HostFeeder(stream, replica.manager(), ctx.feed(), 0, 1)) {
+             Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
             for (DeviceBatch b = feeder.next(); b != null; b = feeder.next()) {
                 try (DeviceBatch batch = b) {
                     Replica.StepOutput out = replica.evaluate(batch);
