@@ -90,6 +90,9 @@ public final class Main implements Runnable {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
+        // log lines read as "WARN - message" for people, without thread and class names
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.showLogName", "false");
         // DJL probes CUDA even with CPU natives and warns when a toolkit exists without a driver;
         // Sluice reports devices itself, once
         if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils") == null) {
