@@ -298,6 +298,10 @@ public final class Trainer {
                 "epoch %d/%d: train loss %.4f acc %.4f%s | %.1f s, %,.0f samples/s, data wait %.1f%%",
                 s.epoch(), cfg.epochs(), s.trainLoss(), s.trainAccuracy(), evalPart, s.seconds(),
                 s.samplesPerSecond(), s.dataWaitFraction() * 100));
+        StepTiming t = s.timing();
+        out.line(String.format(Locale.ROOT,
+                "  per step %.2f ms: data wait %.2f, host-to-device %.2f, compute %.2f, all-reduce %.2f",
+                t.totalMs(), t.dataWaitMs(), t.hostToDeviceMs(), t.computeMs(), t.allReduceMs()));
         MetricsLog.Event ev = metrics.event("epoch").put("epoch", s.epoch()).put("steps", s.steps())
                 .put("train_loss", s.trainLoss()).put("train_accuracy", s.trainAccuracy())
                 .put("eval_loss", s.evalLoss()).put("eval_accuracy", s.evalAccuracy())

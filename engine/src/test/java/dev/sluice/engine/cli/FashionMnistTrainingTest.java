@@ -29,5 +29,15 @@ class FashionMnistTrainingTest {
         assertEquals(10_000, s.get("eval_samples").getAsLong());
         assertTrue(s.get("test_accuracy").getAsDouble() >= 0.85, summary);
         assertTrue((System.nanoTime() - t0) / 1e9 < 300, "under 5 minutes");
+        // the loader keeps ahead of training: after the first (cold) epoch, data wait stays under 2% of step time
+        double waitMs = 0;
+        double stepMs = 0;
+        for (String line : r.out().lines().filter(l -> l.startsWith("{\"event\":\"epoch\"")).skip(1).toList()) {
+            JsonObject e = JsonParser.parseString(line).getAsJsonObject();
+            waitMs += e.get("data_wait_ms").getAsDouble();
+            stepMs += e.get("data_wait_ms").getAsDouble() + e.get("h2d_ms").getAsDouble()
+                    + e.get("compute_ms").getAsDouble() + e.get("allreduce_ms").getAsDouble();
+        }
+        assertTrue(stepMs > 0 && waitMs / stepMs < 0.02, "data wait " + waitMs + " ms of " + stepMs + " ms per step");
     }
 }
