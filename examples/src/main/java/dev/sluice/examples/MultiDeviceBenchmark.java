@@ -2,6 +2,7 @@ package dev.sluice.examples;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.train.EpochSummary;
 import dev.sluice.engine.train.TrainResult;
 import dev.sluice.engine.train.TrainingRun;
@@ -22,8 +23,8 @@ import java.util.Locale;
  *     [--data DIR|s3://...] [--devices cpu:1 --devices cpu:2] [--model mlp] [--batch-size 64] [--steps 200]
  * </pre>
  *
- * Without {@code --devices} it compares one GPU with all GPUs when DJL's engine sees two or more,
- * else {@code cpu:1} with {@code cpu:2}. The times cover training steps only (no evaluation); a
+ * Without {@code --devices} it compares one GPU with all GPUs when DJL's PyTorch engine can use two
+ * or more (a CUDA build of the PyTorch natives), else {@code cpu:1} with {@code cpu:2}. The times cover training steps only (no evaluation); a
  * short untimed run first loads the native libraries and warms up.
  */
 public final class MultiDeviceBenchmark {
@@ -54,7 +55,7 @@ public final class MultiDeviceBenchmark {
                 "run-dir"));
         Path runRoot = Path.of(a.get("run-dir", "runs/multi-device"));
         String data = DemoDataset.resolve(a.get("data", null), runRoot.resolveSibling("example-data"), out);
-        List<String> devices = a.all("devices").isEmpty() ? defaultDevices(Engine.getInstance().getGpuCount())
+        List<String> devices = a.all("devices").isEmpty() ? defaultDevices(Devices.djlGpuCount())
                 : a.all("devices");
         String model = a.get("model", "mlp");
         int batch = a.getInt("batch-size", 64);

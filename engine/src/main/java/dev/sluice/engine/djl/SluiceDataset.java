@@ -353,7 +353,7 @@ public final class SluiceDataset implements ai.djl.training.dataset.Dataset, Aut
             return this;
         }
 
-        /** Memory for the loader's batch buffers (default: direct buffers). */
+        /** Memory for the loader's batch buffers (default: direct buffers; page-locked memory helps a GPU). */
         public Builder batchMemory(HostAllocator allocator) {
             this.batchMemory = allocator;
             return this;
