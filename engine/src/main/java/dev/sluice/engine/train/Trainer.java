@@ -20,6 +20,7 @@ import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.optim.AdamW;
 import dev.sluice.engine.optim.Optimizer;
 import dev.sluice.engine.optim.Sgd;
+import dev.sluice.engine.report.RunReport;
 import dev.sluice.models.BuiltModel;
 import dev.sluice.models.InputSpec;
 import dev.sluice.models.ModelRegistry;
@@ -90,11 +91,10 @@ public final class Trainer {
         out.line("Run directory: " + cfg.runDir().toAbsolutePath());
         StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
         List<AutoCloseable> closeLater = new ArrayList<>();
-        if (local > 1) {
-            Engine.getInstance(); // loads the PyTorch natives
-            // replicas share the cores: one intra-op thread pool each would oversubscribe them
-            JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
-        }
+        Engine.getInstance(); // loads the PyTorch natives
+        // replicas share the cores: one intra-op thread pool each would oversubscribe them (set every run:
+        // the setting is process-wide and an embedding application may run several jobs)
+        JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
         try (stop; ObjectStore store = Stores.open(cfg.data(), cfg.store());
              MetricsLog metrics = new MetricsLog(cfg.runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
@@ -315,6 +315,12 @@ public final class Trainer {
     }
 
     private void finish(TrainResult r, MetricsLog metrics) throws IOException {
+        // the report is drawn before the summary event so its table ends with the epochs, and the
+        // run's last line stays the one below
+        RunReport report = RunReport.write(cfg.runDir());
+        console.line(report.table().stripTrailing());
+        console.line("Plots: " + report.plots().stream().map(p -> p.getFileName().toString()).toList() + " in "
+                + cfg.runDir().toAbsolutePath());
         MetricsLog.Event ev = metrics.event("summary").put("test_accuracy", r.evalAccuracy())
                 .put("eval_split", cfg.evalSplit()).put("eval_correct", r.evalCorrect())
                 .put("eval_samples", r.evalSamples()).put("epochs", r.epochs().size()).put("steps", r.steps())
