@@ -108,7 +108,7 @@ public record LoaderState(long seed, long epoch, List<Segment> segments, String 
 
     /**
      * Compact JSON, e.g. {@code {"seed":1,"epoch":0,"segments":[{"worldSize":4,"consumed":512}],
-     * "plan":"shuffle window=4 remainder=drop shards=12 samples=1200 counts=5f0c2a91"}} ({@code plan}
+     * "plan":"shuffle window=4 remainder=drop shards=19 samples=2048 counts=d69c8780"}} ({@code plan}
      * left out when null).
      */
     public String toJson() {
