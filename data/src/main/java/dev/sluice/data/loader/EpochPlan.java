@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The order of one epoch as a pure function of (seed, epoch, world size, rank) and of the
- * segments already consumed (docs/FORMAT.md "Epoch plan"):
+ * segments already consumed (docs/LOADER.md gives it precisely enough to reimplement):
  * <ol>
  *   <li>shards are permuted (Fisher-Yates with SplitMix64 seeded from seed and epoch), or kept in
  *       manifest order without shuffling;
@@ -118,8 +118,59 @@ final class EpochPlan {
         }
     }
 
+    /**
+     * Where rank {@code rank} of {@code world} stands in {@code state}: its runs for the current
+     * segment and a mixer that has already drawn the samples the state says were consumed in it.
+     *
+     * @param window shards open at once (the plan's own window is used for replaying earlier segments)
+     * @throws IllegalArgumentException if the state does not fit this plan (not lockstep, too many samples)
+     */
+    Cursor resume(LoaderState state, int world, int rank) {
+        long inCurrent = state.consumedInCurrent(world);
+        if (inCurrent % world != 0) {
+            throw new IllegalArgumentException("loader state consumed " + inCurrent + " samples with " + world
+                    + " ranks, not a multiple of the world size: the state is not from lockstep ranks");
+        }
+        Plan p = plan(state.completed(world), world, rank);
+        SampleMixer mixer = new SampleMixer(p.runs(), window, shuffle, mixerSeed(p.segment(), rank));
+        long skip = inCurrent / world;
+        if (skip > p.samples()) {
+            throw new IllegalArgumentException("loader state says " + skip + " samples per rank were consumed but"
+                    + " rank " + rank + "'s share of the epoch has only " + p.samples()
+                    + "; was the state saved for another dataset or loader configuration?");
+        }
+        boolean[] done = new boolean[p.runs().size()];
+        for (long i = 0; i < skip; i++) {
+            mixer.next();
+            if (mixer.closedRun() >= 0) {
+                done[mixer.closedRun()] = true;
+            }
+        }
+        return new Cursor(p, mixer, done, skip);
+    }
+
+    /**
+     * A rank positioned in its segment.
+     *
+     * @param plan the rank's runs in this segment
+     * @param mixer the shuffle, past the skipped samples
+     * @param done runs used up while skipping (never fetched)
+     * @param skipped samples of this segment the state says this rank already consumed
+     */
+    record Cursor(Plan plan, SampleMixer mixer, boolean[] done, long skipped) {
+        /** Samples still to draw. */
+        long left() {
+            return plan.samples() - skipped;
+        }
+    }
+
     private BitSet replay(List<LoaderState.Segment> completed) {
-        BitSet consumed = new BitSet(Math.toIntExact(totalSamples()));
+        if (totalSamples() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the split has " + totalSamples() + " samples; resuming under a"
+                    + " different world size supports at most 2^31-1 samples per split (resume with the same"
+                    + " number of ranks, or split the data into several splits)");
+        }
+        BitSet consumed = new BitSet((int) totalSamples());
         for (int k = 0; k < completed.size(); k++) {
             LoaderState.Segment seg = completed.get(k);
             int w = seg.worldSize();

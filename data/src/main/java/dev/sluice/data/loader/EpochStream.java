@@ -23,6 +23,9 @@ public final class EpochStream implements AutoCloseable {
     private final ShardFetcher.Session session;
     private final Thread assembler;
     private long deliveredSamples;
+    // high-water marks of the shuffle buffer, written by the assembler (tests check the memory bound)
+    private volatile long peakOpenSamples;
+    private volatile int peakOpenRuns;
     private boolean finished;
     private boolean closed;
 
@@ -31,28 +34,14 @@ public final class EpochStream implements AutoCloseable {
         this.start = state;
         LoaderConfig cfg = loader.config();
         this.world = cfg.worldSize();
-        long inCurrent = state.consumedInCurrent(world);
-        if (inCurrent % world != 0) {
-            throw new IllegalArgumentException("loader state consumed " + inCurrent + " samples with " + world
-                    + " ranks, not a multiple of the world size: the state is not from lockstep ranks");
-        }
-        EpochPlan.Plan p = plan.plan(state.completed(world), world, cfg.rank());
-        List<Run> runs = p.runs();
-        SampleMixer mixer = new SampleMixer(runs, cfg.window(), cfg.shuffle(), plan.mixerSeed(p.segment(), cfg.rank()));
-        this.skipped = inCurrent / world;
-        if (skipped > p.samples()) {
-            throw new IllegalArgumentException("loader state says " + skipped + " samples per rank were consumed but"
-                    + " this rank's share of the epoch has only " + p.samples());
-        }
-        boolean[] done = new boolean[runs.size()];
-        for (long i = 0; i < skipped; i++) {
-            mixer.next();
-            if (mixer.closedRun() >= 0) {
-                done[mixer.closedRun()] = true;
-            }
-        }
-        this.plannedSamples = p.samples() - skipped;
-        this.session = loader.fetcher().start(runs, done);
+        EpochPlan.Cursor c = plan.resume(state, world, cfg.rank());
+        List<Run> runs = c.plan().runs();
+        SampleMixer mixer = c.mixer();
+        this.skipped = c.skipped();
+        this.plannedSamples = c.left();
+        this.peakOpenSamples = mixer.openSamples();
+        this.peakOpenRuns = mixer.openRuns();
+        this.session = loader.fetcher().start(runs, c.done());
         this.assembler = new Thread(() -> assemble(plan, runs, mixer), "sluice-assembler-r" + cfg.rank());
         this.assembler.setDaemon(true);
         this.assembler.start();
@@ -69,6 +58,12 @@ public final class EpochStream implements AutoCloseable {
         try {
             while (mixer.hasNext()) {
                 mixer.next();
+                if (mixer.openSamples() > peakOpenSamples) {
+                    peakOpenSamples = mixer.openSamples();
+                }
+                if (mixer.openRuns() > peakOpenRuns) {
+                    peakOpenRuns = mixer.openRuns();
+                }
                 int runNo = mixer.lastRun();
                 int local = mixer.lastLocal();
                 ShardView view = session.await(runNo);
@@ -166,6 +161,16 @@ public final class EpochStream implements AutoCloseable {
      */
     public LoaderState state() {
         return start.advance(world, deliveredSamples * world);
+    }
+
+    /** Most samples the shuffle buffer held at once so far (open runs' undrawn samples). */
+    long peakOpenSamples() {
+        return peakOpenSamples;
+    }
+
+    /** Most runs open in the shuffle buffer at once so far. */
+    int peakOpenRuns() {
+        return peakOpenRuns;
     }
 
     /** Stops the assembler and prefetching; undelivered batches go back to the pool. */

@@ -37,6 +37,7 @@ public final class Loader implements AutoCloseable {
     private final LoaderMetrics metrics = new LoaderMetrics();
     private final HostAllocator shardMemory;
     private final boolean ownsShardMemory;
+    private final String planId;
 
     /**
      * @param dataset the dataset to read
@@ -63,6 +64,7 @@ public final class Loader implements AutoCloseable {
         this.ownsShardMemory = shardMemory == null;
         this.shardMemory = shardMemory == null ? new DirectAllocator() : shardMemory;
         this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers());
+        this.planId = planId(shardSamples(), config.shuffle(), config.window(), config.remainder());
         int slabs = config.window() + Math.max(1, config.prefetch());
         this.fetcher = new ShardFetcher(dataset, split.shards(), this.shardMemory, slabs, config.partBytes(),
                 config.verifyChecksums(), metrics, cache);
@@ -84,17 +86,102 @@ public final class Loader implements AutoCloseable {
      * @param state where the epoch stands; {@link LoaderState#start} for a fresh epoch
      */
     public EpochStream open(LoaderState state) {
+        check(state);
+        EpochPlan plan = new EpochPlan(shardSamples(), state.seed(), state.epoch(), config.shuffle(),
+                config.remainder(), config.window());
+        return new EpochStream(this, plan, state.withPlan(planId));
+    }
+
+    /**
+     * The sample ids this loader's rank draws from {@code state} to the end of the epoch, computed
+     * from the index alone (see {@link EpochOrder#sampleIds}); {@link #open} delivers them in this
+     * order.
+     */
+    public long[] order(LoaderState state) {
+        check(state);
+        return EpochOrder.sampleIds(shardSamples(), config, state);
+    }
+
+    private void check(LoaderState state) {
         if (state.seed() != config.seed() && config.shuffle()) {
             throw new IllegalArgumentException("loader state has seed " + state.seed() + " but the loader was configured"
                     + " with seed " + config.seed() + "; resume with the same --seed");
         }
+        if (state.plan() != null && !state.plan().equals(planId) && state.consumed() > 0) {
+            throw new IllegalArgumentException("loader state was saved under plan '" + state.plan()
+                    + "' but this loader's plan is '" + planId + "': resuming would repeat and skip samples."
+                    + " Resume with the same dataset split, shuffle window and remainder policy (the batch size and"
+                    + " the number of ranks may change), or start the epoch afresh");
+        }
+    }
+
+    private long[] shardSamples() {
         long[] counts = new long[split.shards().size()];
         for (int i = 0; i < counts.length; i++) {
             counts[i] = split.shards().get(i).samples();
         }
-        EpochPlan plan = new EpochPlan(counts, state.seed(), state.epoch(), config.shuffle(), config.remainder(),
-                config.window());
-        return new EpochStream(this, plan, state);
+        return counts;
+    }
+
+    /**
+     * What the order depends on besides seed, epoch and world size, as a short text: shuffle and
+     * window, remainder policy, and the split's shard sample counts (count, total and a CRC32 of
+     * them). Stored in every {@link LoaderState} this loader writes and compared on resume.
+     */
+    public String planId() {
+        return planId;
+    }
+
+    static String planId(long[] shardSamples, boolean shuffle, int window, Remainder remainder) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        long total = 0;
+        for (long n : shardSamples) {
+            crc.update((Long.toString(n) + ",").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            total += n;
+        }
+        return (shuffle ? "shuffle window=" + window : "sequential") + " remainder="
+                + remainder.name().toLowerCase(java.util.Locale.ROOT) + " shards=" + shardSamples.length
+                + " samples=" + total + " counts=" + String.format("%08x", crc.getValue());
+    }
+
+    /**
+     * The most host memory this loader holds, fixed when it is built (docs/LOADER.md "Memory bound").
+     *
+     * @param slabs shard slabs: {@code window + max(1, prefetch)}
+     * @param slabBytes bytes of each slab: the split's largest shard
+     * @param shuffleSamples most samples in the shuffle buffer: {@code w * maxShardSamples}, with
+     *     {@code w} the window when shuffling and 1 otherwise
+     * @param shuffleBytes most shard bytes the open runs span: {@code w * maxShardBytes}, inside the slabs
+     * @param batchBytes the batch pool: {@code batchBuffers * batchSize * bytes of the collated fields per sample}
+     * @param indexBytes the shuffle's index arrays: {@code 4 * shuffleSamples}
+     */
+    public record Memory(int slabs, long slabBytes, long shuffleSamples, long shuffleBytes, long batchBytes,
+                         long indexBytes) {
+        /** Shard slabs in bytes. */
+        public long shardBytes() {
+            return slabs * slabBytes;
+        }
+
+        /** Everything: slabs, batch pool and shuffle index. */
+        public long totalBytes() {
+            return shardBytes() + batchBytes + indexBytes;
+        }
+    }
+
+    /** The memory bound of this loader. */
+    public Memory memory() {
+        long maxSamples = 0;
+        for (ShardInfo s : split.shards()) {
+            maxSamples = Math.max(maxSamples, s.samples());
+        }
+        int w = config.shuffle() ? config.window() : 1;
+        long perSample = 0;
+        for (FieldSpec f : fields) {
+            perSample += f.sampleBytes();
+        }
+        long shuffleSamples = w * maxSamples;
+        return new Memory(fetcher.slabCount(), fetcher.slabBytes(), shuffleSamples, w * fetcher.slabBytes(),
+                (long) config.batchBuffers() * config.batchSize() * perSample, 4 * shuffleSamples);
     }
 
     /** Full batches this rank gets in a fresh epoch (the same for every rank). */

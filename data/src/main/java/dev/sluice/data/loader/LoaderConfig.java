@@ -12,9 +12,12 @@ import java.util.List;
  * @param seed base seed of the order
  * @param rank this reader's rank in {@code [0, worldSize)}
  * @param worldSize number of ranks sharing each epoch
- * @param remainder what to do with samples that do not divide among ranks
- * @param window shards open at once for the bounded shuffle (the shuffle buffer is their samples)
- * @param prefetch shards fetched ahead of the open window
+ * @param remainder what to do with samples that do not divide among ranks (docs/LOADER.md section 4)
+ * @param window shards open at once for the bounded shuffle: the shuffle buffer holds at most
+ *     {@code window x} the largest shard's samples and bytes (see {@link Loader#memory()} and
+ *     docs/LOADER.md "Memory bound"); part of the order, so a resume must use the same window
+ * @param prefetch shards fetched ahead of the open window; the loader holds
+ *     {@code window + max(1, prefetch)} shard buffers of the largest shard's size
  * @param dropLast drop a final partial batch (training) or deliver it (evaluation)
  * @param verifyChecksums check every shard's CRC32C when it is loaded
  * @param partBytes a shard is fetched as ranged reads of this size, in parallel

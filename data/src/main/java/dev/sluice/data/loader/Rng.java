@@ -2,7 +2,7 @@ package dev.sluice.data.loader;
 
 /**
  * SplitMix64: a tiny, fully specified generator, so the same seed yields the same order on every
- * machine and JVM (docs/FORMAT.md "Epoch plan" spells it out for other implementations).
+ * machine and JVM (docs/LOADER.md section 2 spells it out for other implementations).
  */
 final class Rng {
 

@@ -1,12 +1,23 @@
 package dev.sluice.data.loader;
 
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
  * The bounded shuffle: keeps up to {@code window} runs open and draws each next sample uniformly
  * among the samples remaining in all open runs; when a run is used up the next one in plan order
  * opens. Works on indices only, so the same process both drives the loader and replays a state
- * without touching data. Memory: the open runs' index arrays.
+ * without touching data.
+ *
+ * <p>The draw rule, exactly (docs/LOADER.md "Bounded shuffle"): open slots are kept in plan order;
+ * slot {@code s} holds its run's remaining local indices {@code rem[s][0..left[s])}, initially the
+ * run's samples in run order. A draw takes {@code u = nextInt(total)}, walks the slots subtracting
+ * {@code left[s]} until {@code u < left[s]}, delivers {@code rem[s][u]} and moves
+ * {@code rem[s][left[s]-1]} into its place. A slot that becomes empty is removed (later slots move
+ * down one) and the next run in plan order, if any, opens in the last slot.
+ *
+ * <p>Memory: the open runs' index arrays, at most {@code window} arrays of a run's size each,
+ * reused from run to run.
  */
 final class SampleMixer {
 
@@ -18,6 +29,7 @@ final class SampleMixer {
     private final int[][] remaining;   // per open slot, remaining local indices
     private final int[] left;          // per open slot, how many remain
     private final int[] cursor;        // per open slot, next position when not shuffling
+    private final ArrayDeque<int[]> spare = new ArrayDeque<>();
     private int openCount;
     private int nextRun;
     private long total;
@@ -43,14 +55,18 @@ final class SampleMixer {
     private void openNext(int slot) {
         Run r = runs.get(nextRun);
         open[slot] = nextRun++;
-        int[] idx = new int[r.count()];
-        for (int j = 0; j < idx.length; j++) {
+        int n = r.count();
+        int[] idx = spare.poll();
+        if (idx == null || idx.length < n) {
+            idx = new int[n];
+        }
+        for (int j = 0; j < n; j++) {
             idx[j] = r.local(j);
         }
         remaining[slot] = idx;
-        left[slot] = idx.length;
+        left[slot] = n;
         cursor[slot] = 0;
-        total += idx.length;
+        total += n;
     }
 
     boolean hasNext() {
@@ -61,22 +77,19 @@ final class SampleMixer {
     void next() {
         closedRun = -1;
         int slot;
-        int pos;
         if (shuffle) {
+            // total <= window * (samples of a shard) and a shard holds fewer than 2^31 samples
             long u = rng.nextInt((int) Math.min(total, Integer.MAX_VALUE));
             slot = 0;
             while (u >= left[slot]) {
                 u -= left[slot];
                 slot++;
             }
-            pos = (int) u;
+            int pos = (int) u;
             lastLocal = remaining[slot][pos];
             remaining[slot][pos] = remaining[slot][left[slot] - 1];
         } else {
             slot = 0;
-            while (left[slot] == 0) {
-                slot++;
-            }
             lastLocal = remaining[slot][cursor[slot]++];
         }
         lastRun = open[slot];
@@ -89,6 +102,7 @@ final class SampleMixer {
     }
 
     private void close(int slot) {
+        spare.push(remaining[slot]);
         // keep open slots packed and in plan order so the draw stays deterministic
         for (int s = slot; s < openCount - 1; s++) {
             open[s] = open[s + 1];
@@ -122,5 +136,15 @@ final class SampleMixer {
     /** Ordinal of the next run to open (runs below it are open or done). */
     int openedUpTo() {
         return nextRun;
+    }
+
+    /** Samples in the shuffle buffer now: not yet drawn from the open runs. */
+    long openSamples() {
+        return total;
+    }
+
+    /** Runs open now (at most the window). */
+    int openRuns() {
+        return openCount;
     }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fetches whole shards into a fixed set of slabs (direct buffers sized for the largest shard):
@@ -37,6 +39,12 @@ final class ShardFetcher implements AutoCloseable {
     private final List<ByteBuffer> slabs = new ArrayList<>();
     private final BlockingQueue<ByteBuffer> free;
     private final ExecutorService checker;
+    private final long slabBytes;
+    // what the slabs hold now and at most (taken from the free queue until handed back)
+    private final AtomicInteger slabsInUse = new AtomicInteger();
+    private final AtomicLong bytesHeld = new AtomicLong();
+    private final AtomicInteger peakSlabsInUse = new AtomicInteger();
+    private final AtomicLong peakBytesHeld = new AtomicLong();
 
     ShardFetcher(Dataset dataset, List<ShardInfo> shards, HostAllocator allocator, int slabCount, long partBytes,
                  boolean verify, LoaderMetrics metrics, ShardCache cache) {
@@ -55,6 +63,7 @@ final class ShardFetcher implements AutoCloseable {
             throw new IllegalArgumentException("a shard of " + max + " bytes exceeds the 2 GiB a buffer can hold;"
                     + " re-ingest with a smaller shard size");
         }
+        this.slabBytes = max;
         this.free = new ArrayBlockingQueue<>(slabCount);
         for (int i = 0; i < slabCount; i++) {
             ByteBuffer b = allocator.allocate((int) max);
@@ -100,9 +109,10 @@ final class ShardFetcher implements AutoCloseable {
                 if (done[i]) {
                     continue;
                 }
+                ShardInfo shard = shards.get(runs.get(i).shard());
                 ByteBuffer slab;
                 try {
-                    slab = free.take();
+                    slab = take(shard);
                 } catch (InterruptedException e) {
                     return; // closing
                 }
@@ -110,9 +120,9 @@ final class ShardFetcher implements AutoCloseable {
                 synchronized (issued) {
                     issued[i] = true;
                 }
-                load(shards.get(runs.get(i).shard()), slab).whenComplete((loaded, err) -> {
+                load(shard, slab).whenComplete((loaded, err) -> {
                     if (err != null) {
-                        free.add(slab);
+                        giveBack(slab, shard);
                         target.completeExceptionally(unwrap(err));
                     } else {
                         target.complete(loaded);
@@ -135,7 +145,7 @@ final class ShardFetcher implements AutoCloseable {
             CompletableFuture<Loaded> f = futures.get(i);
             if (f.isDone() && !f.isCompletedExceptionally()) {
                 futures.set(i, RELEASED);
-                free.add(f.join().slab());
+                giveBack(f.join().slab(), shards.get(runs.get(i).shard()));
             }
         }
 
@@ -163,6 +173,46 @@ final class ShardFetcher implements AutoCloseable {
                 release(i);
             }
         }
+    }
+
+    private ByteBuffer take(ShardInfo shard) throws InterruptedException {
+        ByteBuffer slab = free.take();
+        int n = slabsInUse.incrementAndGet();
+        long b = bytesHeld.addAndGet(shard.bytes());
+        peakSlabsInUse.accumulateAndGet(n, Math::max);
+        peakBytesHeld.accumulateAndGet(b, Math::max);
+        return slab;
+    }
+
+    private void giveBack(ByteBuffer slab, ShardInfo shard) {
+        slabsInUse.decrementAndGet();
+        bytesHeld.addAndGet(-shard.bytes());
+        free.add(slab);
+    }
+
+    /** Slabs allocated (fixed for the fetcher's life). */
+    int slabCount() {
+        return slabs.size();
+    }
+
+    /** Capacity of each slab: the split's largest shard. */
+    long slabBytes() {
+        return slabBytes;
+    }
+
+    /** Most slabs holding (or being filled with) a shard at once so far. */
+    int peakSlabsInUse() {
+        return peakSlabsInUse.get();
+    }
+
+    /** Most shard bytes held in slabs at once so far. */
+    long peakBytesHeld() {
+        return peakBytesHeld.get();
+    }
+
+    /** Slabs holding (or being filled with) a shard now. */
+    int slabsInUse() {
+        return slabsInUse.get();
     }
 
     private CompletableFuture<Loaded> load(ShardInfo shard, ByteBuffer slab) {

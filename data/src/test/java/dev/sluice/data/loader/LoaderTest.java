@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.data.format.Dataset;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -164,9 +166,15 @@ class LoaderTest {
     /** Runs {@code world} lockstep ranks for up to {@code batches} each; returns the shared state. */
     static LoaderState runRanks(LoaderState state, int world, int batch, int batches, List<Long> seen)
             throws IOException {
+        return runRanks(LoaderConfig.training("train", batch, state.seed()), state, world, batches, seen);
+    }
+
+    /** Runs {@code world} lockstep ranks of {@code base} for up to {@code batches} each; returns the shared state. */
+    static LoaderState runRanks(LoaderConfig base, LoaderState state, int world, int batches, List<Long> seen)
+            throws IOException {
         LoaderState next = null;
         for (int r = 0; r < world; r++) {
-            LoaderConfig cfg = LoaderConfig.training("train", batch, state.seed()).withRank(r, world);
+            LoaderConfig cfg = base.withRank(r, world);
             try (Loader l = new Loader(dataset, cfg, new DirectAllocator()); EpochStream s = l.open(state)) {
                 seen.addAll(drain(s, batches));
                 LoaderState mine = s.state();
@@ -211,5 +219,120 @@ class LoaderTest {
             }
         }
         assertEquals(0, mem.liveBytes());
+    }
+
+    static long[] shardCounts() {
+        return dataset.manifest().split("train").shards().stream().mapToLong(sh -> sh.samples()).toArray();
+    }
+
+    @Test
+    void loaderDeliversExactlyThePlannedOrder() throws IOException {
+        for (Remainder rem : Remainder.values()) {
+            for (int world : new int[] {1, 3}) {
+                for (int r = 0; r < world; r++) {
+                    LoaderConfig cfg = LoaderConfig.training("train", 32, 8).withRank(r, world).withRemainder(rem)
+                            .withShuffle(true, 1 + r + world).withDropLast(false);
+                    LoaderState start = LoaderState.start(8, 2);
+                    long[] planned = EpochOrder.sampleIds(shardCounts(), cfg, start);
+                    List<Long> got = epoch(cfg, start);
+                    assertArrayEquals(planned, got.stream().mapToLong(Long::longValue).toArray(),
+                            rem + " world " + world + " rank " + r);
+                    try (Loader l = new Loader(dataset, cfg, new DirectAllocator())) {
+                        assertArrayEquals(planned, l.order(start));
+                    }
+                }
+            }
+        }
+        // dropLast (training): the final partial batch is drawn but not delivered
+        LoaderConfig train = LoaderConfig.training("train", 50, 8).withRank(1, 3);
+        long[] planned = EpochOrder.sampleIds(shardCounts(), train, LoaderState.start(8, 0));
+        List<Long> got = epoch(train, LoaderState.start(8, 0));
+        assertEquals(N / 3 / 50 * 50, got.size());
+        assertArrayEquals(Arrays.copyOf(planned, got.size()), got.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /**
+     * Random histories through the real loader: lockstep ranks stop after a random number of
+     * batches, the state goes through JSON, and the job resumes on a random number of ranks with a
+     * random batch size; the last segment runs to the end. With DROP and the final partial batch
+     * kept, one epoch is every sample at most once and exactly {@code n mod W} unseen.
+     */
+    @Test
+    void resumeAtRandomPointsWithRandomWorldSizes() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(2024);
+        for (int trial = 0; trial < 6; trial++) {
+            long seed = rnd.nextLong();
+            LoaderState state = LoaderState.start(seed, rnd.nextInt(3));
+            List<Long> seen = new ArrayList<>();
+            int prevWorld = 0;
+            int segments = 2 + rnd.nextInt(2);
+            long remainingAtLast = 0;
+            int lastWorld = 0;
+            for (int s = 0; s < segments; s++) {
+                int world = 1 + rnd.nextInt(4);
+                if (world == prevWorld) {
+                    world = world % 4 + 1;
+                }
+                prevWorld = world;
+                boolean last = s == segments - 1;
+                LoaderConfig cfg = LoaderConfig.training("train", 8 + rnd.nextInt(40), seed).withDropLast(false);
+                if (last) {
+                    remainingAtLast = N - seen.size();
+                    lastWorld = world;
+                }
+                state = LoaderState.fromJson(runRanks(cfg, state, world, last ? Integer.MAX_VALUE : rnd.nextInt(8),
+                        seen).toJson());
+            }
+            long[] counts = new long[N];
+            for (long id : seen) {
+                counts[(int) id]++;
+            }
+            String where = "trial " + trial + " state " + state.toJson();
+            assertEquals(0, Arrays.stream(counts).filter(c -> c > 1).count(), where + ": a sample seen twice");
+            assertEquals(remainingAtLast % lastWorld, Arrays.stream(counts).filter(c -> c == 0).count(),
+                    where + ": unseen samples");
+            assertEquals(seen.size(), state.consumed(), where);
+        }
+    }
+
+    @Test
+    void wrapAfterAnElasticResumeRepeatsOnlyTheLastSegmentsPadding() throws IOException {
+        LoaderConfig cfg = LoaderConfig.training("train", 10, 9).withRemainder(Remainder.WRAP).withDropLast(false);
+        List<Long> seen = new ArrayList<>();
+        LoaderState state = runRanks(cfg, LoaderState.start(9, 0), 2, 13, seen); // 2 x 130 = 260, no padding yet
+        state = runRanks(cfg, state, 7, Integer.MAX_VALUE, seen);                // 940 left: 7 x 135 = 945
+        long[] counts = new long[N];
+        for (long id : seen) {
+            counts[(int) id]++;
+        }
+        assertEquals(0, Arrays.stream(counts).filter(c -> c == 0).count(), "every sample at least once");
+        assertEquals(5, Arrays.stream(counts).filter(c -> c == 2).count(), "7 x 135 - 940 repeats");
+        assertEquals(N + 5, seen.size());
+        assertEquals(N + 5, state.consumed());
+    }
+
+    @Test
+    void resumeMayChangeTheBatchSizeButNotThePlan() throws IOException {
+        LoaderConfig cfg = LoaderConfig.training("train", 20, 11).withDropLast(false);
+        List<Long> whole = epoch(cfg, LoaderState.start(11, 0));
+        LoaderState saved;
+        List<Long> first;
+        try (Loader l = new Loader(dataset, cfg, new DirectAllocator());
+             EpochStream s = l.open(LoaderState.start(11, 0))) {
+            first = drain(s, 5);
+            saved = LoaderState.fromJson(s.state().toJson());
+            assertEquals(l.planId(), saved.plan());
+        }
+        List<Long> joined = new ArrayList<>(first);
+        // another batch size (and other I/O settings) continues the same order
+        LoaderConfig bigger = new LoaderConfig("train", 64, List.of(), true, 11, 0, 1, Remainder.DROP, 4, 2, false,
+                true, 1L << 20, 3);
+        joined.addAll(epoch(bigger, saved));
+        assertEquals(whole, joined);
+        for (LoaderConfig other : new LoaderConfig[] {
+            cfg.withShuffle(true, 3), cfg.withRemainder(Remainder.WRAP), cfg.withShuffle(false, 4)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> epoch(other, saved));
+            assertTrue(e.getMessage().contains("would repeat and skip samples"), e.getMessage());
+        }
     }
 }
