@@ -1,5 +1,6 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.data.loader.Remainder;
 import dev.sluice.engine.train.TrainConfig;
 import dev.sluice.engine.train.TrainResult;
 import dev.sluice.engine.train.Trainer;
@@ -122,6 +123,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " skip the batch (default: ${DEFAULT-VALUE}).")
     String onNan;
 
+    @Option(names = "--remainder", defaultValue = "drop",
+            description = "Samples of an epoch that do not divide among the replicas: drop them (a different few"
+                    + " each epoch) or wrap (repeat a few from the start) (default: ${DEFAULT-VALUE}).")
+    String remainder;
+
     @Option(names = "--log-every", defaultValue = "50",
             description = "Write the step loss to metrics.jsonl every this many steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
@@ -145,6 +151,9 @@ public final class TrainCommand implements Callable<Integer> {
             case "auto" -> System.console() != null;
             default -> throw new UserException("--progress must be auto, always or never, not '" + progress + "'");
         };
+        if (!remainder.equals("drop") && !remainder.equals("wrap")) {
+            throw new UserException("--remainder must be drop or wrap, not '" + remainder + "'");
+        }
         if (!onNan.equals("stop") && !onNan.equals("skip")) {
             throw new UserException("--on-nan must be stop or skip, not '" + onNan + "'");
         }
@@ -153,7 +162,8 @@ public final class TrainCommand implements Callable<Integer> {
             cfg = new TrainConfig(location, store.toOptions(), split, evalSplit.equals("none") ? null : evalSplit,
                     model, epochs, batchSize, lr, optimizer, momentum, nesterov, weightDecay, clipNorm, warmup,
                     schedule.equals("cosine"), seed, devices, dir, shuffleWindow, prefetch, maxSteps, bar, json,
-                    checkpointDir, checkpointEvery, keepCheckpoints, resume, onNan.equals("skip"), logEvery);
+                    checkpointDir, checkpointEvery, keepCheckpoints, resume, onNan.equals("skip"), logEvery,
+                    remainder.equals("wrap") ? Remainder.WRAP : Remainder.DROP);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }

@@ -35,6 +35,7 @@ import java.nio.file.Path;
  * @param resume continue from the newest valid checkpoint in {@code checkpointDir}
  * @param skipNonFinite skip a batch whose loss is NaN or infinite instead of stopping
  * @param logEvery write a {@code step} line to metrics.jsonl every this many steps
+ * @param remainder what happens to the samples of an epoch that do not divide among the replicas
  */
 public record TrainConfig(
         String data,
@@ -65,12 +66,16 @@ public record TrainConfig(
         int keepCheckpoints,
         boolean resume,
         boolean skipNonFinite,
-        int logEvery) {
+        int logEvery,
+        dev.sluice.data.loader.Remainder remainder) {
 
     public TrainConfig {
         if (epochs <= 0 || batchSize <= 0 || lr <= 0) {
             throw new IllegalArgumentException("epochs, batch size and learning rate must be positive (got "
                     + epochs + ", " + batchSize + ", " + lr + ")");
+        }
+        if (remainder == dev.sluice.data.loader.Remainder.UNEVEN) {
+            throw new IllegalArgumentException("remainder 'uneven' is for evaluation; training needs drop or wrap");
         }
         if (logEvery <= 0 || keepCheckpoints <= 0 || checkpointEvery < 0) {
             throw new IllegalArgumentException("--log-every and --keep-checkpoints must be positive and"

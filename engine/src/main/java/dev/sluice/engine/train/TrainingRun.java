@@ -81,6 +81,7 @@ public final class TrainingRun {
         private boolean resume;
         private boolean skipNonFinite;
         private int logEvery = 50;
+        private dev.sluice.data.loader.Remainder remainder = dev.sluice.data.loader.Remainder.DROP;
 
         /** Dataset location: a directory, {@code file://} or {@code s3://} URI (required). */
         public Builder data(String location) {
@@ -220,6 +221,12 @@ public final class TrainingRun {
             return this;
         }
 
+        /** What to do with the samples of an epoch that do not divide among the replicas (drop or wrap). */
+        public Builder remainder(dev.sluice.data.loader.Remainder policy) {
+            this.remainder = policy;
+            return this;
+        }
+
         /** Write a {@code step} line to metrics.jsonl every this many steps. */
         public Builder logEvery(int steps) {
             this.logEvery = steps;
@@ -236,7 +243,7 @@ public final class TrainingRun {
             TrainConfig cfg = new TrainConfig(data, store, trainSplit, evalSplit, model, epochs, batchSize, lr,
                     optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, runDir,
                     shuffleWindow, prefetch, maxSteps, false, false, checkpointDir, checkpointEvery, keepCheckpoints,
-                    resume, skipNonFinite, logEvery);
+                    resume, skipNonFinite, logEvery, remainder);
             return new TrainingRun(cfg, out, env);
         }
     }

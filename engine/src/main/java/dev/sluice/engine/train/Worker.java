@@ -101,6 +101,7 @@ final class Worker {
         return LoaderConfig.training(cfg.trainSplit(), cfg.batchSize(), cfg.seed())
                 .withRank(replica.rank(), ctx.world())
                 .withShuffle(true, cfg.shuffleWindow())
+                .withRemainder(cfg.remainder())
                 .withIo(cfg.prefetch(), cfg.store().partBytes(), 4)
                 .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()));
     }
