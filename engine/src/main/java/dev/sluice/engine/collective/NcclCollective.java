@@ -55,7 +55,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * transport usually reports {@code ncclRemoteError} sooner.
  *
  * <p>Not thread-safe: one thread per rank. {@link #close()} may be called from another thread to
- * abort; it interrupts the owner thread if that one is waiting in {@link #synchronize()}.
+ * abort; it interrupts the owner thread if that one is waiting in {@link #synchronize()} (if the
+ * wait ends at that moment, the interrupt stays pending on the owner thread, whose next call on
+ * this collective fails with {@link Reason#CLOSED} anyway).
  */
 public final class NcclCollective implements Collective {
 
