@@ -30,6 +30,11 @@ jar org.slf4j slf4j-simple 2.0.17
 jar com.google.code.gson gson 2.13.2
 jar com.github.luben zstd-jni 1.5.7-25
 jar org.junit.platform junit-platform-console-standalone 1.13.4
+# for `bench h2d` / `bench allreduce` through the CLI (dev.sluice.engine.cli.Main)
+jar info.picocli picocli 4.7.7
+jar me.tongfei progressbar 0.10.1
+jar org.jline jline-terminal 3.24.1
+jar org.jline jline-native 3.24.1
 
 # zstd-jni ships natives for every platform: keep linux/amd64 only
 zip -q -d "$kit/lib/zstd-jni-1.5.7-25.jar" 'aix/*' 'darwin/*' 'freebsd/*' 'win/*' 'linux/aarch64/*' 'linux/arm/*' \
