@@ -128,6 +128,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " each epoch) or wrap (repeat a few from the start) (default: ${DEFAULT-VALUE}).")
     String remainder;
 
+    @Option(names = "--nccl-lib", paramLabel = "PATH",
+            description = "libnccl.so.2 or its directory, for several GPUs (default: found through LD_LIBRARY_PATH;"
+                    + " e.g. the nvidia-nccl-cu13 Python wheel's nvidia/nccl/lib).")
+    String ncclLib;
+
     @Option(names = "--log-every", defaultValue = "50",
             description = "Write the step loss to metrics.jsonl every this many steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
@@ -163,7 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
                     model, epochs, batchSize, lr, optimizer, momentum, nesterov, weightDecay, clipNorm, warmup,
                     schedule.equals("cosine"), seed, devices, dir, shuffleWindow, prefetch, maxSteps, bar, json,
                     checkpointDir, checkpointEvery, keepCheckpoints, resume, onNan.equals("skip"), logEvery,
-                    remainder.equals("wrap") ? Remainder.WRAP : Remainder.DROP);
+                    remainder.equals("wrap") ? Remainder.WRAP : Remainder.DROP, ncclLib);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }

@@ -36,6 +36,7 @@ import java.nio.file.Path;
  * @param skipNonFinite skip a batch whose loss is NaN or infinite instead of stopping
  * @param logEvery write a {@code step} line to metrics.jsonl every this many steps
  * @param remainder what happens to the samples of an epoch that do not divide among the replicas
+ * @param ncclLib path of libnccl.so.2 (or its directory) for multi-GPU runs; null to search LD_LIBRARY_PATH
  */
 public record TrainConfig(
         String data,
@@ -67,7 +68,8 @@ public record TrainConfig(
         boolean resume,
         boolean skipNonFinite,
         int logEvery,
-        dev.sluice.data.loader.Remainder remainder) {
+        dev.sluice.data.loader.Remainder remainder,
+        String ncclLib) {
 
     public TrainConfig {
         if (epochs <= 0 || batchSize <= 0 || lr <= 0) {

@@ -12,6 +12,9 @@ import dev.sluice.engine.checkpoint.Checkpoints;
 import dev.sluice.engine.collective.Collective;
 import dev.sluice.engine.collective.CollectiveException;
 import dev.sluice.engine.collective.InProcessGroup;
+import dev.sluice.engine.collective.NcclCollective;
+import dev.sluice.nccl.Nccl;
+import dev.sluice.nccl.NcclLoadOptions;
 import dev.sluice.engine.collective.TcpCollective;
 import dev.sluice.engine.collective.TcpOptions;
 import dev.sluice.engine.device.ComputeDevice;
@@ -78,11 +81,13 @@ public final class Trainer {
         List<ComputeDevice> devices = openDevices(launch);
         int local = devices.size();
         int world = launch.map(Launch::worldSize).orElse(local);
-        if (world > 1 && devices.get(0).isCuda()) {
-            devices.forEach(ComputeDevice::close);
-            throw new IllegalArgumentException("data-parallel training on GPUs needs the NCCL gradient path, which this"
-                    + " build does not wire into the trainer yet (gradients would be averaged through host memory);"
-                    + " train on one GPU, or on CPU replicas with --devices cpu:N");
+        boolean nccl = world > 1 && devices.get(0).isCuda();
+        NcclLoadOptions ncclOptions = cfg.ncclLib() == null ? NcclLoadOptions.defaults()
+                : NcclLoadOptions.defaults().withNcclLibrary(java.nio.file.Path.of(cfg.ncclLib()));
+        if (nccl) {
+            // every rank loads NCCL before the rendezvous, so one without it fails here with the reason
+            // instead of leaving the others waiting for the unique id
+            Nccl.load(ncclOptions);
         }
         int firstRank = launch.map(Launch::rank).orElse(0);
         boolean chiefHere = firstRank == 0;
@@ -127,6 +132,8 @@ public final class Trainer {
                         + ", epoch " + (resumeFrom.epoch() + 1) + ")");
             }
             List<Collective> collectives = connect(launch, local, fingerprint(ds));
+            List<NcclCollective> ncclGroup = nccl ? ncclCollectives(launch, devices, collectives, ncclOptions)
+                    : List.of();
             List<Replica> replicas = new ArrayList<>();
             List<GradientSync> syncs = new ArrayList<>();
             ExecutorService pool = Executors.newFixedThreadPool(local, r -> {
@@ -144,6 +151,7 @@ public final class Trainer {
                     Replica replica = new Replica(firstRank + r, devices.get(r).djlDevice(), model);
                     replicas.add(replica);
                     GradientSync sync = collectives.isEmpty() ? GradientSync.none()
+                            : nccl ? new DeviceGradientSync(ncclGroup.get(r), new CollectiveGradientSync(collectives.get(r)))
                             : new CollectiveGradientSync(collectives.get(r));
                     syncs.add(sync);
                     boolean chief = replica.rank() == 0;
@@ -178,6 +186,7 @@ public final class Trainer {
                 pool.shutdownNow();
                 syncs.forEach(GradientSync::close);
                 collectives.forEach(Collective::close);
+                ncclGroup.forEach(Collective::close);
                 replicas.forEach(Replica::close);
                 devices.forEach(ComputeDevice::close);
             }
@@ -255,6 +264,21 @@ public final class Trainer {
             out.addAll(new InProcessGroup(local, Duration.ofMinutes(30)).members());
         }
         return out;
+    }
+
+    /**
+     * NCCL communicators over the GPUs: one per local GPU in a single process, or one per process
+     * whose unique id travels over the TCP rendezvous.
+     */
+    private static List<NcclCollective> ncclCollectives(Optional<Launch> launch, List<ComputeDevice> devices,
+                                                        List<Collective> bootstrap, NcclLoadOptions options)
+            throws IOException {
+        int[] ordinals = devices.stream().mapToInt(d -> d.djlDevice().getDeviceId()).toArray();
+        Duration timeout = Duration.ofMinutes(5);
+        if (launch.isPresent()) {
+            return List.of(NcclCollective.join(options, bootstrap.get(0), ordinals[0], timeout));
+        }
+        return NcclCollective.local(options, timeout, ordinals);
     }
 
     /**

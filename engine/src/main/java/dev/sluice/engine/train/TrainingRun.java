@@ -82,6 +82,7 @@ public final class TrainingRun {
         private boolean skipNonFinite;
         private int logEvery = 50;
         private dev.sluice.data.loader.Remainder remainder = dev.sluice.data.loader.Remainder.DROP;
+        private String ncclLib;
 
         /** Dataset location: a directory, {@code file://} or {@code s3://} URI (required). */
         public Builder data(String location) {
@@ -227,6 +228,12 @@ public final class TrainingRun {
             return this;
         }
 
+        /** Where libnccl.so.2 is (file or directory), for several GPUs; default: LD_LIBRARY_PATH. */
+        public Builder ncclLibrary(String path) {
+            this.ncclLib = path;
+            return this;
+        }
+
         /** Write a {@code step} line to metrics.jsonl every this many steps. */
         public Builder logEvery(int steps) {
             this.logEvery = steps;
@@ -243,7 +250,7 @@ public final class TrainingRun {
             TrainConfig cfg = new TrainConfig(data, store, trainSplit, evalSplit, model, epochs, batchSize, lr,
                     optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, runDir,
                     shuffleWindow, prefetch, maxSteps, false, false, checkpointDir, checkpointEvery, keepCheckpoints,
-                    resume, skipNonFinite, logEvery, remainder);
+                    resume, skipNonFinite, logEvery, remainder, ncclLib);
             return new TrainingRun(cfg, out, env);
         }
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Data parallelism changes nothing but speed: two CPU replicas with batch B, gradients averaged
@@ -29,16 +29,26 @@ class DataParallelEquivalenceTest {
     /** Relative tolerance: gradients of a 2B batch and the mean of two B halves differ only in rounding. */
     static final double TOLERANCE = 1e-5;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"sgd", "adamw"})
-    void twoReplicasWithHalfBatchesEqualOneReplicaWithTheWholeBatch(String optimizer) throws Exception {
+    /**
+     * @param optimizer sgd or adamw
+     * @param packing {@code host}: gradients packed into host buckets ({@link CollectiveGradientSync}, the CPU
+     *     path); {@code device}: packed with tensor ops on the replica's device and reduced through the
+     *     bucket's address ({@link DeviceGradientSync}, the GPU path with NCCL, here over CPU tensors)
+     */
+    @ParameterizedTest(name = "{0}, {1} packing")
+    @CsvSource({"sgd, host", "adamw, host", "sgd, device", "adamw, device"})
+    void twoReplicasWithHalfBatchesEqualOneReplicaWithTheWholeBatch(String optimizer, String packing)
+            throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(2);
         InProcessGroup group = new InProcessGroup(2, Duration.ofSeconds(60));
+        InProcessGroup scalars = new InProcessGroup(2, Duration.ofSeconds(60));
         try (Replica single = DataParallelFixture.replica(0, 7);
              Replica r0 = DataParallelFixture.replica(0, 11);
              Replica r1 = DataParallelFixture.replica(1, 13);
-             CollectiveGradientSync s0 = new CollectiveGradientSync(group.member(0));
-             CollectiveGradientSync s1 = new CollectiveGradientSync(group.member(1))) {
+             GradientSync s0 = packing.equals("host") ? new CollectiveGradientSync(group.member(0))
+                     : new DeviceGradientSync(group.member(0), new CollectiveGradientSync(scalars.member(0)));
+             GradientSync s1 = packing.equals("host") ? new CollectiveGradientSync(group.member(1))
+                     : new DeviceGradientSync(group.member(1), new CollectiveGradientSync(scalars.member(1)))) {
             float[][] initial = DataParallelFixture.parameters(r0);
             assertNotEquals(DataParallelFixture.digest(r0), DataParallelFixture.digest(r1),
                     "different seeds: rank 1 only matches rank 0 if the initial broadcast works");
@@ -74,6 +84,7 @@ class DataParallelEquivalenceTest {
         } finally {
             threads.shutdownNow();
             group.members().forEach(c -> c.close());
+            scalars.members().forEach(c -> c.close());
         }
     }
 }
