@@ -34,7 +34,7 @@ public final class Loader implements AutoCloseable {
     private final List<FieldSpec> fields;
     private final BatchPool pool;
     private final ShardFetcher fetcher;
-    private final LoaderMetrics metrics = new LoaderMetrics();
+    private final LoaderMetrics metrics;
     private final HostAllocator shardMemory;
     private final boolean ownsShardMemory;
     private final String planId;
@@ -50,6 +50,7 @@ public final class Loader implements AutoCloseable {
                   ShardCache cache) {
         this.dataset = dataset;
         this.config = config;
+        this.metrics = new LoaderMetrics(dataset.store()::stats);
         this.split = dataset.manifest().split(config.split());
         List<String> names = config.fields().isEmpty()
                 ? dataset.schema().fields().stream().map(FieldSpec::name).toList()

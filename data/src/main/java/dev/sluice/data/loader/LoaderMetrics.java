@@ -1,13 +1,18 @@
 package dev.sluice.data.loader;
 
+import dev.sluice.data.store.StoreStats;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Counters a loader keeps while it runs: bytes and requests sent to the store, shards loaded (from
  * the store or the local cache),
- * samples and batches delivered, and how long the consumer waited for data. Thread-safe.
+ * samples and batches delivered, and how long the consumer waited for data; plus the retries of the
+ * store it reads from. Thread-safe.
  */
 public final class LoaderMetrics {
+
+    private final Supplier<StoreStats> store;
 
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder requests = new LongAdder();
@@ -18,6 +23,16 @@ public final class LoaderMetrics {
     private final LongAdder fetchNanos = new LongAdder();
     private final LongAdder cacheHits = new LongAdder();
     private final LongAdder cacheBytes = new LongAdder();
+
+    /** Counters without store statistics (retries read as 0). */
+    public LoaderMetrics() {
+        this(() -> StoreStats.NONE);
+    }
+
+    /** @param store the statistics of the store the loader reads from, sampled by every snapshot */
+    public LoaderMetrics(Supplier<StoreStats> store) {
+        this.store = store;
+    }
 
     void read(long bytes, int parts) {
         bytesRead.add(bytes);
@@ -43,7 +58,7 @@ public final class LoaderMetrics {
     /** A consistent-enough copy of the counters. */
     public Snapshot snapshot() {
         return new Snapshot(bytesRead.sum(), requests.sum(), shards.sum(), samples.sum(), batches.sum(),
-                waitNanos.sum(), fetchNanos.sum(), cacheHits.sum(), cacheBytes.sum());
+                waitNanos.sum(), fetchNanos.sum(), cacheHits.sum(), cacheBytes.sum(), store.get().retries());
     }
 
     /**
@@ -58,9 +73,11 @@ public final class LoaderMetrics {
      * @param fetchNanos summed time from issuing a shard's reads to having it verified
      * @param cacheHits shards served from the local shard cache (not counted in {@code shards})
      * @param cacheBytes bytes served from the local shard cache
+     * @param storeRetries retries of the store's operations ({@link StoreStats#retries()}); the store
+     *     may be shared (other loaders, replicas), so this counts every user's retries
      */
     public record Snapshot(long bytesRead, long requests, long shards, long samples, long batches, long waitNanos,
-                           long fetchNanos, long cacheHits, long cacheBytes) {
+                           long fetchNanos, long cacheHits, long cacheBytes, long storeRetries) {
 
         /** Share of shard loads served by the local cache. */
         public double cacheHitRate() {
@@ -72,7 +89,8 @@ public final class LoaderMetrics {
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(bytesRead - earlier.bytesRead, requests - earlier.requests, shards - earlier.shards,
                     samples - earlier.samples, batches - earlier.batches, waitNanos - earlier.waitNanos,
-                    fetchNanos - earlier.fetchNanos, cacheHits - earlier.cacheHits, cacheBytes - earlier.cacheBytes);
+                    fetchNanos - earlier.fetchNanos, cacheHits - earlier.cacheHits, cacheBytes - earlier.cacheBytes,
+                    storeRetries - earlier.storeRetries);
         }
     }
 }

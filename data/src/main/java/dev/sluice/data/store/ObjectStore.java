@@ -70,6 +70,15 @@ public interface ObjectStore extends AutoCloseable {
         return buf.array();
     }
 
+    /**
+     * What this store has done since it was opened: attempts, retries, failures and bytes moved.
+     * Stores that keep no counts (local files: no retries, nothing to count) return
+     * {@link StoreStats#NONE}.
+     */
+    default StoreStats stats() {
+        return StoreStats.NONE;
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -60,20 +60,6 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  */
 public final class S3Store implements ObjectStore {
 
-    /**
-     * Counts since the store was opened, for metrics and tests.
-     *
-     * @param attempts attempts started (first tries and retries, every operation)
-     * @param retries attempts that were retried after a failure
-     * @param failures operations that failed for good
-     * @param shortReads read attempts whose response ended before the requested range was complete
-     *     although the transport reported success (caught by the store, then retried)
-     * @param bytesRead bytes delivered by completed reads
-     * @param bytesWritten bytes of completed uploads
-     */
-    public record Stats(long attempts, long retries, long failures, long shortReads, long bytesRead,
-            long bytesWritten) {}
-
     private static final Set<Integer> RETRYABLE_STATUS = Set.of(408, 429, 500, 502, 503, 504);
     private static final Set<String> RETRYABLE_CODES = Set.of("SlowDown", "InternalError", "ServiceUnavailable",
             "RequestTimeout", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests");
@@ -180,9 +166,10 @@ public final class S3Store implements ObjectStore {
         return location;
     }
 
-    /** Counts since the store was opened. */
-    public Stats stats() {
-        return new Stats(counters.attempts.get(), counters.retries.get(), counters.failures.get(), shortReads.get(),
+    /** Counts since the store was opened (see {@link StoreStats}). */
+    @Override
+    public StoreStats stats() {
+        return new StoreStats(counters.attempts.get(), counters.retries.get(), counters.failures.get(), shortReads.get(),
                 bytesRead.get(), bytesWritten.get());
     }
 

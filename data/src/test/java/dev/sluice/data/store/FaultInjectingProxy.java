@@ -40,10 +40,12 @@ import java.util.regex.Pattern;
  * <p>Plain HTTP/1.1 only (what the CRT client speaks to an {@code http://} endpoint). Every loop is
  * bounded: socket timeouts on both sides, a cap on connections and requests, and the proxy closes
  * itself after {@code lifetime}.
+ *
+ * <p>Public for the engine's S3 tests (data's test-jar).
  */
-final class FaultInjectingProxy implements AutoCloseable {
+public final class FaultInjectingProxy implements AutoCloseable {
 
-    enum Fault {
+    public enum Fault {
         /** Forward unchanged. */
         NONE,
         /** 503 with an S3 {@code SlowDown} XML body; the request is not forwarded. */
@@ -90,7 +92,7 @@ final class FaultInjectingProxy implements AutoCloseable {
      * @param stall how long {@link Fault#STALL} pauses
      * @param lifetime the proxy closes itself after this long
      */
-    FaultInjectingProxy(int upstreamPort, Duration stall, Duration lifetime) throws IOException {
+    public FaultInjectingProxy(int upstreamPort, Duration stall, Duration lifetime) throws IOException {
         this.upstreamPort = upstreamPort;
         this.stall = stall;
         for (Fault f : Fault.values()) {
@@ -105,32 +107,32 @@ final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:port}, the endpoint a client should use. */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
 
     /** The next requests with {@code method} whose path contains {@code pathPart} get {@code faults}, in order. */
-    void inject(String method, String pathPart, Fault... faults) {
+    public void inject(String method, String pathPart, Fault... faults) {
         rules.add(new Rule(method, pathPart, null, new ArrayDeque<>(List.of(faults))));
     }
 
     /** Every request with {@code method} whose path contains {@code pathPart} gets {@code fault}. */
-    void always(String method, String pathPart, Fault fault) {
+    public void always(String method, String pathPart, Fault fault) {
         rules.add(new Rule(method, pathPart, fault, null));
     }
 
     /** Drops all rules: requests pass through. */
-    void clearRules() {
+    public void clearRules() {
         rules.clear();
     }
 
     /** How many times {@code fault} was applied. */
-    int injected(Fault fault) {
+    public int injected(Fault fault) {
         return injected.get(fault).get();
     }
 
     /** Total faults applied (NONE excluded). */
-    int injectedTotal() {
+    public int injectedTotal() {
         int n = 0;
         for (Map.Entry<Fault, AtomicInteger> e : injected.entrySet()) {
             if (e.getKey() != Fault.NONE) {
@@ -141,7 +143,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /** "METHOD path -> fault" for every request seen, in order. */
-    List<String> requestLog() {
+    public List<String> requestLog() {
         synchronized (requestLog) {
             return new ArrayList<>(requestLog);
         }

@@ -4,8 +4,11 @@ import com.adobe.testing.s3mock.junit5.S3MockExtension;
 import java.time.Duration;
 import java.util.SplittableRandom;
 
-/** Shared set-up of the S3 store tests: an in-process S3Mock, deterministic data, store options. */
-final class S3TestSupport {
+/**
+ * Shared set-up of the S3 store tests: an in-process S3Mock, deterministic data, store options.
+ * Public for the engine's S3 tests (data's test-jar).
+ */
+public final class S3TestSupport {
 
     static {
         // Retry log lines must be visible to the credential-leak test; slf4j-simple reads a
@@ -15,17 +18,17 @@ final class S3TestSupport {
         System.setProperty("aws.disableEc2Metadata", "true");
     }
 
-    static final String BUCKET = "sluice-test";
+    public static final String BUCKET = "sluice-test";
 
     private S3TestSupport() {}
 
     /** S3Mock on random ports (http and https), quiet, with {@link #BUCKET}. */
-    static S3MockExtension s3Mock() {
+    public static S3MockExtension s3Mock() {
         return S3MockExtension.builder().silent().withInitialBuckets(BUCKET).build();
     }
 
     /** Options for a server at {@code endpoint}: path-style, us-east-1, anonymous, quick retries. */
-    static StoreOptions options(String endpoint) {
+    public static StoreOptions options(String endpoint) {
         return StoreOptions.defaults()
                 .withS3Endpoint(endpoint)
                 .withRegion("us-east-1")
@@ -34,12 +37,12 @@ final class S3TestSupport {
     }
 
     /** {@code http://127.0.0.1:<S3Mock http port>}. */
-    static String endpoint(S3MockExtension s3) {
+    public static String endpoint(S3MockExtension s3) {
         return "http://127.0.0.1:" + s3.getHttpPort();
     }
 
     /** Deterministic pseudo-random bytes. */
-    static byte[] bytes(int n, long seed) {
+    public static byte[] bytes(int n, long seed) {
         byte[] b = new byte[n];
         SplittableRandom r = new SplittableRandom(seed);
         for (int i = 0; i < n; i += 8) {

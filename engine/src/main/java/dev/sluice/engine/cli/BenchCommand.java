@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure Sluice against the raw limit of the same hardware, in one run.",
             "Every benchmark prints a ratio; --json prints one JSON object per line."},
-        subcommands = {BenchCommand.Loader.class, BenchShuffleCommand.class, BenchAllReduceCommand.class,
-            BenchH2dCommand.class})
+        subcommands = {BenchCommand.Loader.class, BenchShuffleCommand.class, BenchStoreCommand.class,
+            BenchAllReduceCommand.class, BenchH2dCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Override

@@ -140,6 +140,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     StoreOptionsMixin store;
 
+    @Mixin
+    CacheOptionsMixin cache;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -172,7 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
-        TrainResult r = new Trainer(cfg, out).run();
+        TrainResult r = new Trainer(cfg, out, System.getenv(), true, cache.open()).run();
         return r.steps() > 0 ? 0 : 1;
     }
 

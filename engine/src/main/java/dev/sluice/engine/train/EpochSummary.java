@@ -13,7 +13,8 @@ package dev.sluice.engine.train;
  * @param samplesPerSecond training samples per second, all replicas together
  * @param dataWaitFraction share of step time spent waiting for data
  * @param timing mean per-step split of time
+ * @param io what rank 0's training loader read during the epoch
  */
 public record EpochSummary(int epoch, long steps, double trainLoss, double trainAccuracy, double evalLoss,
                            double evalAccuracy, double seconds, double samplesPerSecond, double dataWaitFraction,
-                           StepTiming timing) {}
+                           StepTiming timing, EpochIo io) {}

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.sluice.data.format.Dataset;
+import dev.sluice.data.loader.ShardCache;
 import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.Stores;
 import dev.sluice.engine.checkpoint.Checkpoint;
@@ -52,6 +53,7 @@ public final class Trainer {
     private final Console console;
     private final Map<String, String> env;
     private final boolean installSignal;
+    private final ShardCache cache;
 
     /**
      * @param cfg the run's configuration
@@ -68,10 +70,21 @@ public final class Trainer {
      *     process's signals pass false
      */
     public Trainer(TrainConfig cfg, PrintStream out, Map<String, String> env, boolean installSignalHandler) {
+        this(cfg, out, env, installSignalHandler, null);
+    }
+
+    /**
+     * As above, with a local shard cache that every loader of the run reads through.
+     *
+     * @param cache local disk cache of shards (see {@link ShardCache}), or null for none
+     */
+    public Trainer(TrainConfig cfg, PrintStream out, Map<String, String> env, boolean installSignalHandler,
+                   ShardCache cache) {
         this.cfg = cfg;
         this.console = new Console(out, cfg.progress(), cfg.json());
         this.env = env;
         this.installSignal = installSignalHandler;
+        this.cache = cache;
     }
 
     /** Trains and evaluates; the result holds the final evaluation accuracy. */
@@ -144,7 +157,7 @@ public final class Trainer {
             try {
                 List<Worker> workers = new ArrayList<>();
                 Worker.Context context = new Worker.Context(cfg, ds, feed, world, metrics, checkpoints, resumeKey,
-                        resumeFrom, stop, s -> report(out, s, metrics));
+                        resumeFrom, stop, s -> report(out, s, metrics), cache);
                 for (int r = 0; r < local; r++) {
                     Engine.getInstance().setRandomSeed(Long.hashCode(cfg.seed()) + firstRank + r);
                     BuiltModel model = registry.create(cfg.model(), input, feed.numClasses());
@@ -326,6 +339,9 @@ public final class Trainer {
         out.line(String.format(Locale.ROOT,
                 "  per step %.2f ms: data wait %.2f, host-to-device %.2f, compute %.2f, all-reduce %.2f",
                 t.totalMs(), t.dataWaitMs(), t.hostToDeviceMs(), t.computeMs(), t.allReduceMs()));
+        if (s.io() != null && s.io().didWork()) {
+            out.line("  " + s.io().line());
+        }
         MetricsLog.Event ev = metrics.event("epoch").put("epoch", s.epoch()).put("steps", s.steps())
                 .put("train_loss", s.trainLoss()).put("train_accuracy", s.trainAccuracy())
                 .put("eval_loss", s.evalLoss()).put("eval_accuracy", s.evalAccuracy())

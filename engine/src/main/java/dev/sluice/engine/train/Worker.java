@@ -7,6 +7,7 @@ import dev.sluice.data.loader.LoaderConfig;
 import dev.sluice.data.loader.LoaderMetrics;
 import dev.sluice.data.loader.LoaderState;
 import dev.sluice.data.loader.Remainder;
+import dev.sluice.data.loader.ShardCache;
 import dev.sluice.engine.checkpoint.Checkpoint;
 import dev.sluice.engine.checkpoint.Checkpoints;
 import dev.sluice.engine.device.ComputeDevice;
@@ -45,7 +46,7 @@ final class Worker {
     /** Everything a worker needs besides its replica. */
     record Context(TrainConfig cfg, Dataset dataset, FeedSpec feed, int world, MetricsLog metrics,
                    Checkpoints checkpoints, Map<String, String> resumeKey, Checkpoint resumeFrom, StopSignal stop,
-                   EpochListener listener) {}
+                   EpochListener listener, ShardCache cache) {}
 
     private final Context ctx;
     private final TrainConfig cfg;
@@ -123,7 +124,7 @@ final class Worker {
         all.addAll(replica.buffers());
         sync.broadcast(all);
         List<EpochSummary> out = new ArrayList<>();
-        try (Loader loader = new Loader(ctx.dataset(), trainLoader(), device.hostAllocator())) {
+        try (Loader loader = new Loader(ctx.dataset(), trainLoader(), device.hostAllocator(), null, ctx.cache())) {
             long perEpoch = loader.batchesPerEpoch();
             if (perEpoch == 0) {
                 throw new IllegalArgumentException("split '" + cfg.trainSplit() + "' has " + loader.split().samples()
@@ -235,7 +236,7 @@ final class Worker {
             }
         }
         long wall = System.nanoTime() - t0;
-        LoaderMetrics.Snapshot io = loader.metrics().snapshot().minus(before);
+        EpochIo io = EpochIo.of(loader.metrics().snapshot().minus(before));
         double meanLoss = lossSum / Math.max(1, finiteSteps);
         double[] avg = world == 1 ? new double[] {meanLoss, correct, samples}
                 : sync.averageScalars(new double[] {meanLoss, correct, samples});
@@ -245,12 +246,13 @@ final class Worker {
         double allSamples = avg[2] * world;
         if (chief()) {
             ctx.metrics().event("loader").put("epoch", epoch + 1).put("bytes_read", io.bytesRead())
-                    .put("requests", io.requests()).put("shards", io.shards()).put("cache_hit_rate", io.cacheHitRate())
-                    .put("data_wait_s", io.waitNanos() / 1e9).write();
+                    .put("requests", io.requests()).put("retries", io.retries()).put("shards", io.shardLoads())
+                    .put("cache_hits", io.cacheHits()).put("cache_hit_rate", io.cacheHitRate())
+                    .put("data_wait_s", io.dataWaitSeconds()).write();
         }
         return new EpochSummary(epoch + 1, done, avg[0], allSamples == 0 ? 0 : avg[1] * world / allSamples,
                 Double.NaN, Double.NaN, wall / 1e9, allSamples / (wall / 1e9),
-                stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t);
+                stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t, io);
     }
 
     /** The chief saves; the others go on and wait at the next collective call. */
@@ -272,7 +274,7 @@ final class Worker {
             return s;
         }
         return new EpochSummary(s.epoch(), s.steps(), s.trainLoss(), s.trainAccuracy(), e.loss(), e.accuracy(),
-                s.seconds(), s.samplesPerSecond(), s.dataWaitFraction(), s.timing());
+                s.seconds(), s.samplesPerSecond(), s.dataWaitFraction(), s.timing(), s.io());
     }
 
     /** Each rank evaluates its own part of the evaluation split; the sums are combined. */
@@ -285,7 +287,7 @@ final class Worker {
         double loss = 0;
         long correct = 0;
         long n = 0;
-        try (Loader loader = new Loader(ctx.dataset(), lc, device.hostAllocator());
+        try (Loader loader = new Loader(ctx.dataset(), lc, device.hostAllocator(), null, ctx.cache());
              EpochStream stream = loader.open(LoaderState.start(0, 0));
              Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
             for (DeviceBatch b = feeder.next(); b != null; b = feeder.next()) {

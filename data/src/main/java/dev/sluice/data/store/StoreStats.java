@@ -1,0 +1,26 @@
+package dev.sluice.data.store;
+
+/**
+ * What a store has done since it was opened, for metrics and tests. Stores that count nothing
+ * (a local {@link FileStore}) report {@link #NONE}.
+ *
+ * @param attempts attempts started (first tries and retries, every operation)
+ * @param retries attempts that were retried after a failure
+ * @param failures operations that failed for good
+ * @param shortReads read attempts whose response ended before the requested range was complete
+ *     although the transport reported success (caught by the store, then retried)
+ * @param bytesRead bytes delivered by completed reads
+ * @param bytesWritten bytes of completed uploads
+ */
+public record StoreStats(long attempts, long retries, long failures, long shortReads, long bytesRead,
+        long bytesWritten) {
+
+    /** All zero: a store that keeps no counts, or one that has done nothing yet. */
+    public static final StoreStats NONE = new StoreStats(0, 0, 0, 0, 0, 0);
+
+    /** Counts accumulated since {@code earlier} (a snapshot of the same store). */
+    public StoreStats minus(StoreStats earlier) {
+        return new StoreStats(attempts - earlier.attempts, retries - earlier.retries, failures - earlier.failures,
+                shortReads - earlier.shortReads, bytesRead - earlier.bytesRead, bytesWritten - earlier.bytesWritten);
+    }
+}
