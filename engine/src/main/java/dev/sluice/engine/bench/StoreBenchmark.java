@@ -13,6 +13,7 @@ import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.store.ObjectStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,11 +56,23 @@ public final class StoreBenchmark {
      * @param seconds wall time
      * @param requests ranged reads issued
      * @param waitMsPerBatch mean time the consumer waited per batch (loader only)
+     * @param cpuSeconds CPU time this process used during the pass (all threads: client, loader and a
+     *     local server running in the same process), or NaN where the JVM does not say
      */
     public record Measurement(String mode, long bytes, long samples, double seconds, long requests,
-                              double waitMsPerBatch) {
+                              double waitMsPerBatch, double cpuSeconds) {
         public double mbPerSecond() {
             return bytes / 1e6 / seconds;
+        }
+
+        /** Cores kept busy on average during the pass. */
+        public double coresBusy() {
+            return cpuSeconds / seconds;
+        }
+
+        /** CPU seconds spent per GB moved. */
+        public double cpuSecondsPerGb() {
+            return cpuSeconds / (bytes / 1e9);
         }
 
         public double samplesPerSecond() {
@@ -95,6 +108,7 @@ public final class StoreBenchmark {
         long requests = 0;
         try {
             long t0 = System.nanoTime();
+            double cpu0 = cpuSeconds();
             for (ShardInfo sh : split.shards()) {
                 ByteBuffer slab = free.take();
                 int size = (int) sh.bytes();
@@ -121,7 +135,7 @@ public final class StoreBenchmark {
             for (CompletableFuture<Void> f : pending) {
                 f.get();
             }
-            return new Measurement("raw", bytes, 0, (System.nanoTime() - t0) / 1e9, requests, 0);
+            return new Measurement("raw", bytes, 0, (System.nanoTime() - t0) / 1e9, requests, 0, cpuSeconds() - cpu0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted during the raw pass");
@@ -147,6 +161,7 @@ public final class StoreBenchmark {
     public Measurement loader(long epoch) throws IOException {
         try (Loader l = new Loader(dataset, config, new DirectAllocator(), null, cache)) {
             long t0 = System.nanoTime();
+            double cpu0 = cpuSeconds();
             long samples = 0;
             long batches = 0;
             try (EpochStream s = l.open(LoaderState.start(config.seed(), epoch))) {
@@ -157,9 +172,10 @@ public final class StoreBenchmark {
                 }
             }
             double secs = (System.nanoTime() - t0) / 1e9;
+            double cpu = cpuSeconds() - cpu0;
             var m = l.metrics().snapshot();
             return new Measurement("loader", m.bytesRead() + m.cacheBytes(), samples, secs, m.requests(),
-                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches);
+                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu);
         }
     }
 
@@ -180,6 +196,15 @@ public final class StoreBenchmark {
             out.add(ld);
         }
         return out;
+    }
+
+    /** CPU time of this process so far, in seconds; NaN if the JVM cannot tell. */
+    static double cpuSeconds() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long ns = os.getProcessCpuTime();
+            return ns < 0 ? Double.NaN : ns / 1e9;
+        }
+        return Double.NaN;
     }
 
     /** Median of the measurements of one mode, by MB/s. */

@@ -79,6 +79,10 @@ public final class BenchStoreCommand implements Callable<Integer> {
             description = "Measured rounds of each pass, after a warm-up (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--no-crc",
+            description = "Diagnosis: the loader skips its CRC32C checks, to show what they cost (not for training).")
+    boolean noCrc;
+
     @Option(names = "--json", description = "One JSON object per line.")
     boolean json;
 
@@ -155,7 +159,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
         Dataset ds = Dataset.open(store);
         Split sp = ds.manifest().split(split);
         LoaderConfig cfg = LoaderConfig.training(split, batchSize, 1).withShuffle(true, window)
-                .withIo(prefetch, options.partBytes(), 4);
+                .withIo(prefetch, options.partBytes(), 4).withVerifyChecksums(!noCrc);
         StoreBenchmark bench = new StoreBenchmark(ds, cfg, cache);
         Map<String, Object> head = new LinkedHashMap<>();
         head.put("bench", "store");
@@ -171,6 +175,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
         head.put("concurrency", options.maxConcurrency());
         head.put("shards_in_flight", bench.shardsInFlight());
         head.put("batch_size", batchSize);
+        head.put("crc32c", !noCrc);
         head.put("cores", Runtime.getRuntime().availableProcessors());
         BenchCommand.emit(out, json, head, String.format(Locale.ROOT,
                 "%s: %,d samples, %.2f GB in %d shards at %s via %s%n"
@@ -187,8 +192,12 @@ public final class BenchStoreCommand implements Callable<Integer> {
             f.put("seconds", m.seconds());
             f.put("bytes", m.bytes());
             f.put("requests", m.requests());
-            BenchCommand.emit(out, json, f, String.format(Locale.ROOT, "%-7s %9.1f MB/s %10.0f samples/s %7.2f s",
-                    m.mode(), m.mbPerSecond(), m.samplesPerSecond(), m.seconds()));
+            f.put("cpu_cores_busy", m.coresBusy());
+            f.put("cpu_s_per_gb", m.cpuSecondsPerGb());
+            BenchCommand.emit(out, json, f, String.format(Locale.ROOT,
+                    "%-7s %9.1f MB/s %10.0f samples/s %7.2f s   cpu %.2f cores, %.2f cpu-s/GB",
+                    m.mode(), m.mbPerSecond(), m.samplesPerSecond(), m.seconds(), m.coresBusy(),
+                    m.cpuSecondsPerGb()));
         });
         StoreBenchmark.Measurement raw = StoreBenchmark.median(all, "raw");
         StoreBenchmark.Measurement ld = StoreBenchmark.median(all, "loader");
@@ -201,12 +210,15 @@ public final class BenchStoreCommand implements Callable<Integer> {
         f.put("loader_samples_per_s", ld.samplesPerSecond());
         f.put("ratio", ratio);
         f.put("wait_ms_per_batch", ld.waitMsPerBatch());
+        f.put("raw_cpu_s_per_gb", raw.cpuSecondsPerGb());
+        f.put("loader_cpu_s_per_gb", ld.cpuSecondsPerGb());
         f.put("retries", store.stats().retries());
         f.put("rounds", rounds);
         BenchCommand.emit(out, json, f, String.format(Locale.ROOT,
                 "loader %.1f MB/s (%,.0f samples/s) vs raw parallel GET %.1f MB/s: ratio %.2f; %d retries"
-                        + " (medians of %d rounds)",
-                ld.mbPerSecond(), ld.samplesPerSecond(), raw.mbPerSecond(), ratio, store.stats().retries(), rounds));
+                        + " (medians of %d rounds); cpu-s/GB raw %.2f, loader %.2f",
+                ld.mbPerSecond(), ld.samplesPerSecond(), raw.mbPerSecond(), ratio, store.stats().retries(), rounds,
+                raw.cpuSecondsPerGb(), ld.cpuSecondsPerGb()));
         return 0;
     }
 }
