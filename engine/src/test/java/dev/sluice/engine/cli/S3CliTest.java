@@ -134,11 +134,16 @@ class S3CliTest {
         assertTrue(io.get(0).matches("  io: [0-9.]+ MB in [0-9,]+ requests, 0 retries, cache hits 0%, data wait"
                 + " [0-9.]+ s"), io.get(0));
         List<String> lines = remote.out.lines().toList();
+        int summaries = 0;
         for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).startsWith("epoch 1/2: train loss")) {
-                assertTrue(lines.get(i + 1).startsWith("  io: "), "the io line follows the epoch summary: " + remote.out);
+            if (lines.get(i).matches("epoch [12]/2: train loss.*")) {
+                summaries++;
+                // the summary's detail lines (per-step time split, io) follow it, indented
+                assertTrue(lines.subList(i + 1, Math.min(lines.size(), i + 3)).stream()
+                        .anyMatch(l -> l.startsWith("  io: ")), "the io line is under the epoch summary: " + remote.out);
             }
         }
+        assertEquals(2, summaries, remote.out);
     }
 
     @Test
