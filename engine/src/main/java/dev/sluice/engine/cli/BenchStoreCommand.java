@@ -46,7 +46,8 @@ public final class BenchStoreCommand implements Callable<Integer> {
     String data;
 
     @Option(names = "--workdir", paramLabel = "DIR",
-            description = "Where the generated dataset is kept and reused (default: <tmp>/sluice-bench-store).")
+            description = "Where the generated dataset is kept and reused, as store-images-<side>x<side>-<samples>"
+                    + " (default: $SLUICE_HOME/bench, SLUICE_HOME defaulting to ~/.cache/sluice).")
     Path workdir;
 
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "2GB", converter = ByteSizeConverter.class,
@@ -133,9 +134,9 @@ public final class BenchStoreCommand implements Callable<Integer> {
     }
 
     private Path generate(PrintStream out) throws Exception {
-        Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "sluice-bench-store");
+        Path dir = workdir != null ? workdir : defaultWorkdir();
         ImageDatasetGenerator gen = ImageDatasetGenerator.ofSize(size, 3, side, side, shardSize);
-        Path target = dir.resolve(String.format(Locale.ROOT, "images-%dx%d-%d", side, side, gen.samples()));
+        Path target = dir.resolve(String.format(Locale.ROOT, "store-images-%dx%d-%d", side, side, gen.samples()));
         if (gen.existsIn(target)) {
             if (!json) {
                 out.printf(Locale.ROOT, "reusing %s (%,d samples)%n", target, gen.samples());
@@ -152,6 +153,13 @@ public final class BenchStoreCommand implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9);
         }
         return target;
+    }
+
+    private static Path defaultWorkdir() {
+        String home = System.getenv("SLUICE_HOME");
+        Path base = home != null && !home.isBlank() ? Path.of(home)
+                : Path.of(System.getProperty("user.home"), ".cache", "sluice");
+        return base.resolve("bench");
     }
 
     private int measure(PrintStream out, ObjectStore store, StoreOptions options, LocalS3Server server,

@@ -42,7 +42,7 @@ class BenchStoreCommandTest {
         String[] text = java.util.Arrays.copyOf(args, args.length - 1);
         r = CliRunner.run(text);
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("reusing " + tmp.resolve("images-48x48-")), r.out());
+        assertTrue(r.out().contains("reusing " + tmp.resolve("store-images-48x48-")), r.out());
         assertTrue(r.out().contains("vs raw parallel GET") && r.out().contains("ratio"), r.out());
     }
 
