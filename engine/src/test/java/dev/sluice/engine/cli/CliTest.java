@@ -137,6 +137,14 @@ class CliTest {
                 && (r.err().contains("tr-lab.gz") || r.err().contains("tr-img.gz")), r.err());
         assertFalse(Files.exists(tmp.resolve("x").resolve("manifest.json")));
 
+        r = CliRunner.run("--data", data.toString(), "--optimizer", "lion", "--run-dir", tmp.resolve("r3").toString());
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("unknown optimizer 'lion'") && r.err().contains("adamw or sgd"), r.err());
+
+        r = CliRunner.run("--data", data.toString(), "--model", "gpt-small", "--run-dir", tmp.resolve("r4").toString());
+        assertTrue(r.code() != 0);
+        assertTrue(r.err().contains("gpt-small") && r.err().contains("image"), r.err());
+
         r = CliRunner.run("--epochs", "0", "--data", data.toString());
         assertEquals(2, r.code(), r.all());
 

@@ -26,6 +26,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import dev.sluice.data.store.ObjectStore;
+import dev.sluice.data.store.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -256,5 +258,24 @@ class S3CliTest {
             }
         }
         return new Run(out, acc, steps, epochs, loader);
+    }
+
+    /** Checkpoints go to S3 as whole objects; --resume reads the newest back and the run completes. */
+    @Test
+    void checkpointsToS3AndResumesFromThere() throws Exception {
+        String ckpts = "s3://" + S3TestSupport.BUCKET + "/runs/ckpt-test";
+        Path run = tmp.resolve("s3ckpt");
+        String[] base = Main.concat(new String[] {"--data", local.toString(), "--run-dir", run.toString(),
+            "--checkpoint-dir", ckpts, "--epochs", "2", "--batch-size", "50", "--progress", "never",
+            "--eval-split", "none", "--log-every", "1"}, s3Flags());
+        CliRunner.Result r = CliRunner.run(Main.concat(base, "--max-steps", "30", "--checkpoint-every", "10"));
+        assertEquals(0, r.code(), r.all());
+        try (ObjectStore store = Stores.open(ckpts, options())) {
+            List<String> keys = store.list("").stream().map(o -> o.key()).toList();
+            assertEquals(List.of("ckpt-000000000010.ckpt", "ckpt-000000000020.ckpt", "ckpt-000000000030.ckpt"), keys);
+        }
+        r = CliRunner.run(Main.concat(base, "--max-steps", "30", "--resume"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("Resuming from " + ckpts + "/ckpt-000000000030.ckpt"), r.out());
     }
 }
