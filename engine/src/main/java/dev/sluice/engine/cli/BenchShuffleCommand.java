@@ -6,7 +6,7 @@ import dev.sluice.data.loader.LoaderConfig;
 import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.Stores;
 import dev.sluice.engine.bench.ShuffleBenchmark;
-import dev.sluice.engine.bench.ShuffleDataset;
+import dev.sluice.engine.bench.ImageDatasetGenerator;
 import dev.sluice.engine.bench.ShuffleQuality;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -89,11 +89,13 @@ public final class BenchShuffleCommand implements Callable<Integer> {
             if (!json) {
                 out.println("dataset: " + dir + " (synthetic; generated if absent)");
             }
-            loc = ShuffleDataset.ensure(dir, samples, shardSize, line -> {
-                if (!json) {
-                    out.println(line);
-                }
-            }).toString();
+            ImageDatasetGenerator gen = new ImageDatasetGenerator(Math.toIntExact(samples), 3, 224, 224, shardSize);
+            long t0 = System.nanoTime();
+            if (gen.ensure(dir, n -> { }) && !json) {
+                out.printf(java.util.Locale.ROOT, "generated %,d samples in %s in %.1f s%n", samples, dir,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            loc = dir.toString();
         }
         try (ObjectStore store = Stores.open(loc, storeOptions.toOptions())) {
             Dataset ds = Dataset.open(store);

@@ -2,6 +2,7 @@ package dev.sluice.engine.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -58,8 +59,10 @@ class ShuffleBenchmarkTest {
 
     @Test
     void passesDeliverWholeEpochsAndTheShuffledOnesMixAcrossTheWindow() throws Exception {
-        Path dir = ShuffleDataset.ensure(tmp.resolve("ds"), 60, 1 << 20, l -> { });
-        assertEquals(dir, ShuffleDataset.ensure(dir, 60, 1 << 20, l -> { }), "reused");
+        Path dir = tmp.resolve("ds");
+        ImageDatasetGenerator gen = new ImageDatasetGenerator(60, 3, 224, 224, 1 << 20);
+        assertTrue(gen.ensure(dir, n -> { }), "written");
+        assertFalse(gen.ensure(dir, n -> { }), "reused");
         try (FileStore store = new FileStore(dir)) {
             Dataset ds = Dataset.open(store);
             int shards = ds.manifest().split("train").shards().size();
@@ -68,7 +71,7 @@ class ShuffleBenchmarkTest {
             ShuffleBenchmark.Pass seq = bench.pass(false, 0, 2);
             ShuffleBenchmark.Pass shuf = bench.pass(true, 0, 2);
             assertEquals(120, seq.samples());
-            assertEquals(120L * (224 * 224 * 3 + 8), seq.bytes());
+            assertEquals(120L * ImageDatasetGenerator.sampleBytes(3, 224, 224), seq.bytes());
             for (long[] order : seq.orders()) {
                 assertArrayEquals(LongStream.range(0, 60).toArray(), order, "sequential: stored order");
             }
