@@ -1,5 +1,6 @@
 package dev.sluice.engine.train;
 
+import dev.sluice.data.loader.ShardCache;
 import dev.sluice.data.store.StoreOptions;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -28,11 +29,13 @@ public final class TrainingRun {
     private final TrainConfig config;
     private final PrintStream out;
     private final Map<String, String> env;
+    private final ShardCache cache;
 
-    private TrainingRun(TrainConfig config, PrintStream out, Map<String, String> env) {
+    private TrainingRun(TrainConfig config, PrintStream out, Map<String, String> env, ShardCache cache) {
         this.config = config;
         this.out = out;
         this.env = env;
+        this.cache = cache;
     }
 
     /** A builder with the CLI's defaults. */
@@ -47,7 +50,7 @@ public final class TrainingRun {
 
     /** Trains and evaluates; blocks until done. */
     public TrainResult call() throws Exception {
-        return new Trainer(config, out, env, false).run();
+        return new Trainer(config, out, env, false, cache).run();
     }
 
     /** Collects the options of a run; every setter returns the builder. */
@@ -83,6 +86,7 @@ public final class TrainingRun {
         private int logEvery = 50;
         private dev.sluice.data.loader.Remainder remainder = dev.sluice.data.loader.Remainder.DROP;
         private String ncclLib;
+        private ShardCache cache;
 
         /** Dataset location: a directory, {@code file://} or {@code s3://} URI (required). */
         public Builder data(String location) {
@@ -228,6 +232,12 @@ public final class TrainingRun {
             return this;
         }
 
+        /** Keep fetched shards in a local disk cache (LRU within its byte budget); null for none. */
+        public Builder cache(ShardCache shardCache) {
+            this.cache = shardCache;
+            return this;
+        }
+
         /** Where libnccl.so.2 is (file or directory), for several GPUs; default: LD_LIBRARY_PATH. */
         public Builder ncclLibrary(String path) {
             this.ncclLib = path;
@@ -251,7 +261,7 @@ public final class TrainingRun {
                     optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, runDir,
                     shuffleWindow, prefetch, maxSteps, false, false, checkpointDir, checkpointEvery, keepCheckpoints,
                     resume, skipNonFinite, logEvery, remainder, ncclLib);
-            return new TrainingRun(cfg, out, env);
+            return new TrainingRun(cfg, out, env, cache);
         }
     }
 }
