@@ -29,19 +29,24 @@ public final class EpochStream implements AutoCloseable {
     private boolean finished;
     private boolean closed;
 
-    EpochStream(Loader loader, EpochPlan plan, LoaderState state) {
+    /**
+     * @param cursor where the plan stands for this rank at {@code state}
+     * @param session the fetch session already started for the cursor's runs
+     */
+    EpochStream(Loader loader, EpochPlan plan, LoaderState state, EpochPlan.Cursor cursor,
+                ShardFetcher.Session session) {
         this.loader = loader;
         this.start = state;
         LoaderConfig cfg = loader.config();
         this.world = cfg.worldSize();
-        EpochPlan.Cursor c = plan.resume(state, world, cfg.rank());
+        EpochPlan.Cursor c = cursor;
         List<Run> runs = c.plan().runs();
         SampleMixer mixer = c.mixer();
         this.skipped = c.skipped();
         this.plannedSamples = c.left();
         this.peakOpenSamples = mixer.openSamples();
         this.peakOpenRuns = mixer.openRuns();
-        this.session = loader.fetcher().start(runs, c.done());
+        this.session = session;
         this.assembler = new Thread(() -> assemble(plan, runs, mixer), "sluice-assembler-r" + cfg.rank());
         this.assembler.setDaemon(true);
         this.assembler.start();
@@ -138,6 +143,10 @@ public final class EpochStream implements AutoCloseable {
         deliveredSamples += b.size();
         loader.metrics().delivered(b.size(), System.nanoTime() - t0);
         return b;
+    }
+
+    ShardFetcher.Session session() {
+        return session;
     }
 
     /** Fields of each batch, in buffer order. */

@@ -8,6 +8,7 @@ import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.memory.HostAllocator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Streams one split of a dataset as collated host batches for one rank: shards are fetched ahead
@@ -34,6 +35,7 @@ public final class Loader implements AutoCloseable {
     private final List<FieldSpec> fields;
     private final BatchPool pool;
     private final ShardFetcher fetcher;
+    private Prepared prepared;
     private final LoaderMetrics metrics;
     private final HostAllocator shardMemory;
     private final boolean ownsShardMemory;
@@ -87,10 +89,44 @@ public final class Loader implements AutoCloseable {
      * @param state where the epoch stands; {@link LoaderState#start} for a fresh epoch
      */
     public EpochStream open(LoaderState state) {
+        return open(state, null);
+    }
+
+    /**
+     * Like {@link #open(LoaderState)}, and also fetches the first shards of {@code then} (typically
+     * {@code state.nextEpoch()}) while this epoch ends, in slabs this epoch has finished with, so the
+     * next epoch's first batch does not wait for its shards. Opening anything other than
+     * {@code then} next discards that work.
+     *
+     * @param then the state that will be opened after this epoch, or null
+     */
+    public synchronized EpochStream open(LoaderState state, LoaderState then) {
         check(state);
+        Prepared p = prepared;
+        prepared = null;
+        if (p != null && !p.state().equals(state)) {
+            p.session().close();
+            p = null;
+        }
+        if (p == null) {
+            p = prepare(state, CompletableFuture.completedFuture(null));
+        }
+        EpochStream stream = new EpochStream(this, p.plan(), state.withPlan(planId), p.cursor(), p.session());
+        if (then != null) {
+            check(then);
+            prepared = prepare(then, p.session().allIssued());
+        }
+        return stream;
+    }
+
+    /** A plan and its fetch session, started ahead of the stream that will use them. */
+    private record Prepared(LoaderState state, EpochPlan plan, EpochPlan.Cursor cursor, ShardFetcher.Session session) {}
+
+    private Prepared prepare(LoaderState state, CompletableFuture<Void> after) {
         EpochPlan plan = new EpochPlan(shardSamples(), state.seed(), state.epoch(), config.shuffle(),
                 config.remainder(), config.window());
-        return new EpochStream(this, plan, state.withPlan(planId));
+        EpochPlan.Cursor c = plan.resume(state, config.worldSize(), config.rank());
+        return new Prepared(state, plan, c, fetcher.startAfter(c.plan().runs(), c.done(), after));
     }
 
     /**
@@ -232,6 +268,12 @@ public final class Loader implements AutoCloseable {
     /** Frees batch and shard memory. Every batch must be closed first. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (prepared != null) {
+                prepared.session().close();
+                prepared = null;
+            }
+        }
         try {
             fetcher.close();
         } finally {

@@ -82,7 +82,16 @@ final class ShardFetcher implements AutoCloseable {
 
     /** Starts fetching the shards of {@code runs} in order, skipping runs marked done. */
     Session start(List<Run> runs, boolean[] done) {
-        return new Session(runs, done);
+        return new Session(runs, done, CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * Like {@link #start}, but takes no slab before {@code after} completes: the next epoch's session
+     * waits until the current one has a slab for each of its runs, so it only ever takes slabs the
+     * current epoch has finished with (never one the current epoch still needs).
+     */
+    Session startAfter(List<Run> runs, boolean[] done, CompletableFuture<Void> after) {
+        return new Session(runs, done, after);
     }
 
     /** Fetches for one epoch stream. */
@@ -91,15 +100,28 @@ final class ShardFetcher implements AutoCloseable {
         private final List<CompletableFuture<Loaded>> futures = new ArrayList<>();
         private final boolean[] issued;
         private final Thread thread;
+        private final CompletableFuture<Void> allIssued = new CompletableFuture<>();
         private volatile boolean closed;
 
-        Session(List<Run> runs, boolean[] done) {
+        Session(List<Run> runs, boolean[] done, CompletableFuture<Void> after) {
             this.runs = runs;
             this.issued = new boolean[runs.size()];
             for (int i = 0; i < runs.size(); i++) {
                 futures.add(new CompletableFuture<>());
             }
-            thread = new Thread(() -> issueAll(done), "sluice-prefetch");
+            thread = new Thread(() -> {
+                try {
+                    after.get();
+                    issueAll(done);
+                } catch (InterruptedException closing) {
+                    // closed before its turn came
+                } catch (java.util.concurrent.ExecutionException impossible) {
+                    throw new IllegalStateException(impossible);
+                } finally {
+                    // also when closed early: a session waiting on this one must not wait forever
+                    allIssued.complete(null);
+                }
+            }, "sluice-prefetch");
             thread.setDaemon(true);
             thread.start();
         }
@@ -129,6 +151,11 @@ final class ShardFetcher implements AutoCloseable {
                     }
                 });
             }
+        }
+
+        /** Completes once every run has a slab (or the session was closed). */
+        CompletableFuture<Void> allIssued() {
+            return allIssued;
         }
 
         /** Waits for run {@code i}'s shard. */

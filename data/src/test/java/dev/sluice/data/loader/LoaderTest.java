@@ -335,4 +335,33 @@ class LoaderTest {
             assertTrue(e.getMessage().contains("would repeat and skip samples"), e.getMessage());
         }
     }
+
+    @Test
+    void nextEpochPrefetchedWhileThisOneEndsDeliversTheSameOrder() throws IOException {
+        LoaderConfig cfg = LoaderConfig.training("train", 20, 21);
+        List<Long> e1 = epoch(cfg, LoaderState.start(21, 1));
+        List<Long> e2 = epoch(cfg, LoaderState.start(21, 2));
+        DirectAllocator shards = new DirectAllocator();
+        try (Loader l = new Loader(dataset, cfg, new DirectAllocator(), shards)) {
+            long slabs = shards.allocations();
+            try (EpochStream s = l.open(LoaderState.start(21, 0), LoaderState.start(21, 1))) {
+                drain(s, Integer.MAX_VALUE);
+            }
+            try (EpochStream s = l.open(LoaderState.start(21, 1), LoaderState.start(21, 2))) {
+                assertEquals(e1, drain(s, Integer.MAX_VALUE), "prefetched epoch 1 in its own order");
+            }
+            // a different state than the prepared one: the prefetch is dropped, nothing leaks or hangs
+            try (EpochStream s = l.open(LoaderState.start(21, 2).advance(1, 40))) {
+                assertEquals(e2.subList(40, e2.size()), drain(s, Integer.MAX_VALUE));
+            }
+            try (EpochStream s = l.open(LoaderState.start(21, 0), LoaderState.start(21, 1))) {
+                drain(s, 3); // stopped early: the prepared session must still be usable
+            }
+            try (EpochStream s = l.open(LoaderState.start(21, 1))) {
+                assertEquals(e1, drain(s, Integer.MAX_VALUE));
+            }
+            assertEquals(slabs, shards.allocations(), "no slab beyond the fixed set");
+        }
+        assertEquals(shards.allocations(), shards.frees());
+    }
 }

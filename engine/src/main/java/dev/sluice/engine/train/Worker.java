@@ -167,7 +167,9 @@ final class Worker {
         int world = ctx.world();
         LoaderMetrics.Snapshot before = loader.metrics().snapshot();
         long t0 = System.nanoTime();
-        try (EpochStream stream = loader.open(state);
+        // the next epoch's first shards are fetched while this one ends, unless the run ends here
+        boolean more = epoch + 1 < cfg.epochs() && step + loader.batchesPerEpoch() < total;
+        try (EpochStream stream = loader.open(state, more ? LoaderState.start(cfg.seed(), epoch + 1) : null);
              Console.Progress bar = console.epoch(epoch + 1, cfg.epochs(),
                      Math.min(stream.plannedSamples() / cfg.batchSize(), total - step), cfg.batchSize() * world);
              Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
