@@ -60,6 +60,7 @@ final class Worker {
     private Evaluation lastEval;
     private String lastCheckpoint;
     private boolean stopped;
+    private LoaderMetrics.Snapshot ioMark;
 
     Worker(Context ctx, Replica replica, ComputeDevice device, GradientSync sync, Optimizer optimizer,
            Console console) {
@@ -165,7 +166,9 @@ final class Worker {
         long done = 0;
         long finiteSteps = 0;
         int world = ctx.world();
-        LoaderMetrics.Snapshot before = loader.metrics().snapshot();
+        // measured from the previous epoch's end, not this one's start: shards of this epoch fetched
+        // while the previous one ended (or during its evaluation) belong to one epoch or the other
+        LoaderMetrics.Snapshot before = ioMark != null ? ioMark : loader.metrics().snapshot();
         long t0 = System.nanoTime();
         // the next epoch's first shards are fetched while this one ends, unless the run ends here
         boolean more = epoch + 1 < cfg.epochs() && step + loader.batchesPerEpoch() < total;
@@ -238,7 +241,8 @@ final class Worker {
             }
         }
         long wall = System.nanoTime() - t0;
-        EpochIo io = EpochIo.of(loader.metrics().snapshot().minus(before));
+        ioMark = loader.metrics().snapshot();
+        EpochIo io = EpochIo.of(ioMark.minus(before));
         double meanLoss = lossSum / Math.max(1, finiteSteps);
         double[] avg = world == 1 ? new double[] {meanLoss, correct, samples}
                 : sync.averageScalars(new double[] {meanLoss, correct, samples});

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.sluice.engine.device.DeviceBatch;
-import dev.sluice.engine.device.TensorMemory;
 import dev.sluice.engine.optim.AdamW;
 import dev.sluice.engine.optim.Optimizer;
 import dev.sluice.engine.optim.Param;
@@ -76,8 +75,13 @@ final class DataParallelFixture {
 
     /** A replica of the registry's MLP on the CPU, initialized from {@code initSeed}. */
     static Replica replica(int rank, long initSeed) {
+        return replica(rank, initSeed, Device.cpu());
+    }
+
+    /** A replica of the registry's MLP on {@code device}, initialized from {@code initSeed}. */
+    static Replica replica(int rank, long initSeed, Device device) {
         Engine.getInstance().setRandomSeed((int) initSeed);
-        return new Replica(rank, Device.cpu(),
+        return new Replica(rank, device,
                 ModelRegistry.builtIn().create("mlp", InputSpec.image("image", CHANNELS, SIDE, SIDE), CLASSES));
     }
 
@@ -132,8 +136,18 @@ final class DataParallelFixture {
     static void copyParameters(Replica from, Replica to) {
         List<Param> src = from.params();
         List<Param> dst = to.params();
-        for (int i = 0; i < src.size(); i++) {
-            TensorMemory.of(dst.get(i).array()).put(TensorMemory.of(src.get(i).array()));
+        // through host copies (toByteBuffer/set), so it also works for GPU tensors
+        boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try {
+            for (int i = 0; i < src.size(); i++) {
+                ByteBuffer host = src.get(i).array().toByteBuffer();
+                ByteBuffer direct = ByteBuffer.allocateDirect(host.remaining()).order(java.nio.ByteOrder.nativeOrder());
+                direct.put(host).flip();
+                dst.get(i).array().set(direct);
+            }
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
         }
     }
 
@@ -151,8 +165,7 @@ final class DataParallelFixture {
     static String digest(Replica r) throws NoSuchAlgorithmException {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         for (Param p : r.params()) {
-            ByteBuffer b = TensorMemory.of(p.array());
-            md.update(b);
+            md.update(p.array().toByteBuffer());
         }
         return HexFormat.of().formatHex(md.digest());
     }
