@@ -20,11 +20,20 @@ public final class DefaultDataset {
     /** Where Debian's package puts the IDX files. */
     public static final Path SOURCE = Path.of("/usr/share/datasets/fashion-mnist");
 
+    /** The IDX directory to import from: {@link #SOURCE}, or the {@code sluice.fashionMnistDir} property. */
+    static Path source() {
+        String dir = System.getProperty("sluice.fashionMnistDir");
+        return dir != null ? Path.of(dir) : SOURCE;
+    }
+
     private DefaultDataset() {}
 
-    /** The cache directory: {@code $SLUICE_HOME/datasets/fashion-mnist}, default {@code ~/.cache/sluice}. */
+    /**
+     * The cache directory: {@code $SLUICE_HOME/datasets/fashion-mnist} (or the {@code sluice.home}
+     * property), default {@code ~/.cache/sluice}.
+     */
     public static Path location() {
-        String home = System.getenv("SLUICE_HOME");
+        String home = System.getProperty("sluice.home", System.getenv("SLUICE_HOME"));
         Path base = home != null && !home.isBlank() ? Path.of(home)
                 : Path.of(System.getProperty("user.home"), ".cache", "sluice");
         return base.resolve("datasets").resolve("fashion-mnist");
@@ -46,30 +55,31 @@ public final class DefaultDataset {
         };
         for (String[] p : parts) {
             for (int i = 1; i < 3; i++) {
-                if (!Files.isRegularFile(SOURCE.resolve(p[i]))) {
+                if (!Files.isRegularFile(source().resolve(p[i]))) {
                     throw new UserException("no --data given and the default dataset, Fashion-MNIST, is not installed ("
-                            + SOURCE.resolve(p[i]) + " is missing).\n"
+                            + source().resolve(p[i]) + " is missing).\n"
                             + "  Install it:   sudo apt-get install dataset-fashion-mnist\n"
                             + "  or train on your own dataset:   java -jar train.jar --data DIR|s3://bucket/prefix\n"
                             + "  (create one with: java -jar train.jar ingest --from idx:IMAGES.gz,LABELS.gz --to DIR)");
                 }
             }
         }
-        out.println("Importing Fashion-MNIST from " + SOURCE + " into " + dir + " (once)");
+        Path src = source();
+        out.println("Importing Fashion-MNIST from " + src + " into " + dir + " (once)");
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
         try (FileStore store = new FileStore(dir)) {
-            IdxImporter first = new IdxImporter(SOURCE.resolve(parts[0][1]), SOURCE.resolve(parts[0][2]));
+            IdxImporter first = new IdxImporter(src.resolve(parts[0][1]), src.resolve(parts[0][2]));
             Schema schema = first.schema(IdxImporter.FASHION_MNIST_CLASSES);
             java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(first.metadata());
             // published Fashion-MNIST pixel statistics (of pixel/255), used to normalize inputs
             meta.put(IdxImporter.IMAGE + ".mean", "0.2860");
             meta.put(IdxImporter.IMAGE + ".std", "0.3530");
-            meta.put("source", "Debian dataset-fashion-mnist (" + SOURCE + ")");
+            meta.put("source", "Debian dataset-fashion-mnist (" + src + ")");
             try (DatasetWriter w = new DatasetWriter(store, "fashion-mnist", schema, 16L << 20,
                     dir.resolve(".staging"), meta, null)) {
                 for (String[] p : parts) {
-                    IdxImporter imp = new IdxImporter(SOURCE.resolve(p[1]), SOURCE.resolve(p[2]));
+                    IdxImporter imp = new IdxImporter(src.resolve(p[1]), src.resolve(p[2]));
                     imp.importInto(w, p[0], n -> { });
                 }
                 Manifest m = w.commit();

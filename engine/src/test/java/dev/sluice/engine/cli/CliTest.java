@@ -152,4 +152,29 @@ class CliTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("--batch-size"), r.err());
     }
+
+    @Test
+    void withoutTheDefaultDatasetItSaysHowToInstallItAndExitsNonZero() throws Exception {
+        String home = System.getProperty("sluice.home");
+        String src = System.getProperty("sluice.fashionMnistDir");
+        System.setProperty("sluice.home", tmp.resolve("empty-home").toString());
+        System.setProperty("sluice.fashionMnistDir", tmp.resolve("no-such-dir").toString());
+        try {
+            CliRunner.Result r = CliRunner.run("--run-dir", tmp.resolve("r-missing").toString());
+            assertEquals(Main.USAGE, r.code(), r.all());
+            assertTrue(r.err().contains("apt-get install dataset-fashion-mnist") && r.err().contains("--data"), r.err());
+            assertFalse(Files.exists(tmp.resolve("empty-home").resolve("datasets/fashion-mnist/manifest.json")));
+        } finally {
+            restore("sluice.home", home);
+            restore("sluice.fashionMnistDir", src);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
 }
