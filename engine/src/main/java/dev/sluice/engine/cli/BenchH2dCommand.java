@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code train.jar bench h2d}: host-to-device copy rates against pinned cudaMemcpy. */
 @Command(name = "h2d", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Host-to-device bandwidth on a CUDA GPU, in one run: pageable (heap and direct) vs. pinned",
-            "cudaMemcpy vs. the feeder's sustained rate (pinned batches, copy stream, transform kernel).",
+        description = {"Host-to-device bandwidth on a CUDA GPU, in one run: pageable (heap and direct) vs. pinned"
+                + " cudaMemcpy vs. the feeder's sustained rate (pinned batches, copy stream, transform kernel).",
             "Goal: feeder >= 0.8 of pinned. Needs an NVIDIA GPU and driver."})
 final class BenchH2dCommand implements Callable<Integer> {
 

@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Import source data as one split of a Sluice dataset on disk or S3.",
-            "Shards are written under a temporary name and published one by one; the manifest is written last,",
-            "so readers never see a half-written dataset, and a failed ingest removes what it wrote.",
+            "Shards are written under a temporary name and published one by one; the manifest is written last, so"
+                    + " readers never see a half-written dataset, and a failed ingest removes what it wrote.",
             "Ingesting into an existing dataset adds the split (or replaces it with --replace); other splits stay.",
             "",
             "Example: train.jar ingest --from idx:train-images-idx3-ubyte.gz,train-labels-idx1-ubyte.gz \\",

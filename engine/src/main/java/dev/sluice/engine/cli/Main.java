@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
         description = {
             "Sluice: stream chunked datasets from disk or S3 and train DJL models on CPUs and GPUs.",
             "",
-            "With no command, trains: 'java -jar train.jar' imports Fashion-MNIST (Debian package",
-            "dataset-fashion-mnist) once and trains the default model on it.",
+            "With no command, trains: 'java -jar train.jar' imports Fashion-MNIST (Debian package"
+                    + " dataset-fashion-mnist) once and trains the default model on it.",
         },
         subcommands = {TrainCommand.class, IngestCommand.class, InspectCommand.class, VerifyCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class},
@@ -47,6 +47,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         // scripts often append to a base command line: the last value of an option wins
         cli.setOverwrittenOptionsAllowed(true);
+        cli.setUsageHelpWidth(110);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
