@@ -251,11 +251,9 @@ public final class Trainer {
      * both sides' values instead of training garbage.
      */
     String fingerprint(Dataset ds) {
-        String shards = ds.manifest().split(cfg.trainSplit()).shards().stream()
-                .map(s -> s.crc32cHex()).reduce("", (a, b) -> Integer.toHexString((a + b).hashCode()));
-        return String.format(Locale.ROOT, "dataset=%s/%s@%s model=%s batch=%d seed=%d optimizer=%s lr=%s",
-                ds.manifest().name(), cfg.trainSplit(), shards, cfg.model(), cfg.batchSize(), cfg.seed(),
-                cfg.optimizer(), cfg.lr());
+        return String.format(Locale.ROOT, "dataset=%s split=%s model=%s batch=%d seed=%d optimizer=%s lr=%s",
+                datasetIdentity(ds), cfg.trainSplit(), cfg.model(), cfg.batchSize(), cfg.seed(), cfg.optimizer(),
+                cfg.lr());
     }
 
     private List<Collective> connect(Optional<Launch> launch, int local, String fingerprint) throws IOException {

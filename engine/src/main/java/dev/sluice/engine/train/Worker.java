@@ -125,7 +125,9 @@ final class Worker {
         all.addAll(replica.buffers());
         sync.broadcast(all);
         List<EpochSummary> out = new ArrayList<>();
-        try (Loader loader = new Loader(ctx.dataset(), trainLoader(), device.hostAllocator(), null, ctx.cache())) {
+        try (Loader loader = new Loader(ctx.dataset(), trainLoader(), device.hostAllocator(), null, ctx.cache());
+             Loader evalLoader = cfg.evalSplit() == null ? null : new Loader(ctx.dataset(), evalLoaderConfig(),
+                     device.hostAllocator(), null, ctx.cache())) {
             long perEpoch = loader.batchesPerEpoch();
             if (perEpoch == 0) {
                 throw new IllegalArgumentException("split '" + cfg.trainSplit() + "' has " + loader.split().samples()
@@ -142,7 +144,7 @@ final class Worker {
                 sync.broadcast(replica.buffers());
                 if (!stopped) {
                     checkpoint(e + 1, state);
-                    lastEval = cfg.evalSplit() == null ? null : evaluate();
+                    lastEval = evalLoader == null ? null : evaluate(evalLoader);
                 }
                 s = withEval(s, lastEval);
                 out.add(s);
@@ -283,18 +285,24 @@ final class Worker {
                 s.seconds(), s.samplesPerSecond(), s.dataWaitFraction(), s.timing(), s.io());
     }
 
-    /** Each rank evaluates its own part of the evaluation split; the sums are combined. */
-    Evaluation evaluate() throws Exception {
-        int world = ctx.world();
-        LoaderConfig lc = LoaderConfig.evaluation(cfg.evalSplit(), Math.max(256, cfg.batchSize()))
-                .withRank(replica.rank(), world).withRemainder(Remainder.UNEVEN)
+    /** Each rank evaluates its own part of the split, in stored order, every sample once. */
+    private LoaderConfig evalLoaderConfig() {
+        return LoaderConfig.evaluation(cfg.evalSplit(), Math.max(256, cfg.batchSize()))
+                .withRank(replica.rank(), ctx.world()).withRemainder(Remainder.UNEVEN)
                 .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
                 .withIo(cfg.prefetch(), cfg.store().partBytes(), 4);
+    }
+
+    /**
+     * Each rank evaluates its own part of the evaluation split through the run's evaluation loader
+     * (its buffers are allocated once per run); the sums are combined.
+     */
+    Evaluation evaluate(Loader loader) throws Exception {
+        int world = ctx.world();
         double loss = 0;
         long correct = 0;
         long n = 0;
-        try (Loader loader = new Loader(ctx.dataset(), lc, device.hostAllocator(), null, ctx.cache());
-             EpochStream stream = loader.open(LoaderState.start(0, 0));
+        try (EpochStream stream = loader.open(LoaderState.start(0, 0));
              Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
             for (DeviceBatch b = feeder.next(); b != null; b = feeder.next()) {
                 try (DeviceBatch batch = b) {
