@@ -28,14 +28,35 @@ public final class BatchPool implements AutoCloseable {
     public BatchPool(HostAllocator allocator, List<FieldSpec> fields, int batchSize, int depth) {
         this.allocator = allocator;
         this.free = new ArrayBlockingQueue<>(depth);
-        for (int d = 0; d < depth; d++) {
-            ByteBuffer[] bufs = new ByteBuffer[fields.size()];
-            for (int f = 0; f < bufs.length; f++) {
-                bufs[f] = allocator.allocate(Math.toIntExact(fields.get(f).sampleBytes() * batchSize));
+        ByteBuffer[] bufs = null;
+        try {
+            for (int d = 0; d < depth; d++) {
+                bufs = new ByteBuffer[fields.size()];
+                for (int f = 0; f < bufs.length; f++) {
+                    bufs[f] = allocator.allocate(Math.toIntExact(fields.get(f).sampleBytes() * batchSize));
+                }
+                HostBatch b = new HostBatch(this, List.copyOf(fields), bufs, batchSize);
+                bufs = null;
+                all.add(b);
+                free.add(b);
             }
-            HostBatch b = new HostBatch(this, List.copyOf(fields), bufs, batchSize);
-            all.add(b);
-            free.add(b);
+        } catch (RuntimeException | Error e) {
+            // out of (pinned) memory part way: hand back what was allocated, nobody else can
+            if (bufs != null) {
+                freeAll(bufs);
+            }
+            for (HostBatch b : all) {
+                freeAll(b.raw());
+            }
+            throw e;
+        }
+    }
+
+    private void freeAll(ByteBuffer[] bufs) {
+        for (ByteBuffer buf : bufs) {
+            if (buf != null) {
+                allocator.free(buf);
+            }
         }
     }
 
@@ -76,9 +97,7 @@ public final class BatchPool implements AutoCloseable {
         // turn a leak into memory corruption
         HostBatch b;
         while ((b = free.poll()) != null) {
-            for (ByteBuffer buf : b.raw()) {
-                allocator.free(buf);
-            }
+            freeAll(b.raw());
         }
         if (out > 0) {
             throw new IllegalStateException(out + " host batches were still in use when their pool closed;"

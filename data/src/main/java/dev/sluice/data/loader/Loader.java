@@ -69,8 +69,14 @@ public final class Loader implements AutoCloseable {
         this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers());
         this.planId = planId(shardSamples(), config.shuffle(), config.window(), config.remainder());
         int slabs = config.window() + Math.max(1, config.prefetch());
-        this.fetcher = new ShardFetcher(dataset, split.shards(), this.shardMemory, slabs, config.partBytes(),
-                config.verifyChecksums(), metrics, cache);
+        try {
+            this.fetcher = new ShardFetcher(dataset, split.shards(), this.shardMemory, slabs, config.partBytes(),
+                    config.verifyChecksums(), metrics, cache);
+        } catch (RuntimeException | Error e) {
+            // a shard too large for a slab, or no memory for the slabs: the batch pool is not handed to anyone
+            pool.close();
+            throw e;
+        }
     }
 
     /** A loader with plain direct memory for shard slabs and no shard cache. */

@@ -65,10 +65,18 @@ final class ShardFetcher implements AutoCloseable {
         }
         this.slabBytes = max;
         this.free = new ArrayBlockingQueue<>(slabCount);
-        for (int i = 0; i < slabCount; i++) {
-            ByteBuffer b = allocator.allocate((int) max);
-            slabs.add(b);
-            free.add(b);
+        try {
+            for (int i = 0; i < slabCount; i++) {
+                ByteBuffer b = allocator.allocate((int) max);
+                slabs.add(b);
+                free.add(b);
+            }
+        } catch (RuntimeException | Error e) {
+            // out of memory part way: free the slabs already allocated
+            for (ByteBuffer b : slabs) {
+                allocator.free(b);
+            }
+            throw e;
         }
         this.checker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sluice-shard-check");
