@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -106,13 +107,18 @@ public final class FileStore implements ObjectStore {
 
     @Override
     public CompletableFuture<Void> readAsync(String key, long offset, ByteBuffer dst) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                read(key, offset, dst);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, readers);
+        try {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    read(key, offset, dst);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, readers);
+        } catch (RejectedExecutionException closed) {
+            return CompletableFuture.failedFuture(new StoreException(location(), key,
+                    "the store was closed before this read; close the loader before its store", closed));
+        }
     }
 
     @Override
@@ -188,9 +194,13 @@ public final class FileStore implements ObjectStore {
         Files.deleteIfExists(path(key));
     }
 
+    /**
+     * Stops the read threads. Reads already queued still run (dropping them would leave their
+     * futures incomplete forever); later {@link #readAsync} calls fail with a {@link StoreException}.
+     */
     @Override
     public void close() {
-        readers.shutdownNow();
+        readers.shutdown();
     }
 
     private static Path tempFor(Path target) {
