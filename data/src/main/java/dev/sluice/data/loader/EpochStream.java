@@ -100,7 +100,8 @@ public final class EpochStream implements AutoCloseable {
             ready.put(END);
         } catch (InterruptedException e) {
             // the stream was closed early
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // an Error too (a native library that does not load, ...): the consumer must not wait forever
             ready.add(e);
         } finally {
             if (cur != null) {
@@ -136,6 +137,10 @@ public final class EpochStream implements AutoCloseable {
             throw e;
         }
         if (o instanceof RuntimeException e) {
+            finished = true;
+            throw e;
+        }
+        if (o instanceof Error e) {
             finished = true;
             throw e;
         }

@@ -150,7 +150,14 @@ final class ShardFetcher implements AutoCloseable {
                 synchronized (issued) {
                     issued[i] = true;
                 }
-                load(shard, slab).whenComplete((loaded, err) -> {
+                CompletableFuture<Loaded> loading;
+                try {
+                    loading = load(shard, slab);
+                } catch (RuntimeException | Error e) {
+                    // nothing was issued into the slab (fromStore turns a throwing read into a failed part)
+                    loading = CompletableFuture.failedFuture(e);
+                }
+                loading.whenComplete((loaded, err) -> {
                     if (err != null) {
                         giveBack(slab, shard);
                         target.completeExceptionally(unwrap(err));
@@ -290,7 +297,13 @@ final class ShardFetcher implements AutoCloseable {
             int off = (int) (p * partBytes);
             int len = (int) Math.min(partBytes, size - off);
             ByteBuffer part = slab.duplicate().position(off).limit(off + len).slice();
-            reads[p] = dataset.store().readAsync(shard.key(), off, part);
+            try {
+                reads[p] = dataset.store().readAsync(shard.key(), off, part);
+            } catch (RuntimeException | Error e) {
+                // a store that throws instead of failing the future: the parts already issued may
+                // still be writing into the slab, so fail through allOf, which waits for them
+                reads[p] = CompletableFuture.failedFuture(e);
+            }
         }
         if (parts == 0) {
             reads[0] = CompletableFuture.completedFuture(null);

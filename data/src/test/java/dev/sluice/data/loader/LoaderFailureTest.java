@@ -1,7 +1,9 @@
 package dev.sluice.data.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.data.format.Dataset;
@@ -11,13 +13,19 @@ import dev.sluice.data.format.Split;
 import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.memory.HostAllocator;
 import dev.sluice.data.store.FileStore;
+import dev.sluice.data.store.ObjectInfo;
+import dev.sluice.data.store.ObjectStore;
+import dev.sluice.data.store.StoreException;
 import dev.sluice.data.testing.SyntheticDatasets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,5 +127,112 @@ class LoaderFailureTest {
         assertTrue(e.getMessage().contains("smaller shard size"), e.getMessage());
         assertTrue(batchMem.allocations() > 0);
         assertEquals(0, batchMem.liveBytes(), "batch pool freed");
+    }
+
+    /** The test dataset's store, with reads answered by {@code reads} (null: read normally). */
+    static final class Reads implements ObjectStore {
+        final Function<String, CompletableFuture<Void>> reads;
+
+        Reads(Function<String, CompletableFuture<Void>> reads) {
+            this.reads = reads;
+        }
+
+        @Override
+        public String location() {
+            return store.location();
+        }
+
+        @Override
+        public long size(String key) throws IOException {
+            return store.size(key);
+        }
+
+        @Override
+        public boolean exists(String key) throws IOException {
+            return store.exists(key);
+        }
+
+        @Override
+        public void read(String key, long offset, ByteBuffer dst) throws IOException {
+            store.read(key, offset, dst);
+        }
+
+        @Override
+        public CompletableFuture<Void> readAsync(String key, long offset, ByteBuffer dst) {
+            CompletableFuture<Void> f = reads.apply(key);
+            return f != null ? f : store.readAsync(key, offset, dst);
+        }
+
+        @Override
+        public List<ObjectInfo> list(String prefix) throws IOException {
+            return store.list(prefix);
+        }
+
+        @Override
+        public void publish(String key, Path source) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void delete(String key) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** Opens an epoch over {@code s} and reads it to the end; the failure {@code next()} threw. */
+    static Throwable epochFailure(ObjectStore s) throws IOException {
+        Dataset ds = Dataset.of(s, dataset.manifest());
+        LoaderConfig cfg = LoaderConfig.training("train", 8, 1).withShuffle(true, 2);
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
+            Throwable failure = null;
+            try (EpochStream st = l.open(LoaderState.start(1, 0))) {
+                for (HostBatch b; (b = st.next()) != null; ) {
+                    b.close();
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                failure = e;
+            }
+            assertEquals(0, l.fetcher().slabsInUse(), "every slab handed back");
+            return failure;
+        }
+    }
+
+    @Test
+    void anErrorInTheBackgroundReachesTheConsumerInsteadOfHangingIt() {
+        String bad = dataset.manifest().split("train").shards().get(2).key();
+        NoClassDefFoundError err = new NoClassDefFoundError("com/github/luben/zstd/Zstd (test)");
+        Throwable t = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> epochFailure(new Reads(k -> k.equals(bad) ? CompletableFuture.failedFuture(err) : null)));
+        assertSame(err, t);
+    }
+
+    @Test
+    void aStoreThatThrowsInsteadOfFailingTheFutureFailsTheEpochInsteadOfHangingIt() {
+        String bad = dataset.manifest().split("train").shards().get(2).key();
+        IllegalStateException boom = new IllegalStateException("store broken (test)");
+        Throwable t = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> epochFailure(new Reads(k -> {
+            if (k.equals(bad)) {
+                throw boom;
+            }
+            return null;
+        })));
+        assertSame(boom, t);
+    }
+
+    @Test
+    void readingFromAClosedFileStoreFailsNamingTheShard() throws IOException {
+        FileStore closed = new FileStore(store.root());
+        closed.close();
+        Throwable t = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> epochFailure(closed));
+        StoreException e = org.junit.jupiter.api.Assertions.assertInstanceOf(StoreException.class, t);
+        assertTrue(e.getMessage().contains(".shard") && e.getMessage().contains("closed"), e.getMessage());
     }
 }
