@@ -187,7 +187,10 @@ public final class EpochStream implements AutoCloseable {
         return peakOpenRuns;
     }
 
-    /** Stops the assembler and prefetching; undelivered batches go back to the pool. */
+    /**
+     * Stops the assembler and prefetching and waits for both, also when the calling thread is
+     * interrupted (its interrupt status is kept); undelivered batches go back to the pool.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -195,11 +198,7 @@ public final class EpochStream implements AutoCloseable {
         }
         closed = true;
         assembler.interrupt();
-        try {
-            assembler.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinUninterruptibly(assembler);
         Object o;
         while ((o = ready.poll()) != null) {
             if (o instanceof HostBatch b) {

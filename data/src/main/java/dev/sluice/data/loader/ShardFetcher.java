@@ -196,11 +196,7 @@ final class ShardFetcher implements AutoCloseable {
         public void close() {
             closed = true;
             thread.interrupt();
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Threads.joinUninterruptibly(thread);
             for (int i = 0; i < futures.size(); i++) {
                 synchronized (issued) {
                     if (!issued[i]) {

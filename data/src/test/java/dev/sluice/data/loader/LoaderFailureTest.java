@@ -235,4 +235,37 @@ class LoaderFailureTest {
         StoreException e = org.junit.jupiter.api.Assertions.assertInstanceOf(StoreException.class, t);
         assertTrue(e.getMessage().contains(".shard") && e.getMessage().contains("closed"), e.getMessage());
     }
+
+    @Test
+    void closingFromAnInterruptedThreadStillWaitsForTheBackgroundThreads() throws IOException {
+        LoaderConfig cfg = LoaderConfig.training("train", 8, 1).withShuffle(true, 2);
+        try (Loader l = new Loader(dataset, cfg, new DirectAllocator())) {
+            for (int round = 0; round < 20; round++) {
+                java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+                EpochStream st = l.open(LoaderState.start(1, 0));
+                List<Thread> mine = new ArrayList<>();
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (!before.contains(t) && (t.getName().startsWith("sluice-assembler")
+                            || t.getName().startsWith("sluice-prefetch"))) {
+                        mine.add(t);
+                    }
+                }
+                HostBatch b = st.next();
+                b.close();
+                // e.g. a training job cancelled with Future.cancel(true), closing its resources
+                Thread.currentThread().interrupt();
+                try {
+                    st.close();
+                    assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
+                } finally {
+                    Thread.interrupted();
+                }
+                for (Thread t : mine) {
+                    assertTrue(!t.isAlive(), t.getName() + " still runs after close(), and may still touch"
+                            + " slabs and batch buffers the caller frees next (round " + round + ")");
+                }
+                assertEquals(0, l.fetcher().slabsInUse(), "every slab handed back");
+            }
+        }
+    }
 }
