@@ -127,7 +127,8 @@ public final class ShardIndex {
                         + sampleBytes + " bytes/sample, " + c.jsonName() + " but the manifest declares " + spec
                         + " (" + spec.sampleBytes() + " bytes/sample); the manifest does not belong to this shard");
             }
-            if (secOff[f] < dataOffset || secLen[f] < 0 || secOff[f] + secLen[f] > shardBytes) {
+            // secLen > shardBytes - secOff rather than secOff + secLen > shardBytes, which can overflow
+            if (secOff[f] < dataOffset || secLen[f] < 0 || secLen[f] > shardBytes - secOff[f]) {
                 throw new CorruptShardException(fw + " section [" + secOff[f] + ", " + (secOff[f] + secLen[f])
                         + ") lies outside the data area [" + dataOffset + ", " + shardBytes + ")");
             }
@@ -137,10 +138,12 @@ public final class ShardIndex {
                             + " samples of shape " + Arrays.toString(spec.shape()) + " need " + samples * sampleBytes);
                 }
             } else {
-                long[] offs = new long[Math.toIntExact(samples + 1)];
-                if (tables + offs.length * 8L > end) {
-                    throw new CorruptShardException(fw + ": offsets table runs past the index end " + end);
+                // checked before allocating: the table must fit in the index already read
+                if (samples >= (end - tables) / 8) {
+                    throw new CorruptShardException(fw + ": offsets table of " + samples + " + 1 entries runs past"
+                            + " the index end " + end);
                 }
+                long[] offs = new long[(int) (samples + 1)];
                 long prev = 0;
                 for (int i = 0; i < offs.length; i++) {
                     offs[i] = b.getLong(tables + i * 8);

@@ -135,4 +135,45 @@ class BadInputTest {
         ManifestException e = assertThrows(ManifestException.class, () -> Dataset.open(store));
         assertNames(e, "manifest.json", "JSON");
     }
+
+    /** Writes {@code value} at {@code offset} of the shard file and re-seals the header CRC over header and index. */
+    private static byte[] patchLongAndResealHeader(Path file, int offset, long value) throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(offset, value);
+        int indexEnd = 64 + (int) b.getLong(24);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.array(), 0, 52);
+        crc.update(b.array(), 64, indexEnd - 64);
+        b.putInt(52, (int) crc.getValue());
+        Files.write(file, b.array());
+        return b.array();
+    }
+
+    @Test
+    void aSectionOffsetSoLargeThatOffsetPlusLengthOverflowsIsRejected() throws Exception {
+        // field 0's entry is at 64; its sectionOffset at +16. With the header CRC intact only the
+        // bounds check stands between this offset and a read far outside the shard.
+        byte[] all = patchLongAndResealHeader(shardFile, 64 + 16, Long.MAX_VALUE - 8);
+        Dataset ds = Dataset.open(store);
+        CorruptShardException e = assertThrows(CorruptShardException.class,
+                () -> ds.load(shard, ByteBuffer.allocateDirect(all.length), false));
+        assertNames(e, shard.key(), "pixels", "outside the data area");
+    }
+
+    @Test
+    void anOffsetsTableLargerThanTheIndexIsRejectedBeforeItIsAllocated() throws Exception {
+        store = new FileStore(tmp.resolve("zstd"));
+        manifest = SyntheticDatasets.write(store, tmp.resolve("z"), 50, 4, 4, 1, true, 1 << 20);
+        shard = manifest.split("train").shards().get(0);
+        shardFile = store.root().resolve(shard.key());
+        // header and manifest agree on a sample count whose offsets table (16 GiB) the index cannot hold
+        long samples = Integer.MAX_VALUE - 2L;
+        byte[] all = patchLongAndResealHeader(shardFile, 16, samples);
+        ShardInfo claimed = new ShardInfo(shard.key(), samples, shard.bytes(), shard.crc32c());
+        Manifest m = manifest.withSplit(new Split("train", java.util.List.of(claimed)), manifest.created());
+        Dataset ds = Dataset.of(store, m);
+        CorruptShardException e = assertThrows(CorruptShardException.class,
+                () -> ds.load(claimed, ByteBuffer.allocateDirect(all.length), false));
+        assertNames(e, shard.key(), "pixels", "offsets table");
+    }
 }
