@@ -34,14 +34,19 @@ public final class FieldSpec {
             throw new IllegalArgumentException("field name '" + name + "' must match [A-Za-z0-9_.-]+");
         }
         long elems = 1;
-        for (long d : shape) {
-            if (d <= 0) {
-                throw new IllegalArgumentException("field '" + name + "' has shape " + Arrays.toString(shape)
-                        + ": every dimension must be positive");
+        try {
+            for (long d : shape) {
+                if (d <= 0) {
+                    throw new IllegalArgumentException("field '" + name + "' has shape " + Arrays.toString(shape)
+                            + ": every dimension must be positive");
+                }
+                elems = Math.multiplyExact(elems, d);
             }
-            elems = Math.multiplyExact(elems, d);
+            this.sampleBytes = Math.multiplyExact(elems, dtype.bytes());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("field '" + name + "' has shape " + Arrays.toString(shape)
+                    + ": one sample would exceed 2^63 bytes");
         }
-        this.sampleBytes = Math.multiplyExact(elems, dtype.bytes());
     }
 
     /** An uncompressed field without classes. */

@@ -180,7 +180,9 @@ public final class ManifestCodec {
             }
             String created = root.has("created") ? root.get("created").getAsString() : "";
             return new Manifest(major, minor, str(root, "name", where), created, schema, splits, meta);
-        } catch (IllegalStateException | UnsupportedOperationException | ClassCastException e) {
+        } catch (IllegalStateException | UnsupportedOperationException | ClassCastException
+                 | NumberFormatException e) {
+            // NumberFormatException: a string where a number belongs, e.g. "shape": ["28"]
             throw new ManifestException(where + ": an entry has the wrong JSON type (" + e.getMessage() + ")", e);
         }
     }

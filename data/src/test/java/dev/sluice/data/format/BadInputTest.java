@@ -176,4 +176,22 @@ class BadInputTest {
                 () -> ds.load(claimed, ByteBuffer.allocateDirect(all.length), false));
         assertNames(e, shard.key(), "pixels", "offsets table");
     }
+
+    @Test
+    void aStringOrAnOverflowWhereTheManifestNeedsANumberNamesTheManifest() throws Exception {
+        Path mf = store.root().resolve(Manifest.KEY);
+        String good = Files.readString(mf);
+        String[][] cases = {
+            {"\"shape\": \\[\\s*4,", "\"shape\": [\"four\","},
+            {"\"shape\": \\[\\s*4,\\s*4,\\s*1\\s*\\]", "\"shape\": [4294967296, 4294967296, 4294967296]"},
+            {"\"samples\": 50,", "\"samples\": \"fifty\","},
+        };
+        for (String[] c : cases) {
+            String json = good.replaceFirst(c[0], c[1]);
+            assertTrue(!json.equals(good), c[0]);
+            Files.writeString(mf, json);
+            ManifestException e = assertThrows(ManifestException.class, () -> Dataset.open(store), c[1]);
+            assertNames(e, "manifest.json");
+        }
+    }
 }
