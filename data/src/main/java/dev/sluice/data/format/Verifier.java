@@ -65,7 +65,8 @@ public final class Verifier {
                             }
                         }
                     } catch (IOException | RuntimeException e) {
-                        problem = e.getMessage();
+                        // never null: a null problem means a good shard
+                        problem = e.getMessage() != null ? e.getMessage() : e.toString();
                     }
                     ShardCheck c = new ShardCheck(s.name(), sh, problem);
                     out.add(c);
