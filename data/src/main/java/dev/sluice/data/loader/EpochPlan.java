@@ -80,6 +80,12 @@ final class EpochPlan {
         return remainder == Remainder.DROP ? remaining / world : (remaining + world - 1) / world;
     }
 
+    /** Samples rank {@code rank} gets in a segment that starts with {@code remaining} samples left. */
+    long rankSamples(long remaining, int world, int rank) {
+        long[] blk = block(remaining, world, rank);
+        return blk[1] - blk[0];
+    }
+
     /** Epoch-order positions {@code [from, to)} of a rank's block. */
     private long[] block(long remaining, int world, int rank) {
         if (remainder == Remainder.UNEVEN) {

@@ -227,10 +227,14 @@ public final class Loader implements AutoCloseable {
                 (long) config.batchBuffers() * config.batchSize() * perSample, 4 * shuffleSamples);
     }
 
-    /** Full batches this rank gets in a fresh epoch (the same for every rank). */
+    /**
+     * Batches this rank gets in a fresh epoch, a final partial batch included unless
+     * {@link LoaderConfig#dropLast()}. The same for every rank, except with {@link Remainder#UNEVEN},
+     * where ranks' shares differ by one sample.
+     */
     public long batchesPerEpoch() {
         long per = new EpochPlan(new long[] {split.samples()}, config.seed(), 0, false, config.remainder(), 1)
-                .perRank(split.samples(), config.worldSize());
+                .rankSamples(split.samples(), config.worldSize(), config.rank());
         return config.dropLast() ? per / config.batchSize() : (per + config.batchSize() - 1) / config.batchSize();
     }
 

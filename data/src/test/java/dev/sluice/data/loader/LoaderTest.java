@@ -364,4 +364,28 @@ class LoaderTest {
         }
         assertEquals(shards.allocations(), shards.frees());
     }
+
+    @Test
+    void batchesPerEpochIsWhatEachRankGetsAlsoWhenRanksGetDifferentCounts() throws IOException {
+        // 1200 samples over 7 ranks: UNEVEN gives ranks 171 or 172, DROP gives every rank 171, WRAP 172
+        for (Remainder rem : Remainder.values()) {
+            for (boolean dropLast : new boolean[] {true, false}) {
+                for (int batch : new int[] {171, 172}) {
+                    for (int r = 0; r < 7; r++) {
+                        LoaderConfig cfg = LoaderConfig.training("train", batch, 3).withRank(r, 7).withRemainder(rem)
+                                .withDropLast(dropLast);
+                        long batches = 0;
+                        try (Loader l = new Loader(dataset, cfg, new DirectAllocator());
+                             EpochStream s = l.open(LoaderState.start(3, 0))) {
+                            for (HostBatch b; (b = s.next()) != null; batches++) {
+                                b.close();
+                            }
+                            assertEquals(batches, l.batchesPerEpoch(), rem + " dropLast " + dropLast + " batch "
+                                    + batch + " rank " + r);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
