@@ -184,11 +184,8 @@ public final class Dataset {
             dst.position(dst.position() + want);
             return;
         }
-        ByteBuffer raw = ByteBuffer.allocateDirect(len);
-        store.read(sh.key(), start, raw);
-        raw.flip();
         byte[] c = new byte[len];
-        raw.get(c);
+        store.read(sh.key(), start, ByteBuffer.wrap(c));
         byte[] out;
         try {
             out = com.github.luben.zstd.Zstd.decompress(c, want);
