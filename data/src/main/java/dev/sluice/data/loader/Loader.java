@@ -105,9 +105,14 @@ public final class Loader implements AutoCloseable {
      * {@code then} next discards that work.
      *
      * @param then the state that will be opened after this epoch, or null
+     * @throws IllegalArgumentException if {@code state} or {@code then} does not fit this loader (seed,
+     *     plan, lockstep); no stream is left running
      */
     public synchronized EpochStream open(LoaderState state, LoaderState then) {
         check(state);
+        if (then != null) {
+            check(then);
+        }
         Prepared p = prepared;
         prepared = null;
         if (p != null && !p.state().equals(state)) {
@@ -119,8 +124,13 @@ public final class Loader implements AutoCloseable {
         }
         EpochStream stream = new EpochStream(this, p.plan(), state.withPlan(planId), p.cursor(), p.session());
         if (then != null) {
-            check(then);
-            prepared = prepare(then, p.session().allIssued());
+            try {
+                prepared = prepare(then, p.session().allIssued());
+            } catch (RuntimeException | Error e) {
+                // a state the plan rejects: the stream just started must not keep its slabs and batches
+                stream.close();
+                throw e;
+            }
         }
         return stream;
     }

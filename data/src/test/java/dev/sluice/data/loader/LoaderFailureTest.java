@@ -268,4 +268,29 @@ class LoaderFailureTest {
             }
         }
     }
+
+    @Test
+    void aNextStateThatIsRejectedLeavesNoStreamRunning() throws IOException {
+        LoaderConfig cfg = LoaderConfig.training("train", 8, 1).withShuffle(true, 2);
+        List<Long> whole = LoaderTest.epochOf(dataset, cfg, LoaderState.start(1, 0), null);
+        DirectAllocator batchMem = new DirectAllocator();
+        try (Loader l = new Loader(dataset, cfg, batchMem)) {
+            LoaderState[] rejected = {
+                LoaderState.start(2, 1),                                              // another seed
+                new LoaderState(1, 1, List.of(new LoaderState.Segment(3, 5))),        // not lockstep
+            };
+            for (LoaderState then : rejected) {
+                assertThrows(IllegalArgumentException.class, () -> l.open(LoaderState.start(1, 0), then));
+                // nothing left holding slabs or batches: the next stream gets them all
+                List<Long> ids = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                    try (EpochStream st = l.open(LoaderState.start(1, 0))) {
+                        return LoaderTest.drain(st, Integer.MAX_VALUE);
+                    }
+                });
+                assertEquals(whole, ids);
+                assertEquals(0, l.pool().inUse());
+            }
+        }
+        assertEquals(0, batchMem.liveBytes());
+    }
 }
