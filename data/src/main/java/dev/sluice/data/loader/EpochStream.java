@@ -159,7 +159,11 @@ public final class EpochStream implements AutoCloseable {
         return loader.fields();
     }
 
-    /** Samples this rank will deliver in this stream (after a resume: what is left). */
+    /**
+     * Samples this rank draws in this stream (after a resume: what is left). With
+     * {@link LoaderConfig#dropLast()} only {@code plannedSamples() / batchSize} full batches of them
+     * are delivered.
+     */
     public long plannedSamples() {
         return plannedSamples;
     }

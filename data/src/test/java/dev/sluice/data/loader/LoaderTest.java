@@ -249,6 +249,11 @@ class LoaderTest {
         List<Long> got = epoch(train, LoaderState.start(8, 0));
         assertEquals(N / 3 / 50 * 50, got.size());
         assertArrayEquals(Arrays.copyOf(planned, got.size()), got.stream().mapToLong(Long::longValue).toArray());
+        try (Loader l = new Loader(dataset, train, new DirectAllocator());
+             EpochStream s = l.open(LoaderState.start(8, 0))) {
+            assertEquals(planned.length, s.plannedSamples(), "drawn, the partial batch included");
+            assertEquals(got.size(), s.plannedSamples() / 50 * 50, "delivered: the full batches");
+        }
     }
 
     /**
