@@ -114,7 +114,6 @@ public final class Dataset {
         if (verifyChecksum) {
             checkCrc(shard, buf);
         }
-        indexes.putIfAbsent(shard.key(), idx);
         return new ShardView(idx, buf);
     }
 

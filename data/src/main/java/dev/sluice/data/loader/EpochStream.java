@@ -4,7 +4,7 @@ import dev.sluice.data.format.ShardView;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * The batches of one epoch for one rank, produced by a background assembler thread. Not
@@ -19,7 +19,9 @@ public final class EpochStream implements AutoCloseable {
     private final int world;
     private final long plannedSamples;
     private final long skipped;
-    private final BlockingQueue<Object> ready = new LinkedBlockingQueue<>();
+    // bounded by the pool: at most every pooled batch plus the end marker or an error, so nothing is
+    // allocated per batch
+    private final BlockingQueue<Object> ready;
     private final ShardFetcher.Session session;
     private final Thread assembler;
     private long deliveredSamples;
@@ -36,6 +38,7 @@ public final class EpochStream implements AutoCloseable {
     EpochStream(Loader loader, EpochPlan plan, LoaderState state, EpochPlan.Cursor cursor,
                 ShardFetcher.Session session) {
         this.loader = loader;
+        this.ready = new ArrayBlockingQueue<>(loader.pool().depth() + 1);
         this.start = state;
         LoaderConfig cfg = loader.config();
         this.world = cfg.worldSize();

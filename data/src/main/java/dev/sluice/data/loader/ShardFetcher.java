@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ShardFetcher implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShardFetcher.class);
+
     private final Dataset dataset;
     private final List<ShardInfo> shards;
     private final HostAllocator allocator;
@@ -278,7 +280,11 @@ final class ShardFetcher implements AutoCloseable {
                 }
                 return null;
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // the cache is an optimization: a cache that cannot be read (disk error) must not stop
+                // training when the store still has the shard
+                LOG.warn("shard cache {} could not be read for {} ({}); fetching it from the store", cache.dir(),
+                        shard.key(), e.toString());
+                return null;
             }
         }, checker).thenCompose(hit -> hit != null ? CompletableFuture.completedFuture(hit) : fromStore(shard, slab));
     }
@@ -309,7 +315,13 @@ final class ShardFetcher implements AutoCloseable {
             try {
                 ShardView view = dataset.view(shard, data, verify || cache != null);
                 if (cache != null) {
-                    cache.fill(dataset.store().location(), shard, data);
+                    try {
+                        cache.fill(dataset.store().location(), shard, data);
+                    } catch (IOException e) {
+                        // the shard itself is good; only later epochs lose the cached copy
+                        LOG.warn("shard cache {} could not store {} ({}); later epochs read it from the store",
+                                cache.dir(), shard.key(), e.toString());
+                    }
                 }
                 metrics.read(size, parts);
                 metrics.fetchTime(System.nanoTime() - t0);

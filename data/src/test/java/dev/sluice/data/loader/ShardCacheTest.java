@@ -75,4 +75,27 @@ class ShardCacheTest {
                     "the refetched copy replaced the damaged entry");
         }
     }
+
+    @Test
+    void aCacheThatCannotBeReadFallsBackToTheStore() throws Exception {
+        try (FileStore store = new FileStore(tmp.resolve("ds"))) {
+            SyntheticDatasets.write(store, tmp, 200, 4, 4, 1, false, 1 << 20);
+            Dataset ds = Dataset.open(store);
+            ShardCache cache = new ShardCache(tmp.resolve("cache"), 1 << 30);
+            LoaderConfig cfg = LoaderConfig.evaluation("train", 50);
+            List<Long> first = LoaderTest.epochOf(ds, cfg, LoaderState.start(0, 0), cache);
+            Path entry;
+            try (Stream<Path> files = Files.list(cache.dir())) {
+                entry = files.filter(p -> p.toString().endsWith(".shard")).findFirst().orElseThrow();
+            }
+            // an entry that cannot be opened as a file (a disk error would look the same to the loader)
+            Files.delete(entry);
+            Files.createDirectory(entry);
+            try (Loader l = new Loader(ds, cfg, new DirectAllocator(), null, cache);
+                 EpochStream s = l.open(LoaderState.start(0, 0))) {
+                assertEquals(first, LoaderTest.drain(s, Integer.MAX_VALUE), "same samples, from the store");
+                assertEquals(1, l.metrics().snapshot().shards(), "fetched from the store");
+            }
+        }
+    }
 }
