@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -178,8 +179,9 @@ public final class Trainer {
                             .put("lr", cfg.lr()).put("epochs", cfg.epochs()).put("seed", cfg.seed()).write();
                 }
                 List<Future<List<EpochSummary>>> futures = new ArrayList<>();
-                for (Worker w : workers) {
-                    futures.add(pool.submit(w::run));
+                for (int r = 0; r < local; r++) {
+                    futures.add(pool.submit(leavingOnFailure(workers.get(r)::run,
+                            collectives.isEmpty() ? null : collectives.get(r))));
                 }
                 List<EpochSummary> summaries = await(futures, collectives);
                 Worker first = workers.get(0);
@@ -293,10 +295,30 @@ public final class Trainer {
     }
 
     /**
+     * A replica's task that, when it fails, leaves its collective at once: the replicas waiting for
+     * it in a collective call then fail now, naming it, instead of at the group's timeout (the
+     * failures are collected in rank order, so rank 0 may still be waiting when rank 1 fails).
+     *
+     * @param collective the replica's collective, or null for a single replica
+     */
+    static <T> Callable<T> leavingOnFailure(Callable<T> task, Collective collective) {
+        return () -> {
+            try {
+                return task.call();
+            } catch (Throwable t) {
+                if (collective != null) {
+                    collective.close();
+                }
+                throw t;
+            }
+        };
+    }
+
+    /**
      * Waits for every replica; on the first failure closes the collectives so the others stop at
      * once, and rethrows the root cause (not a peer's "rank N failed").
      */
-    private static List<EpochSummary> await(List<Future<List<EpochSummary>>> futures, List<Collective> collectives)
+    static List<EpochSummary> await(List<Future<List<EpochSummary>>> futures, List<Collective> collectives)
             throws Exception {
         List<EpochSummary> first = null;
         Throwable root = null;
