@@ -145,8 +145,9 @@ final class Worker {
                 if (!stopped) {
                     checkpoint(e + 1, state);
                     lastEval = evalLoader == null ? null : evaluate(evalLoader);
+                    // an epoch cut short by a stop is not evaluated: it keeps NaN, not the previous epoch's
+                    s = withEval(s, lastEval);
                 }
-                s = withEval(s, lastEval);
                 out.add(s);
                 if (chief() && !stopped) {
                     ctx.listener().epochEnded(s);
