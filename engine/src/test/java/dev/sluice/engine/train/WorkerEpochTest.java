@@ -13,14 +13,13 @@ import dev.sluice.engine.cli.Main;
 import dev.sluice.engine.device.ComputeDevice;
 import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.device.FeedSpec;
+import dev.sluice.engine.optim.AdamW;
 import dev.sluice.models.InputSpec;
 import dev.sluice.models.ModelRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One Worker on the CPU, driven directly so a test can ask it to stop at a chosen step: what the
- * epoch summaries say about an epoch cut short by a stop request.
+ * epoch summaries say about an epoch cut short by a stop request and about an epoch resumed with
+ * nothing left in it.
  */
 class WorkerEpochTest {
 
@@ -83,17 +83,13 @@ class WorkerEpochTest {
             try (Replica replica = new Replica(0, cpu.djlDevice(), ModelRegistry.builtIn().create("mlp",
                     InputSpec.image(feed.imageField(), feed.channels(), feed.height(), feed.width()),
                     feed.numClasses()))) {
-                Worker w = new Worker(ctx, replica, cpu, GradientSync.none(), AdamW(), new Console(console, false,
-                        false));
+                Worker w = new Worker(ctx, replica, cpu, GradientSync.none(), AdamW.withWeightDecay(0f),
+                        new Console(console, false, false));
                 return w.run();
             } finally {
                 cpu.close();
             }
         }
-    }
-
-    static dev.sluice.engine.optim.Optimizer AdamW() {
-        return dev.sluice.engine.optim.AdamW.withWeightDecay(0f);
     }
 
     @Test
@@ -112,5 +108,36 @@ class WorkerEpochTest {
         assertEquals(2, all.get(1).epoch());
         assertTrue(Double.isNaN(all.get(1).evalAccuracy()) && Double.isNaN(all.get(1).evalLoss()),
                 "epoch 2 was not evaluated; it must not show epoch 1's evaluation: " + all.get(1));
+    }
+
+    @Test
+    void anEpochResumedWithNothingLeftReportsNoTrainingLoss() throws Exception {
+        Path run = tmp.resolve("stop-at-last-step");
+        StopSignal stop = StopSignal.manual();
+        // asked for during step 3 of 4, seen at step 4: the checkpoint is taken after the epoch's last batch
+        run(run, null, stop, line -> {
+            if (line.startsWith("epoch 1/2") && line.contains("step 3/4")) {
+                stop.request();
+            }
+        }, new ArrayList<>());
+        Checkpoint cp;
+        try (ObjectStore ckpts = Stores.open(run.resolve("checkpoints").toString(),
+                dev.sluice.data.store.StoreOptions.defaults())) {
+            cp = new Checkpoints(ckpts, 5).latestValid(m -> { }).orElseThrow();
+        }
+        assertEquals(4, cp.step());
+        assertEquals(0, cp.epoch(), "taken inside epoch 1, after its last batch");
+
+        List<EpochSummary> reported = new ArrayList<>();
+        List<EpochSummary> resumed = run(run, cp, StopSignal.manual(), line -> { }, reported);
+        assertEquals(2, resumed.size());
+        EpochSummary first = resumed.get(0);
+        assertEquals(1, first.epoch());
+        assertEquals(0, first.steps());
+        assertTrue(Double.isNaN(first.trainLoss()) && Double.isNaN(first.trainAccuracy()),
+                "no step was taken in this epoch: its training loss and accuracy are unknown, not 0: " + first);
+        assertTrue(Double.isFinite(first.evalAccuracy()), "the epoch's evaluation still runs: " + first);
+        assertTrue(Double.isFinite(resumed.get(1).trainLoss()) && resumed.get(1).trainLoss() > 0,
+                resumed.get(1).toString());
     }
 }
