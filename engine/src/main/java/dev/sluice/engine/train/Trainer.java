@@ -381,9 +381,12 @@ public final class Trainer {
         console.line(report.table().stripTrailing());
         console.line("Plots: " + report.plots().stream().map(p -> p.getFileName().toString()).toList() + " in "
                 + cfg.runDir().toAbsolutePath());
+        // like the steps, the epochs count from the start of the run, also after a resume (the
+        // summaries hold only the epochs trained by this call)
+        int epochs = r.epochs().isEmpty() ? 0 : r.epochs().get(r.epochs().size() - 1).epoch();
         MetricsLog.Event ev = metrics.event("summary").put("test_accuracy", r.evalAccuracy())
                 .put("eval_split", cfg.evalSplit()).put("eval_correct", r.evalCorrect())
-                .put("eval_samples", r.evalSamples()).put("epochs", r.epochs().size()).put("steps", r.steps())
+                .put("eval_samples", r.evalSamples()).put("epochs", epochs).put("steps", r.steps())
                 .put("seconds", r.seconds()).put("run_dir", r.runDir().toAbsolutePath().toString())
                 .put("stopped", r.stopped()).put("last_checkpoint", r.lastCheckpoint())
                 .put("skipped_batches", r.skippedBatches());
@@ -397,8 +400,7 @@ public final class Trainer {
                     r.seconds()));
         } else {
             console.line(String.format(Locale.ROOT, "test accuracy %.4f (%d/%d %s samples) after %d epoch(s), %.1f s",
-                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), cfg.evalSplit(), r.epochs().size(),
-                    r.seconds()));
+                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), cfg.evalSplit(), epochs, r.seconds()));
         }
         console.json(MetricsLog.json(ev.fields()));
     }

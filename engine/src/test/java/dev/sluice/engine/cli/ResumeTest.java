@@ -114,6 +114,10 @@ class ResumeTest {
         for (long s = 1; s <= 120; s++) {
             assertEquals(reference.get(s), after.get(s), "loss at step " + s);
         }
+        // the resumed run trained epochs 2 (from step 60) and 3, but its summary counts the whole run
+        JsonObject summary = events(killed, "summary").get(0);
+        assertEquals(120, summary.get("steps").getAsLong(), summary.toString());
+        assertEquals(3, summary.get("epochs").getAsLong(), summary.toString());
     }
 
     @Test
