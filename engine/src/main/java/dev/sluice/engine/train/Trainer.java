@@ -108,12 +108,14 @@ public final class Trainer {
         Console out = chiefHere ? console : console.quiet();
         Files.createDirectories(cfg.runDir());
         out.line("Run directory: " + cfg.runDir().toAbsolutePath());
-        StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
-        List<AutoCloseable> closeLater = new ArrayList<>();
         Engine.getInstance(); // loads the PyTorch natives
         // replicas share the cores: one intra-op thread pool each would oversubscribe them (set every run:
         // the setting is process-wide and an embedding application may run several jobs)
         JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
+        // installed only now, right before the block that closes it: a hook left installed by a failure
+        // above would hold the exiting JVM for its 120 s wait
+        StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
+        List<AutoCloseable> closeLater = new ArrayList<>();
         try (stop; ObjectStore store = Stores.open(cfg.data(), cfg.store());
              MetricsLog metrics = new MetricsLog(cfg.runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {

@@ -175,6 +175,25 @@ class ResumeTest {
     }
 
     @Test
+    void aRunThatFailsBeforeTrainingExitsWithoutWaitingForTheSignalHook() throws Exception {
+        Path run = tmp.resolve("no-engine");
+        Files.createDirectories(run);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.default_engine=NoSuchEngine", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args(run)));
+        Path log = tmp.resolve("no-engine.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // the SIGTERM hook holds an exiting JVM up to 120 s for the final checkpoint; a run that never
+        // got to train must not leave it installed
+        boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+        p.destroyForcibly();
+        assertTrue(exited, "still running 60 s after failing to load the engine: " + Files.readString(log));
+        assertTrue(p.exitValue() != 0, Files.readString(log));
+        assertTrue(Files.readString(log).contains("NoSuchEngine"), Files.readString(log));
+    }
+
+    @Test
     void sigtermCheckpointsAndTheRunContinuesFromThere() throws Exception {
         Path run = tmp.resolve("term");
         Files.createDirectories(run);
