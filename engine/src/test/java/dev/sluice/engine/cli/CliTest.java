@@ -121,6 +121,9 @@ class CliTest {
         for (String o : List.of("--data", "--epochs", "--batch-size", "--lr", "--seed", "--run-dir")) {
             assertTrue(r.out().contains(o), o);
         }
+        // a bare --resume continues the newest earlier run of the model (TrainCommand.latestRun)
+        assertTrue(r.out().replaceAll("\\s+", " ").contains("with --resume and no --checkpoint-dir, the newest"
+                + " runs/*-<model> that holds checkpoints"), r.out());
     }
 
     @Test
