@@ -377,6 +377,14 @@ public final class Trainer {
     }
 
     private void finish(TrainResult r, MetricsLog metrics) throws IOException {
+        if (r.epochs().isEmpty()) {
+            // --resume from a checkpoint at the run's end: nothing was trained or evaluated, and the
+            // summary logged by the run that got there stays the last one in metrics.jsonl
+            console.line(String.format(Locale.ROOT, "nothing left to train: %s is at step %d, where this run ends"
+                    + " (--epochs %d%s); start a new run to train further", r.lastCheckpoint(), r.steps(),
+                    cfg.epochs(), cfg.maxSteps() > 0 ? ", --max-steps " + cfg.maxSteps() : ""));
+            return;
+        }
         // the report is drawn before the summary event so its table ends with the epochs, and the
         // run's last line stays the one below
         RunReport report = RunReport.write(cfg.runDir());

@@ -132,6 +132,21 @@ class ResumeTest {
     }
 
     @Test
+    void resumingAFinishedRunSaysSoAndKeepsItsSummary() throws Exception {
+        Path run = tmp.resolve("finished");
+        CliRunner.Result r = CliRunner.run(args(run, "--max-steps", "10"));
+        assertEquals(0, r.code(), r.all());
+        r = CliRunner.run(args(run, "--max-steps", "10", "--resume"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("nothing left to train: ") && r.out().contains("ckpt-000000000010.ckpt is at"
+                + " step 10"), r.out());
+        assertFalse(r.out().contains("no evaluation split"), r.out());
+        List<JsonObject> summaries = events(run, "summary");
+        assertEquals(1, summaries.size(), "the finished run's summary stays the last one: " + summaries);
+        assertEquals(10, summaries.get(0).get("steps").getAsLong());
+    }
+
+    @Test
     void aDamagedNewestCheckpointIsSkippedForThePreviousOne() throws Exception {
         Path run = tmp.resolve("damaged");
         CliRunner.Result r = CliRunner.run(args(run, "--max-steps", "30", "--checkpoint-every", "10",
