@@ -127,7 +127,7 @@ public final class Trainer {
                     cfg.model(), ds.manifest().name(), cfg.trainSplit(), ds.manifest().split(cfg.trainSplit()).samples(),
                     world, launch.isPresent() ? " across " + world + " processes"
                             : " on " + devices.stream().map(ComputeDevice::name).distinct().toList(), cfg.batchSize()));
-            String identity = datasetIdentity(ds);
+            String identity = datasetIdentity(ds, cfg.trainSplit());
             Map<String, String> resumeKey = cfg.resumeKey(identity);
             ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.store());
             closeLater.add(ckptStore);
@@ -215,14 +215,16 @@ public final class Trainer {
         }
     }
 
-    /** Dataset name and a digest of the training split's shard checksums: what "the same data" means. */
-    static String datasetIdentity(Dataset ds) {
+    /**
+     * Dataset name and a digest of the training split's shard keys and checksums: what "the same
+     * data" means. Other splits are left out, so adding or re-ingesting an evaluation split does not
+     * make a checkpoint unusable.
+     */
+    static String datasetIdentity(Dataset ds, String trainSplit) {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        for (var split : ds.manifest().splits().values()) {
-            for (var sh : split.shards()) {
-                crc.update(sh.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                crc.update((int) sh.crc32c());
-            }
+        for (var sh : ds.manifest().split(trainSplit).shards()) {
+            crc.update(sh.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            crc.update((int) sh.crc32c());
         }
         return ds.manifest().name() + "@" + Long.toHexString(crc.getValue());
     }
@@ -256,7 +258,7 @@ public final class Trainer {
      */
     String fingerprint(Dataset ds) {
         return String.format(Locale.ROOT, "dataset=%s split=%s model=%s batch=%d seed=%d optimizer=%s lr=%s",
-                datasetIdentity(ds), cfg.trainSplit(), cfg.model(), cfg.batchSize(), cfg.seed(), cfg.optimizer(),
+                datasetIdentity(ds, cfg.trainSplit()), cfg.trainSplit(), cfg.model(), cfg.batchSize(), cfg.seed(), cfg.optimizer(),
                 cfg.lr());
     }
 

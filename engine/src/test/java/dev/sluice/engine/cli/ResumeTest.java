@@ -147,6 +147,27 @@ class ResumeTest {
     }
 
     @Test
+    void addingASplitToTheDatasetDoesNotStopAResume() throws Exception {
+        Path grows = tmp.resolve("ds-grows");
+        CliRunner.Result r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve("img.gz") + ","
+                + tmp.resolve("lab.gz"), "--to", grows.toString(), "--shard-size", "64KB");
+        assertEquals(0, r.code(), r.all());
+        Path run = tmp.resolve("grows");
+        List<String> a = new ArrayList<>(List.of(args(run, "--max-steps", "10")));
+        a.set(1, grows.toString()); // --data
+        r = CliRunner.run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.all());
+        // a validation split added later: the training data, and so the checkpoint, are unchanged
+        r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve("img.gz") + "," + tmp.resolve("lab.gz"),
+                "--to", grows.toString(), "--split", "val");
+        assertEquals(0, r.code(), r.all());
+        a.add("--resume");
+        r = CliRunner.run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("Resuming from"), r.all());
+    }
+
+    @Test
     void aDamagedNewestCheckpointIsSkippedForThePreviousOne() throws Exception {
         Path run = tmp.resolve("damaged");
         CliRunner.Result r = CliRunner.run(args(run, "--max-steps", "30", "--checkpoint-every", "10",

@@ -75,7 +75,7 @@ class WorkerEpochTest {
              MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
             Dataset ds = Dataset.open(store);
             FeedSpec feed = FeedSpec.from(ds.manifest());
-            Map<String, String> key = cfg.resumeKey(Trainer.datasetIdentity(ds));
+            Map<String, String> key = cfg.resumeKey(Trainer.datasetIdentity(ds, cfg.trainSplit()));
             Worker.Context ctx = new Worker.Context(cfg, ds, feed, 1, metrics, new Checkpoints(ckpts, 5), key,
                     resumeFrom, stop, reported::add, null);
             ComputeDevice cpu = Devices.standard().open("cpu").get(0);
