@@ -65,6 +65,9 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
+            if (rounds < 1 || batchSize < 1) {
+                throw new UserException("--rounds and --batch-size must be >= 1");
+            }
             String loc = data != null ? data : DefaultDataset.ensure(out).toString();
             try (ObjectStore store = Stores.open(loc, storeOptions.toOptions())) {
                 Dataset ds = Dataset.open(store);

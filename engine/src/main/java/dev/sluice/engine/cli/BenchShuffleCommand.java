@@ -207,9 +207,6 @@ public final class BenchShuffleCommand implements Callable<Integer> {
     }
 
     private Path defaultWorkdir() {
-        String home = System.getenv("SLUICE_HOME");
-        Path base = home != null && !home.isBlank() ? Path.of(home)
-                : Path.of(System.getProperty("user.home"), ".cache", "sluice");
-        return base.resolve("bench").resolve("shuffle-" + samples + "-" + shardSize);
+        return DefaultDataset.home().resolve("bench").resolve("shuffle-" + samples + "-" + shardSize);
     }
 }

@@ -156,10 +156,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
     }
 
     private static Path defaultWorkdir() {
-        String home = System.getenv("SLUICE_HOME");
-        Path base = home != null && !home.isBlank() ? Path.of(home)
-                : Path.of(System.getProperty("user.home"), ".cache", "sluice");
-        return base.resolve("bench");
+        return DefaultDataset.home().resolve("bench");
     }
 
     private int measure(PrintStream out, ObjectStore store, StoreOptions options, LocalS3Server server,

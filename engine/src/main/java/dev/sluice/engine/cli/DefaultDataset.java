@@ -29,14 +29,18 @@ public final class DefaultDataset {
     private DefaultDataset() {}
 
     /**
-     * The cache directory: {@code $SLUICE_HOME/datasets/fashion-mnist} (or the {@code sluice.home}
-     * property), default {@code ~/.cache/sluice}.
+     * Sluice's own directory, which holds imported and generated datasets: the {@code sluice.home}
+     * property, else {@code $SLUICE_HOME}, else {@code ~/.cache/sluice}.
      */
-    public static Path location() {
+    public static Path home() {
         String home = System.getProperty("sluice.home", System.getenv("SLUICE_HOME"));
-        Path base = home != null && !home.isBlank() ? Path.of(home)
+        return home != null && !home.isBlank() ? Path.of(home)
                 : Path.of(System.getProperty("user.home"), ".cache", "sluice");
-        return base.resolve("datasets").resolve("fashion-mnist");
+    }
+
+    /** The cache directory: {@code datasets/fashion-mnist} under {@link #home()}. */
+    public static Path location() {
+        return home().resolve("datasets").resolve("fashion-mnist");
     }
 
     /**

@@ -79,7 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
     String devices;
 
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Where metrics, plots and checkpoints go (default: runs/<time>-<model>).")
+            description = "Where metrics, plots and checkpoints go (default: runs/<time>-<model>; with --resume and"
+                    + " no --checkpoint-dir, the newest runs/*-<model> that holds checkpoints).")
     Path runDir;
 
     @Option(names = "--shuffle-window", defaultValue = "4",

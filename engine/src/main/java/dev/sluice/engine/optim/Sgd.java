@@ -35,8 +35,10 @@ public final class Sgd implements Optimizer {
                 NDArray g = p.grad();
                 g.attach(tmp); // a fresh wrapper per call: free it with the step
                 if (weightDecay != 0) {
-                    g = g.add(w.mul(weightDecay));
-                    g.attach(tmp);
+                    // w.mul would belong to w's manager (the model's, never closed during training)
+                    NDArray decay = w.mul(weightDecay);
+                    decay.attach(tmp);
+                    g = g.add(decay);
                 }
                 NDArray update = g;
                 if (momentum != 0) {
@@ -50,8 +52,9 @@ public final class Sgd implements Optimizer {
                         v.muli(momentum).addi(g);
                     }
                     if (nesterov) {
-                        update = g.add(v.mul(momentum));
-                        update.attach(tmp);
+                        NDArray ahead = v.mul(momentum); // v belongs to the model's manager
+                        ahead.attach(tmp);
+                        update = g.add(ahead);
                     } else {
                         update = v;
                     }

@@ -5,8 +5,10 @@ package dev.sluice.engine.train;
  *
  * @param epoch epoch number from 1
  * @param steps optimizer steps taken in the epoch
- * @param trainLoss mean training loss over the epoch's steps
- * @param trainAccuracy fraction of training samples predicted right (during training)
+ * @param trainLoss mean training loss over the epoch's steps whose loss was finite; NaN when there
+ *     were none (every batch skipped, or a resumed epoch with no batch left)
+ * @param trainAccuracy fraction of training samples predicted right (during training); NaN when the
+ *     epoch took no step
  * @param evalLoss mean loss on the evaluation split, or NaN
  * @param evalAccuracy accuracy on the evaluation split, or NaN
  * @param seconds wall time of the epoch's training steps

@@ -27,27 +27,27 @@ public record Launch(int rank, int worldSize, int localRank, String masterAddr, 
      */
     public static Optional<Launch> fromEnvironment(Map<String, String> env) {
         String world = first(env, "WORLD_SIZE", "SLURM_NTASKS");
-        if (world == null || parse(env, world, "WORLD_SIZE") <= 1) {
+        if (world == null || parse(env, world) <= 1) {
             return Optional.empty();
         }
-        int w = parse(env, world, "WORLD_SIZE");
+        int w = parse(env, world);
         String rankVar = env.containsKey("RANK") ? "RANK" : "SLURM_PROCID";
         if (!env.containsKey(rankVar)) {
-            throw new IllegalArgumentException("WORLD_SIZE=" + w + " but neither RANK nor SLURM_PROCID is set;"
+            throw new IllegalArgumentException(world + "=" + w + " but neither RANK nor SLURM_PROCID is set;"
                     + " launch with torchrun or srun, or set RANK for each process");
         }
-        int rank = parse(env, rankVar, rankVar);
+        int rank = parse(env, rankVar);
         if (rank < 0 || rank >= w) {
-            throw new IllegalArgumentException(rankVar + "=" + rank + " is outside WORLD_SIZE=" + w);
+            throw new IllegalArgumentException(rankVar + "=" + rank + " is outside " + world + "=" + w);
         }
         String localVar = env.containsKey("LOCAL_RANK") ? "LOCAL_RANK" : "SLURM_LOCALID";
-        int local = env.containsKey(localVar) ? parse(env, localVar, localVar) : 0;
+        int local = env.containsKey(localVar) ? parse(env, localVar) : 0;
         String addr = env.get("MASTER_ADDR");
         if (addr == null || addr.isBlank()) {
             throw new IllegalArgumentException("MASTER_ADDR is not set: every process needs the host of rank 0"
                     + " (torchrun sets it; under Slurm export it, e.g. the first host of $SLURM_JOB_NODELIST)");
         }
-        int port = env.containsKey("MASTER_PORT") ? parse(env, "MASTER_PORT", "MASTER_PORT") : DEFAULT_PORT;
+        int port = env.containsKey("MASTER_PORT") ? parse(env, "MASTER_PORT") : DEFAULT_PORT;
         return Optional.of(new Launch(rank, w, local, addr.trim(), port));
     }
 
@@ -55,12 +55,13 @@ public record Launch(int rank, int worldSize, int localRank, String masterAddr, 
         return env.containsKey(a) ? a : env.containsKey(b) ? b : null;
     }
 
-    private static int parse(Map<String, String> env, String var, String label) {
+    /** The variable's value as a number; the error names the variable actually read. */
+    private static int parse(Map<String, String> env, String var) {
         String v = env.get(var);
         try {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException | NullPointerException e) {
-            throw new IllegalArgumentException(label + "=" + v + " is not a number");
+            throw new IllegalArgumentException(var + "=" + v + " is not a number");
         }
     }
 }

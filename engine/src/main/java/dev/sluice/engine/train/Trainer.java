@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -107,12 +108,14 @@ public final class Trainer {
         Console out = chiefHere ? console : console.quiet();
         Files.createDirectories(cfg.runDir());
         out.line("Run directory: " + cfg.runDir().toAbsolutePath());
-        StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
-        List<AutoCloseable> closeLater = new ArrayList<>();
         Engine.getInstance(); // loads the PyTorch natives
         // replicas share the cores: one intra-op thread pool each would oversubscribe them (set every run:
         // the setting is process-wide and an embedding application may run several jobs)
         JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
+        // installed only now, right before the block that closes it: a hook left installed by a failure
+        // above would hold the exiting JVM for its 120 s wait
+        StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
+        List<AutoCloseable> closeLater = new ArrayList<>();
         try (stop; ObjectStore store = Stores.open(cfg.data(), cfg.store());
              MetricsLog metrics = new MetricsLog(cfg.runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
@@ -124,7 +127,7 @@ public final class Trainer {
                     cfg.model(), ds.manifest().name(), cfg.trainSplit(), ds.manifest().split(cfg.trainSplit()).samples(),
                     world, launch.isPresent() ? " across " + world + " processes"
                             : " on " + devices.stream().map(ComputeDevice::name).distinct().toList(), cfg.batchSize()));
-            String identity = datasetIdentity(ds);
+            String identity = datasetIdentity(ds, cfg.trainSplit());
             Map<String, String> resumeKey = cfg.resumeKey(identity);
             ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.store());
             closeLater.add(ckptStore);
@@ -178,8 +181,9 @@ public final class Trainer {
                             .put("lr", cfg.lr()).put("epochs", cfg.epochs()).put("seed", cfg.seed()).write();
                 }
                 List<Future<List<EpochSummary>>> futures = new ArrayList<>();
-                for (Worker w : workers) {
-                    futures.add(pool.submit(w::run));
+                for (int r = 0; r < local; r++) {
+                    futures.add(pool.submit(leavingOnFailure(workers.get(r)::run,
+                            collectives.isEmpty() ? null : collectives.get(r))));
                 }
                 List<EpochSummary> summaries = await(futures, collectives);
                 Worker first = workers.get(0);
@@ -211,14 +215,16 @@ public final class Trainer {
         }
     }
 
-    /** Dataset name and a digest of the training split's shard checksums: what "the same data" means. */
-    static String datasetIdentity(Dataset ds) {
+    /**
+     * Dataset name and a digest of the training split's shard keys and checksums: what "the same
+     * data" means. Other splits are left out, so adding or re-ingesting an evaluation split does not
+     * make a checkpoint unusable.
+     */
+    static String datasetIdentity(Dataset ds, String trainSplit) {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        for (var split : ds.manifest().splits().values()) {
-            for (var sh : split.shards()) {
-                crc.update(sh.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                crc.update((int) sh.crc32c());
-            }
+        for (var sh : ds.manifest().split(trainSplit).shards()) {
+            crc.update(sh.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            crc.update((int) sh.crc32c());
         }
         return ds.manifest().name() + "@" + Long.toHexString(crc.getValue());
     }
@@ -252,7 +258,7 @@ public final class Trainer {
      */
     String fingerprint(Dataset ds) {
         return String.format(Locale.ROOT, "dataset=%s split=%s model=%s batch=%d seed=%d optimizer=%s lr=%s",
-                datasetIdentity(ds), cfg.trainSplit(), cfg.model(), cfg.batchSize(), cfg.seed(), cfg.optimizer(),
+                datasetIdentity(ds, cfg.trainSplit()), cfg.trainSplit(), cfg.model(), cfg.batchSize(), cfg.seed(), cfg.optimizer(),
                 cfg.lr());
     }
 
@@ -293,10 +299,30 @@ public final class Trainer {
     }
 
     /**
+     * A replica's task that, when it fails, leaves its collective at once: the replicas waiting for
+     * it in a collective call then fail now, naming it, instead of at the group's timeout (the
+     * failures are collected in rank order, so rank 0 may still be waiting when rank 1 fails).
+     *
+     * @param collective the replica's collective, or null for a single replica
+     */
+    static <T> Callable<T> leavingOnFailure(Callable<T> task, Collective collective) {
+        return () -> {
+            try {
+                return task.call();
+            } catch (Throwable t) {
+                if (collective != null) {
+                    collective.close();
+                }
+                throw t;
+            }
+        };
+    }
+
+    /**
      * Waits for every replica; on the first failure closes the collectives so the others stop at
      * once, and rethrows the root cause (not a peer's "rank N failed").
      */
-    private static List<EpochSummary> await(List<Future<List<EpochSummary>>> futures, List<Collective> collectives)
+    static List<EpochSummary> await(List<Future<List<EpochSummary>>> futures, List<Collective> collectives)
             throws Exception {
         List<EpochSummary> first = null;
         Throwable root = null;
@@ -353,15 +379,26 @@ public final class Trainer {
     }
 
     private void finish(TrainResult r, MetricsLog metrics) throws IOException {
+        if (r.epochs().isEmpty()) {
+            // --resume from a checkpoint at the run's end: nothing was trained or evaluated, and the
+            // summary logged by the run that got there stays the last one in metrics.jsonl
+            console.line(String.format(Locale.ROOT, "nothing left to train: %s is at step %d, where this run ends"
+                    + " (--epochs %d%s); start a new run to train further", r.lastCheckpoint(), r.steps(),
+                    cfg.epochs(), cfg.maxSteps() > 0 ? ", --max-steps " + cfg.maxSteps() : ""));
+            return;
+        }
         // the report is drawn before the summary event so its table ends with the epochs, and the
         // run's last line stays the one below
         RunReport report = RunReport.write(cfg.runDir());
         console.line(report.table().stripTrailing());
         console.line("Plots: " + report.plots().stream().map(p -> p.getFileName().toString()).toList() + " in "
                 + cfg.runDir().toAbsolutePath());
+        // like the steps, the epochs count from the start of the run, also after a resume (the
+        // summaries hold only the epochs trained by this call)
+        int epochs = r.epochs().isEmpty() ? 0 : r.epochs().get(r.epochs().size() - 1).epoch();
         MetricsLog.Event ev = metrics.event("summary").put("test_accuracy", r.evalAccuracy())
                 .put("eval_split", cfg.evalSplit()).put("eval_correct", r.evalCorrect())
-                .put("eval_samples", r.evalSamples()).put("epochs", r.epochs().size()).put("steps", r.steps())
+                .put("eval_samples", r.evalSamples()).put("epochs", epochs).put("steps", r.steps())
                 .put("seconds", r.seconds()).put("run_dir", r.runDir().toAbsolutePath().toString())
                 .put("stopped", r.stopped()).put("last_checkpoint", r.lastCheckpoint())
                 .put("skipped_batches", r.skippedBatches());
@@ -375,8 +412,7 @@ public final class Trainer {
                     r.seconds()));
         } else {
             console.line(String.format(Locale.ROOT, "test accuracy %.4f (%d/%d %s samples) after %d epoch(s), %.1f s",
-                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), cfg.evalSplit(), r.epochs().size(),
-                    r.seconds()));
+                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), cfg.evalSplit(), epochs, r.seconds()));
         }
         console.json(MetricsLog.json(ev.fields()));
     }

@@ -145,8 +145,9 @@ final class Worker {
                 if (!stopped) {
                     checkpoint(e + 1, state);
                     lastEval = evalLoader == null ? null : evaluate(evalLoader);
+                    // an epoch cut short by a stop is not evaluated: it keeps NaN, not the previous epoch's
+                    s = withEval(s, lastEval);
                 }
-                s = withEval(s, lastEval);
                 out.add(s);
                 if (chief() && !stopped) {
                     ctx.listener().epochEnded(s);
@@ -245,7 +246,9 @@ final class Worker {
         long wall = System.nanoTime() - t0;
         ioMark = loader.metrics().snapshot();
         EpochIo io = EpochIo.of(ioMark.minus(before));
-        double meanLoss = lossSum / Math.max(1, finiteSteps);
+        // no finite step (resumed after the epoch's last batch, or every batch skipped for NaN):
+        // the training loss is unknown, not 0
+        double meanLoss = finiteSteps == 0 ? Double.NaN : lossSum / finiteSteps;
         double[] avg = world == 1 ? new double[] {meanLoss, correct, samples}
                 : sync.averageScalars(new double[] {meanLoss, correct, samples});
         double n = Math.max(1, done);
@@ -258,7 +261,7 @@ final class Worker {
                     .put("cache_hits", io.cacheHits()).put("cache_hit_rate", io.cacheHitRate())
                     .put("data_wait_s", io.dataWaitSeconds()).write();
         }
-        return new EpochSummary(epoch + 1, done, avg[0], allSamples == 0 ? 0 : avg[1] * world / allSamples,
+        return new EpochSummary(epoch + 1, done, avg[0], allSamples == 0 ? Double.NaN : avg[1] * world / allSamples,
                 Double.NaN, Double.NaN, wall / 1e9, allSamples / (wall / 1e9),
                 stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t, io);
     }

@@ -14,7 +14,9 @@ import dev.sluice.engine.cli.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,6 +87,30 @@ class ShuffleBenchmarkTest {
             assertTrue(q.shardsPerBatch() > 1.5 && q.shardsPerBatch() < 4.5, "a batch mixes the window: " + q);
             assertEquals(3, bench.memory().shuffleBytes() / ds.manifest().split("train").maxShardBytes());
         }
+    }
+
+    @Test
+    void withoutWorkdirTheDatasetIsGeneratedUnderSluiceHome() throws Exception {
+        Path home = tmp.resolve("home");
+        String before = System.getProperty("sluice.home");
+        System.setProperty("sluice.home", home.toString());
+        StringWriter text = new StringWriter();
+        int code;
+        try {
+            code = Main.run(new String[] {"bench", "shuffle", "--samples", "24", "--shard-size", "1MB",
+                "--batch-size", "8", "--rounds", "1", "--epochs", "1", "--json"}, new PrintWriter(text, true),
+                    new PrintWriter(text, true));
+        } finally {
+            if (before == null) {
+                System.clearProperty("sluice.home");
+            } else {
+                System.setProperty("sluice.home", before);
+            }
+        }
+        assertEquals(0, code, text.toString());
+        // the same home as the imported Fashion-MNIST (DefaultDataset), not the user's real cache
+        assertTrue(Files.isRegularFile(home.resolve("bench").resolve("shuffle-24-" + (1L << 20)).resolve("manifest.json")),
+                "generated under " + home);
     }
 
     @Test

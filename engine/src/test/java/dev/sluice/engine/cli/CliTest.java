@@ -98,6 +98,11 @@ class CliTest {
         JsonObject s = JsonParser.parseString(summary).getAsJsonObject();
         assertTrue(s.get("ratio").getAsDouble() > 0, summary);
         assertTrue(s.get("loader_samples_per_s").getAsDouble() > 0, summary);
+
+        // no round, no median: a usage error, not an index out of bounds after both warm-up passes
+        r = CliRunner.run("bench", "loader", "--data", data.toString(), "--rounds", "0");
+        assertEquals(Main.USAGE, r.code(), r.all());
+        assertTrue(r.err().contains("--rounds"), r.err());
     }
 
     @Test
@@ -116,6 +121,9 @@ class CliTest {
         for (String o : List.of("--data", "--epochs", "--batch-size", "--lr", "--seed", "--run-dir")) {
             assertTrue(r.out().contains(o), o);
         }
+        // a bare --resume continues the newest earlier run of the model (TrainCommand.latestRun)
+        assertTrue(r.out().replaceAll("\\s+", " ").contains("with --resume and no --checkpoint-dir, the newest"
+                + " runs/*-<model> that holds checkpoints"), r.out());
     }
 
     @Test

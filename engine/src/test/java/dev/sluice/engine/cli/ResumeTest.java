@@ -114,6 +114,10 @@ class ResumeTest {
         for (long s = 1; s <= 120; s++) {
             assertEquals(reference.get(s), after.get(s), "loss at step " + s);
         }
+        // the resumed run trained epochs 2 (from step 60) and 3, but its summary counts the whole run
+        JsonObject summary = events(killed, "summary").get(0);
+        assertEquals(120, summary.get("steps").getAsLong(), summary.toString());
+        assertEquals(3, summary.get("epochs").getAsLong(), summary.toString());
     }
 
     @Test
@@ -125,6 +129,42 @@ class ResumeTest {
         assertEquals(1, r.code(), r.all());
         assertTrue(r.err().contains("another configuration") && r.err().contains("lr: checkpoint has 0.002, this run"
                 + " has 0.01") && r.err().contains("batch_size: checkpoint has 75, this run has 60"), r.err());
+    }
+
+    @Test
+    void resumingAFinishedRunSaysSoAndKeepsItsSummary() throws Exception {
+        Path run = tmp.resolve("finished");
+        CliRunner.Result r = CliRunner.run(args(run, "--max-steps", "10"));
+        assertEquals(0, r.code(), r.all());
+        r = CliRunner.run(args(run, "--max-steps", "10", "--resume"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("nothing left to train: ") && r.out().contains("ckpt-000000000010.ckpt is at"
+                + " step 10"), r.out());
+        assertFalse(r.out().contains("no evaluation split"), r.out());
+        List<JsonObject> summaries = events(run, "summary");
+        assertEquals(1, summaries.size(), "the finished run's summary stays the last one: " + summaries);
+        assertEquals(10, summaries.get(0).get("steps").getAsLong());
+    }
+
+    @Test
+    void addingASplitToTheDatasetDoesNotStopAResume() throws Exception {
+        Path grows = tmp.resolve("ds-grows");
+        CliRunner.Result r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve("img.gz") + ","
+                + tmp.resolve("lab.gz"), "--to", grows.toString(), "--shard-size", "64KB");
+        assertEquals(0, r.code(), r.all());
+        Path run = tmp.resolve("grows");
+        List<String> a = new ArrayList<>(List.of(args(run, "--max-steps", "10")));
+        a.set(1, grows.toString()); // --data
+        r = CliRunner.run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.all());
+        // a validation split added later: the training data, and so the checkpoint, are unchanged
+        r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve("img.gz") + "," + tmp.resolve("lab.gz"),
+                "--to", grows.toString(), "--split", "val");
+        assertEquals(0, r.code(), r.all());
+        a.add("--resume");
+        r = CliRunner.run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("Resuming from"), r.all());
     }
 
     @Test
@@ -168,6 +208,25 @@ class ResumeTest {
         JsonObject summary = events(skip, "summary").get(0);
         assertTrue(summary.get("skipped_batches").getAsLong() > 0, summary.toString());
         assertFalse(events(skip, "skipped").isEmpty());
+    }
+
+    @Test
+    void aRunThatFailsBeforeTrainingExitsWithoutWaitingForTheSignalHook() throws Exception {
+        Path run = tmp.resolve("no-engine");
+        Files.createDirectories(run);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.default_engine=NoSuchEngine", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args(run)));
+        Path log = tmp.resolve("no-engine.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // the SIGTERM hook holds an exiting JVM up to 120 s for the final checkpoint; a run that never
+        // got to train must not leave it installed
+        boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+        p.destroyForcibly();
+        assertTrue(exited, "still running 60 s after failing to load the engine: " + Files.readString(log));
+        assertTrue(p.exitValue() != 0, Files.readString(log));
+        assertTrue(Files.readString(log).contains("NoSuchEngine"), Files.readString(log));
     }
 
     @Test

@@ -47,7 +47,8 @@ class OptimizerTest {
         JniUtils.setGradMode(true);
         try (NDManager tmp = p.array().getManager().newSubManager()) {
             NDArray coeff = tmp.create(g);
-            NDArray loss = p.array().mul(coeff).sum();
+            // coeff first: the product and the sum belong to tmp, not to the parameter's manager
+            NDArray loss = coeff.mul(p.array()).sum();
             JniUtils.backward((PtNDArray) loss, (PtNDArray) tmp.ones(loss.getShape()), false, false);
         } finally {
             JniUtils.setGradMode(false);
@@ -167,6 +168,26 @@ class OptimizerTest {
             assertArrayEquals(new float[] {0.8f}, gb.toFloatArray(), 1e-5f);
         }
         assertEquals(1.0, GradClip.clip(List.of(a, b), 10f), 1e-5, "below the limit: unchanged");
+    }
+
+    @Test
+    void stepsLeaveNothingOnTheParametersManager() {
+        List<Optimizer> optimizers = List.of(new Sgd(0f, false, 0.01f), new Sgd(0.9f, false, 0.01f),
+                new Sgd(0.9f, true, 0.01f), AdamW.withWeightDecay(0.1f));
+        for (Optimizer opt : optimizers) {
+            Param p = param(W0);
+            setGradient(p, GRADS[0]);
+            opt.step(List.of(p), 0.1f); // creates the optimizer's state
+            int held = manager.getManagedArrays().size();
+            for (int s = 0; s < 5; s++) {
+                setGradient(p, GRADS[s % GRADS.length]);
+                GradClip.clip(List.of(p), 0.5f);
+                opt.step(List.of(p), 0.1f);
+            }
+            // a training run takes millions of steps: one array per step and parameter is a leak
+            assertEquals(held, manager.getManagedArrays().size(), opt.describe()
+                    + " leaves arrays on the parameter's manager at every step");
+        }
     }
 
     @Test
