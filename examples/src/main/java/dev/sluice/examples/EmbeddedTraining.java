@@ -4,6 +4,8 @@ import dev.sluice.engine.train.TrainResult;
 import dev.sluice.engine.train.TrainingRun;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 
@@ -13,7 +15,7 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp examples/target/classes:engine/target/train.jar dev.sluice.examples.EmbeddedTraining \
- *     [--data DIR|s3://bucket/prefix] [--model mlp] [--epochs 2] [--run-dir runs/embedded]
+ *     [--data DIR|s3://bucket/prefix] [--model mlp] [--epochs 2] [--run-dir runs/embedded-TIME]
  * </pre>
  */
 public final class EmbeddedTraining {
@@ -27,7 +29,7 @@ public final class EmbeddedTraining {
     /** Trains as {@link #main} does, printing to {@code out}; returns the run's result. */
     public static TrainResult run(String[] args, PrintStream out) throws Exception {
         Args a = new Args(args, List.of("data", "model", "epochs", "run-dir"));
-        Path runDir = Path.of(a.get("run-dir", "runs/embedded"));
+        Path runDir = Path.of(a.get("run-dir", "runs/embedded-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         String data = DemoDataset.resolve(a.get("data", null), runDir.resolveSibling("example-data"), out);
 
         // the embedding API: everything else has the CLI's defaults

@@ -8,6 +8,8 @@ import dev.sluice.engine.train.TrainResult;
 import dev.sluice.engine.train.TrainingRun;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +55,7 @@ public final class MultiDeviceBenchmark {
     public static List<Measurement> run(String[] args, PrintStream out) throws Exception {
         Args a = new Args(args, List.of("data", "devices", "model", "batch-size", "steps", "warmup-steps",
                 "run-dir"));
-        Path runRoot = Path.of(a.get("run-dir", "runs/multi-device"));
+        Path runRoot = Path.of(a.get("run-dir", "runs/multi-device-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         String data = DemoDataset.resolve(a.get("data", null), runRoot.resolveSibling("example-data"), out);
         List<String> devices = a.all("devices").isEmpty() ? defaultDevices(Devices.djlGpuCount())
                 : a.all("devices");

@@ -64,7 +64,19 @@ public final class Main implements Runnable {
             }
             return 1;
         });
-        return cli.execute(effective);
+        try {
+            return cli.execute(effective);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler above; a native library that fails to load
+            // (ExceptionInInitializerError, UnsatisfiedLinkError) still deserves an error line
+            err.println("error: " + describe(e));
+            if (System.getenv("SLUICE_DEBUG") != null) {
+                e.printStackTrace(err);
+            } else {
+                err.println("(set SLUICE_DEBUG=1 for the stack trace)");
+            }
+            return 1;
+        }
     }
 
     /** One line per cause, most specific last, without repeating identical messages. */

@@ -32,11 +32,6 @@ public record EpochIo(long bytesRead, long requests, long retries, long shardLoa
         return all == 0 ? 0 : (double) cacheHits / all;
     }
 
-    /** Whether any shard was loaded (from the store or the cache): only then is there anything to report. */
-    public boolean didWork() {
-        return shardLoads > 0 || cacheHits > 0;
-    }
-
     /** {@code io: 47.1 MB in 6 requests, 0 retries, cache hits 0%, data wait 0.12 s}. */
     public String line() {
         return String.format(Locale.ROOT, "io: %.1f MB in %,d request%s, %,d retr%s, cache hits %.0f%%, data wait %.2f s",

@@ -21,13 +21,21 @@ public final class MetricsLog implements AutoCloseable {
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private final Path file;
-    private final BufferedWriter out;
+    private final Object lock = new Object();
+    private BufferedWriter out;
 
-    public MetricsLog(Path file) throws IOException {
+    /** A log that creates (or appends to) {@code file} when the first event is written. */
+    public MetricsLog(Path file) {
         this.file = file;
-        Files.createDirectories(file.getParent());
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+    }
+
+    private BufferedWriter writer() throws IOException {
+        if (out == null) {
+            Files.createDirectories(file.getParent());
+            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        }
+        return out;
     }
 
     /** A record builder: {@code log.event("step").put("loss", 0.3).write()}. */
@@ -64,9 +72,10 @@ public final class MetricsLog implements AutoCloseable {
         /** Appends the line. */
         public void write() {
             try {
-                synchronized (out) {
-                    out.write(GSON.toJson(fields));
-                    out.newLine();
+                synchronized (lock) {
+                    BufferedWriter w = writer();
+                    w.write(GSON.toJson(fields));
+                    w.newLine();
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("could not write " + file, e);
@@ -76,13 +85,19 @@ public final class MetricsLog implements AutoCloseable {
 
     /** Forces written lines to disk (at epoch ends and checkpoints). */
     public void flush() throws IOException {
-        synchronized (out) {
-            out.flush();
+        synchronized (lock) {
+            if (out != null) {
+                out.flush();
+            }
         }
     }
 
     @Override
     public void close() throws IOException {
-        out.close();
+        synchronized (lock) {
+            if (out != null) {
+                out.close();
+            }
+        }
     }
 }

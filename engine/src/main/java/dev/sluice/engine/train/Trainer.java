@@ -93,6 +93,15 @@ public final class Trainer {
         long start = System.nanoTime();
         Optional<Launch> launch = Launch.fromEnvironment(env);
         List<ComputeDevice> devices = openDevices(launch);
+        try {
+            return run(start, launch, devices);
+        } finally {
+            // also when setup fails before training starts: an embedding application keeps running
+            devices.forEach(ComputeDevice::close);
+        }
+    }
+
+    private TrainResult run(long start, Optional<Launch> launch, List<ComputeDevice> devices) throws Exception {
         int local = devices.size();
         int world = launch.map(Launch::worldSize).orElse(local);
         boolean nccl = world > 1 && devices.get(0).isCuda();
@@ -117,6 +126,7 @@ public final class Trainer {
         StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
         List<AutoCloseable> closeLater = new ArrayList<>();
         try (stop; ObjectStore store = Stores.open(cfg.data(), cfg.store());
+             // only the chief writes events; other ranks' logs stay empty and create no file
              MetricsLog metrics = new MetricsLog(cfg.runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
             Dataset ds = Dataset.open(store);
@@ -133,6 +143,13 @@ public final class Trainer {
             closeLater.add(ckptStore);
             Checkpoints checkpoints = new Checkpoints(ckptStore, cfg.keepCheckpoints());
             Checkpoint resumeFrom = null;
+            if (!cfg.resume() && !checkpoints.steps().isEmpty()) {
+                // a fresh run's checkpoints would mix with the old ones: pruning by step could delete the
+                // new ones, and a later --resume could pick an old one
+                throw new CheckpointException(ckptStore.location() + " already holds checkpoints of an earlier run"
+                        + " (steps " + checkpoints.steps() + "); continue it with --resume, or start this run in"
+                        + " another --run-dir or --checkpoint-dir");
+            }
             if (cfg.resume()) {
                 resumeFrom = checkpoints.latestValid(msg -> out.line("skipping damaged checkpoint: " + msg))
                         .orElseThrow(() -> new CheckpointException("--resume: no valid checkpoint in "
@@ -148,8 +165,10 @@ public final class Trainer {
                         + ", epoch " + (resumeFrom.epoch() + 1) + ")");
             }
             List<Collective> collectives = connect(launch, local, fingerprint(ds));
+            closeLater.addAll(collectives); // closing twice is harmless; this covers a failure before training
             List<NcclCollective> ncclGroup = nccl ? ncclCollectives(launch, devices, collectives, ncclOptions)
                     : List.of();
+            closeLater.addAll(ncclGroup);
             List<Replica> replicas = new ArrayList<>();
             List<GradientSync> syncs = new ArrayList<>();
             ExecutorService pool = Executors.newFixedThreadPool(local, r -> {
@@ -205,7 +224,6 @@ public final class Trainer {
                 collectives.forEach(Collective::close);
                 ncclGroup.forEach(Collective::close);
                 replicas.forEach(Replica::close);
-                devices.forEach(ComputeDevice::close);
             }
         } finally {
             for (AutoCloseable c : closeLater) {
@@ -363,7 +381,7 @@ public final class Trainer {
         out.line(String.format(Locale.ROOT,
                 "  per step %.2f ms: data wait %.2f, host-to-device %.2f, compute %.2f, all-reduce %.2f",
                 t.totalMs(), t.dataWaitMs(), t.hostToDeviceMs(), t.computeMs(), t.allReduceMs()));
-        if (s.io() != null && s.io().didWork()) {
+        if (s.io() != null) {
             out.line("  " + s.io().line());
         }
         MetricsLog.Event ev = metrics.event("epoch").put("epoch", s.epoch()).put("steps", s.steps())

@@ -72,7 +72,7 @@ public final class TrainingRun {
         private boolean cosine = true;
         private long seed = 42;
         private String devices = "auto";
-        private Path runDir = Path.of("runs", "embedded");
+        private Path runDir;
         private int shuffleWindow = 4;
         private int prefetch = 2;
         private long maxSteps;
@@ -257,8 +257,10 @@ public final class TrainingRun {
          */
         public TrainingRun build() {
             Objects.requireNonNull(data, "data(location) is required");
+            Path dir = runDir != null ? runDir : Path.of("runs", java.time.LocalDateTime.now().format(
+                    java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model);
             TrainConfig cfg = new TrainConfig(data, store, trainSplit, evalSplit, model, epochs, batchSize, lr,
-                    optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, runDir,
+                    optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, dir,
                     shuffleWindow, prefetch, maxSteps, false, false, checkpointDir, checkpointEvery, keepCheckpoints,
                     resume, skipNonFinite, logEvery, remainder, ncclLib);
             return new TrainingRun(cfg, out, env, cache);

@@ -61,6 +61,7 @@ final class Worker {
     private String lastCheckpoint;
     private boolean stopped;
     private LoaderMetrics.Snapshot ioMark;
+    private boolean epochComplete;
 
     Worker(Context ctx, Replica replica, ComputeDevice device, GradientSync sync, Optimizer optimizer,
            Console console) {
@@ -143,7 +144,9 @@ final class Worker {
                 // batch-norm statistics are not gradients: keep rank 0's so evaluation sees one model
                 sync.broadcast(replica.buffers());
                 if (!stopped) {
-                    checkpoint(e + 1, state);
+                    if (epochComplete) {
+                        checkpoint(e + 1, state);
+                    }
                     lastEval = evalLoader == null ? null : evaluate(evalLoader);
                     // an epoch cut short by a stop is not evaluated: it keeps NaN, not the previous epoch's
                     s = withEval(s, lastEval);
@@ -242,6 +245,13 @@ final class Worker {
                     }
                 }
             }
+            // training drops a final partial batch, so the epoch holds plannedSamples / batch steps
+            epochComplete = !stopped && done >= stream.plannedSamples() / cfg.batchSize();
+            if (!epochComplete && !stopped && (cfg.checkpointEvery() == 0 || step % cfg.checkpointEvery() != 0)) {
+                // the step limit ended the run inside the epoch: its last checkpoint holds the position
+                // in this epoch, not the start of the next
+                checkpoint(epoch, stream.state());
+            }
         }
         long wall = System.nanoTime() - t0;
         ioMark = loader.metrics().snapshot();
@@ -274,7 +284,7 @@ final class Worker {
         Checkpoint cp = new Checkpoint(step, epoch, state.toJson(), optimizer.steps(), ctx.resumeKey(),
                 replica.exportTensors(optimizer));
         lastCheckpoint = ctx.checkpoints().save(cp);
-        ctx.metrics().event("checkpoint").put("step", step).put("epoch", epoch).put("location", lastCheckpoint)
+        ctx.metrics().event("checkpoint").put("step", step).put("epochs_done", epoch).put("location", lastCheckpoint)
                 .write();
         ctx.metrics().flush();
         console.status("checkpoint at step " + step + ": " + lastCheckpoint);

@@ -168,6 +168,20 @@ class ResumeTest {
     }
 
     @Test
+    void aFreshRunRefusesADirectoryWithAnEarlierRunsCheckpoints() throws Exception {
+        Path run = tmp.resolve("reused");
+        CliRunner.Result r = CliRunner.run(args(run, "--max-steps", "10", "--checkpoint-every", "5"));
+        assertEquals(0, r.code(), r.all());
+        r = CliRunner.run(args(run, "--max-steps", "10"));
+        assertEquals(1, r.code(), r.all());
+        assertTrue(r.err().contains("already holds checkpoints of an earlier run") && r.err().contains("--resume"),
+                r.err());
+        try (Stream<Path> s = Files.list(run.resolve("checkpoints"))) {
+            assertEquals(2, s.filter(f -> f.toString().endsWith(".ckpt")).count(), "the earlier run's stay");
+        }
+    }
+
+    @Test
     void aDamagedNewestCheckpointIsSkippedForThePreviousOne() throws Exception {
         Path run = tmp.resolve("damaged");
         CliRunner.Result r = CliRunner.run(args(run, "--max-steps", "30", "--checkpoint-every", "10",
