@@ -105,8 +105,6 @@ public final class LoaderBenchmark {
 
     /** Median of the measurements of one mode, by MB/s. */
     public static Measurement median(List<Measurement> all, String mode) {
-        List<Measurement> m = new ArrayList<>(all.stream().filter(x -> x.mode().equals(mode)).toList());
-        m.sort((a, b) -> Double.compare(a.mbPerSecond(), b.mbPerSecond()));
-        return m.get(m.size() / 2);
+        return Medians.byThroughput(all, mode, Measurement::mode, Measurement::mbPerSecond);
     }
 }

@@ -141,8 +141,6 @@ public final class ShuffleBenchmark {
 
     /** Median of the passes of one mode, by MB/s. */
     public static Pass median(List<Pass> all, String mode) {
-        List<Pass> m = new ArrayList<>(all.stream().filter(x -> x.mode().equals(mode)).toList());
-        m.sort((a, b) -> Double.compare(a.mbPerSecond(), b.mbPerSecond()));
-        return m.get(m.size() / 2);
+        return Medians.byThroughput(all, mode, Pass::mode, Pass::mbPerSecond);
     }
 }

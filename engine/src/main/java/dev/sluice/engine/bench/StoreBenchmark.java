@@ -209,11 +209,6 @@ public final class StoreBenchmark {
 
     /** Median of the measurements of one mode, by MB/s. */
     public static Measurement median(List<Measurement> all, String mode) {
-        List<Measurement> m = new ArrayList<>(all.stream().filter(x -> x.mode().equals(mode)).toList());
-        if (m.isEmpty()) {
-            throw new IllegalArgumentException("no '" + mode + "' measurement");
-        }
-        m.sort((a, b) -> Double.compare(a.mbPerSecond(), b.mbPerSecond()));
-        return m.get(m.size() / 2);
+        return Medians.byThroughput(all, mode, Measurement::mode, Measurement::mbPerSecond);
     }
 }

@@ -43,12 +43,7 @@ final class DeviceGradientSync implements GradientSync {
     public long average(List<Param> params) throws Exception {
         long t0 = System.nanoTime();
         try (NDManager tmp = params.get(0).array().getManager().newSubManager()) {
-            List<NDArray> grads = new ArrayList<>(params.size());
-            for (Param p : params) {
-                NDArray g = p.grad();
-                g.attach(tmp);
-                grads.add(g);
-            }
+            List<NDArray> grads = GradientSync.gradients(params, tmp);
             reduce(grads, tmp, true);
         }
         return System.nanoTime() - t0;

@@ -21,6 +21,17 @@ interface GradientSync extends AutoCloseable {
     @Override
     void close();
 
+    /** The parameters' gradients, their wrappers owned by {@code tmp} (DJL makes a new one per call). */
+    static List<ai.djl.ndarray.NDArray> gradients(List<Param> params, ai.djl.ndarray.NDManager tmp) {
+        List<ai.djl.ndarray.NDArray> out = new java.util.ArrayList<>(params.size());
+        for (Param p : params) {
+            ai.djl.ndarray.NDArray g = p.grad();
+            g.attach(tmp);
+            out.add(g);
+        }
+        return out;
+    }
+
     /** The single-replica case: nothing to average. */
     static GradientSync none() {
         return new GradientSync() {
