@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +34,23 @@ public final class Dataset {
      *
      * @throws ManifestException if there is no manifest (the message says how to create one)
      * @throws MissingShardException naming the first missing shard
+     * @throws CorruptShardException naming the first shard whose size differs from the manifest's
      */
     public static Dataset open(ObjectStore store) throws IOException {
+        Dataset ds = openManifest(store);
+        for (FormatException problem : ds.checkShardSizes().values()) {
+            throw problem;
+        }
+        return ds;
+    }
+
+    /**
+     * Reads and validates the manifest only, leaving the shards to be checked one by one (as
+     * {@link Verifier} does, to report every bad shard).
+     *
+     * @throws ManifestException if there is no manifest (the message says how to create one)
+     */
+    public static Dataset openManifest(ObjectStore store) throws IOException {
         byte[] json;
         try {
             json = store.readAll(Manifest.KEY);
@@ -43,25 +59,35 @@ public final class Dataset {
                     + " here, so this is not a Sluice dataset (or its ingest did not finish); create one with"
                     + " 'train.jar ingest --from ... --to " + store.location() + "'", e);
         }
-        Manifest m = ManifestCodec.decode(json, where(store, Manifest.KEY));
+        return new Dataset(store, ManifestCodec.decode(json, where(store, Manifest.KEY)));
+    }
+
+    /**
+     * Lists the store once and compares every shard the manifest names with what is there.
+     *
+     * @return shard key to a {@link MissingShardException} or {@link CorruptShardException} for each bad
+     *     shard, in manifest order; empty if all are present with the recorded sizes
+     */
+    public Map<String, FormatException> checkShardSizes() throws IOException {
         Map<String, Long> sizes = new HashMap<>();
         for (ObjectInfo o : store.list("")) {
             sizes.put(o.key(), o.size());
         }
-        for (Split s : m.splits().values()) {
+        Map<String, FormatException> problems = new LinkedHashMap<>();
+        for (Split s : manifest.splits().values()) {
             for (ShardInfo sh : s.shards()) {
                 Long size = sizes.get(sh.key());
                 if (size == null) {
-                    throw new MissingShardException(where(store, sh.key()) + ": shard of split '" + s.name()
-                            + "' named by the manifest is missing; restore it or re-run ingest");
-                }
-                if (size != sh.bytes()) {
-                    throw new CorruptShardException(where(store, sh.key()) + ": object has " + size
-                            + " bytes but the manifest says " + sh.bytes() + "; it is truncated or replaced: re-run ingest");
+                    problems.put(sh.key(), new MissingShardException(where(sh) + ": shard of split '" + s.name()
+                            + "' named by the manifest is missing; restore it or re-run ingest"));
+                } else if (size != sh.bytes()) {
+                    problems.put(sh.key(), new CorruptShardException(where(sh) + ": object has " + size
+                            + " bytes but the manifest says " + sh.bytes()
+                            + "; it is truncated or replaced: re-run ingest"));
                 }
             }
         }
-        return new Dataset(store, m);
+        return problems;
     }
 
     /** Wraps an already-read manifest without checking the store (for writers and tests). */
@@ -156,10 +182,20 @@ public final class Dataset {
     }
 
     /**
-     * Random access: copies field {@code field} of sample {@code index} of a split into {@code dst}
-     * at its position (advancing it by the field's sample size), with one ranged read.
+     * Random access: copies field {@code field} of sample {@code index} of a split, decompressed, into
+     * {@code dst} at its position (advancing it by the value's size), with one ranged read.
+     *
+     * @throws java.nio.BufferOverflowException if {@code dst} has less room than the value
      */
     public void readSample(String split, long index, int field, ByteBuffer dst) throws IOException {
+        dst.put(readValue(split, index, field));
+    }
+
+    /**
+     * Random access: field {@code field} of sample {@code index} of a split, decompressed, as a new
+     * buffer (position 0, limit = the value's size) read with one ranged read.
+     */
+    public ByteBuffer readValue(String split, long index, int field) throws IOException {
         Split s = manifest.split(split);
         long i = index;
         if (i < 0 || i >= s.samples()) {
@@ -174,28 +210,18 @@ public final class Dataset {
         }
         ShardInfo sh = shards.get(k);
         ShardIndex idx = index(sh);
+        FieldSpec spec = manifest.schema().field(field);
         long start = idx.valueStart(field, i);
         int len = (int) (idx.valueEnd(field, i) - start);
-        int want = (int) manifest.schema().field(field).sampleBytes();
+        ByteBuffer stored = ByteBuffer.allocate(len);
+        store.read(sh.key(), start, stored);
+        stored.flip();
         if (!idx.compressed(field)) {
-            ByteBuffer d = dst.duplicate().limit(dst.position() + want);
-            store.read(sh.key(), start, d);
-            dst.position(dst.position() + want);
-            return;
+            return stored;
         }
-        byte[] c = new byte[len];
-        store.read(sh.key(), start, ByteBuffer.wrap(c));
-        byte[] out;
-        try {
-            out = com.github.luben.zstd.Zstd.decompress(c, want);
-        } catch (RuntimeException e) {
-            throw new CorruptShardException(where(sh) + ": sample " + i + " field '"
-                    + manifest.schema().field(field).name() + "' does not decompress: " + e.getMessage(), e);
-        }
-        if (out.length != want) {
-            throw new CorruptShardException(where(sh) + ": sample " + i + " decompresses to " + out.length
-                    + " bytes, expected " + want);
-        }
-        dst.put(out);
+        int want = spec.variable() ? ZstdValues.contentSize(stored, 0, len, where(sh), spec, i) : (int) spec.sampleBytes();
+        ByteBuffer out = ByteBuffer.allocate(want);
+        ZstdValues.decompress(stored, 0, len, out, 0, want, where(sh), spec, i);
+        return out;
     }
 }

@@ -52,8 +52,8 @@ public final class DatasetWriter implements AutoCloseable {
     public DatasetWriter(ObjectStore store, String name, Schema schema, long targetShardBytes, Path staging,
                          Map<String, String> metadata, Manifest base) throws IOException {
         if (base != null && !base.schema().equals(schema)) {
-            throw new ShapeMismatchException(store.location() + ": the dataset there has fields " + base.schema()
-                    + " but the new samples have " + schema + "; write to another location or delete it first");
+            throw new ShapeMismatchException(store.location() + ": " + SchemaDifference.describe(base.schema(), schema)
+                    + "; write to another location or delete it first");
         }
         this.store = store;
         this.name = name;
@@ -111,7 +111,7 @@ public final class DatasetWriter implements AutoCloseable {
         for (Map.Entry<String, List<ShardInfo>> e : written.entrySet()) {
             splits.put(e.getKey(), new Split(e.getKey(), e.getValue()));
         }
-        Manifest m = new Manifest(Manifest.MAJOR, Manifest.MINOR, name, now, schema, splits, metadata);
+        Manifest m = new Manifest(Manifest.MAJOR, Manifest.minorFor(schema), name, now, schema, splits, metadata);
         store.put(Manifest.KEY, ManifestCodec.encode(m));
         committed = true;
         if (base != null) {

@@ -13,8 +13,16 @@ public final class Manifest {
     public static final String KEY = "manifest.json";
     /** Major format version this code reads and writes. */
     public static final int MAJOR = 1;
-    /** Minor format version this code writes. */
-    public static final int MINOR = 0;
+    /** Highest minor format version this code reads and writes (1.1 added variable-length fields). */
+    public static final int MINOR = 1;
+
+    /**
+     * The minor version a dataset with this schema is written as: 1.1 when it uses a 1.1 feature (which a
+     * 1.0 reader rejects rather than misreads), else 1.0 so that 1.0 readers keep reading it.
+     */
+    public static int minorFor(Schema schema) {
+        return schema.needs11() ? 1 : 0;
+    }
 
     private final int major;
     private final int minor;

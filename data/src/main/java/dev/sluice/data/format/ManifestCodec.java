@@ -38,6 +38,9 @@ public final class ManifestCodec {
             }
             o.add("shape", shape);
             o.addProperty("compression", f.compression().jsonName());
+            if (f.encoding() != null) {
+                o.addProperty("encoding", f.encoding());
+            }
             if (!f.classes().isEmpty()) {
                 JsonArray cls = new JsonArray();
                 f.classes().forEach(cls::add);
@@ -86,7 +89,7 @@ public final class ManifestCodec {
             }
             root = e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new ManifestException(where + ": not valid JSON (" + e.getMessage()
+            throw new ManifestException(where + ": not valid JSON (" + jsonProblem(e)
                     + "); the dataset is damaged: re-run ingest", e);
         }
         try {
@@ -96,15 +99,13 @@ public final class ManifestCodec {
                         + "', expected 'sluice-dataset': this is not a Sluice dataset");
             }
             String version = str(root, "version", where);
-            String[] parts = version.split("\\.");
-            int major;
-            int minor;
-            try {
-                major = Integer.parseInt(parts[0]);
-                minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
-            } catch (NumberFormatException e) {
-                throw new ManifestException(where + ": \"version\" '" + version + "' is not MAJOR.MINOR");
+            java.util.regex.Matcher vm = VERSION.matcher(version);
+            if (!vm.matches()) {
+                throw new ManifestException(where + ": \"version\" '" + version
+                        + "' is not MAJOR.MINOR (two decimal numbers, e.g. \"1.1\")");
             }
+            int major = Integer.parseInt(vm.group(1));
+            int minor = Integer.parseInt(vm.group(2));
             if (major != Manifest.MAJOR) {
                 throw new UnsupportedVersionException(where + ": format version " + version
                         + " is not supported by this reader (it reads major version " + Manifest.MAJOR
@@ -122,8 +123,9 @@ public final class ManifestCodec {
                 JsonArray sh = arr(f, "shape", ctx);
                 long[] shape = new long[sh.size()];
                 for (int i = 0; i < shape.length; i++) {
-                    shape[i] = sh.get(i).getAsLong();
+                    shape[i] = whole(sh.get(i), ctx + " shape[" + i + "]");
                 }
+                String encoding = f.has("encoding") ? str(f, "encoding", ctx) : null;
                 Compression c = f.has("compression")
                         ? Compression.fromJsonName(str(f, "compression", ctx)) : Compression.NONE;
                 if (c == null) {
@@ -136,7 +138,7 @@ public final class ManifestCodec {
                     }
                 }
                 try {
-                    fields.add(new FieldSpec(name, dt, shape, c, classes));
+                    fields.add(new FieldSpec(name, dt, shape, c, classes, encoding));
                 } catch (IllegalArgumentException e) {
                     throw new ManifestException(ctx + ": " + e.getMessage(), e);
                 }
@@ -156,6 +158,7 @@ public final class ManifestCodec {
                 for (JsonElement she : arr(s, "shards", ctx)) {
                     JsonObject sh = she.getAsJsonObject();
                     String key = str(sh, "key", ctx);
+                    checkKey(key, ctx);
                     String crc = str(sh, "crc32c", ctx + " shard " + key);
                     long crcValue;
                     try {
@@ -166,8 +169,8 @@ public final class ManifestCodec {
                     shards.add(new ShardInfo(key, num(sh, "samples", ctx), num(sh, "bytes", ctx), crcValue));
                 }
                 Split split = new Split(se.getKey(), shards);
-                if (s.has("samples") && s.get("samples").getAsLong() != split.samples()) {
-                    throw new ManifestException(ctx + " says " + s.get("samples").getAsLong()
+                if (s.has("samples") && whole(s.get("samples"), ctx + " \"samples\"") != split.samples()) {
+                    throw new ManifestException(ctx + " says " + s.get("samples")
                             + " samples but its shards hold " + split.samples());
                 }
                 splits.put(se.getKey(), split);
@@ -187,6 +190,39 @@ public final class ManifestCodec {
         }
     }
 
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("(\\d{1,4})\\.(\\d{1,4})");
+
+    /**
+     * A shard key must stay below the dataset's prefix and outside the names reserved for temporary
+     * files: relative, {@code /}-separated, no empty, {@code .}-leading (so no {@code ..}) segment, no
+     * backslash or control character.
+     */
+    static void checkKey(String key, String ctx) throws ManifestException {
+        boolean ok = !key.isEmpty();
+        for (String seg : key.split("/", -1)) {
+            ok &= !seg.isEmpty() && !seg.startsWith(".");
+        }
+        for (int i = 0; i < key.length() && ok; i++) {
+            char ch = key.charAt(i);
+            ok = ch >= 0x20 && ch != 0x7f && ch != '\\';
+        }
+        if (!ok) {
+            throw new ManifestException(ctx + ": shard key '" + key + "' is unsafe: keys are relative, '/'-separated,"
+                    + " with no empty segment, no segment starting with '.' (such as '..'), no backslash and no"
+                    + " control character");
+        }
+    }
+
+    /** Gson's message without its advice to the programmer ("Use JsonReader.setStrictness..."). */
+    private static String jsonProblem(JsonParseException e) {
+        Throwable t = e.getCause() != null ? e.getCause() : e;
+        String msg = String.valueOf(t.getMessage());
+        int advice = msg.indexOf("\nSee https://");
+        msg = advice >= 0 ? msg.substring(0, advice) : msg;
+        int use = msg.indexOf(" Use JsonReader.");
+        return (use >= 0 ? msg.substring(0, use) : msg).trim();
+    }
+
     private static String str(JsonObject o, String key, String where) throws ManifestException {
         JsonElement e = o.get(key);
         if (e == null || !e.isJsonPrimitive()) {
@@ -200,11 +236,24 @@ public final class ManifestCodec {
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw new ManifestException(where + ": missing number entry \"" + key + "\"");
         }
-        long v = e.getAsLong();
+        long v = whole(e, where + ": \"" + key + "\"");
         if (v < 0) {
             throw new ManifestException(where + ": \"" + key + "\" is negative");
         }
         return v;
+    }
+
+    /** A JSON number that is a whole number fitting a long; never silently truncated. */
+    private static long whole(JsonElement e, String what) throws ManifestException {
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new ManifestException(what + " is " + e + ", not a number");
+        }
+        java.math.BigDecimal d = e.getAsBigDecimal();
+        try {
+            return d.longValueExact();
+        } catch (ArithmeticException notWhole) {
+            throw new ManifestException(what + " is " + d.toPlainString() + ", not a whole number that fits 64 bits");
+        }
     }
 
     private static JsonArray arr(JsonObject o, String key, String where) throws ManifestException {

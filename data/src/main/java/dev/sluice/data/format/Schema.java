@@ -61,13 +61,17 @@ public final class Schema {
         return fields.get(i);
     }
 
-    /** Bytes of one sample, all fields, uncompressed. */
-    public long sampleBytes() {
-        long b = 0;
+    /**
+     * Whether any field needs format 1.1: a variable-length field, or an element type added in 1.1
+     * (unsigned 16/32/64-bit, bytes, string).
+     */
+    public boolean needs11() {
         for (FieldSpec f : fields) {
-            b += f.sampleBytes();
+            if (f.variable() || f.dtype().since11()) {
+                return true;
+            }
         }
-        return b;
+        return false;
     }
 
     @Override

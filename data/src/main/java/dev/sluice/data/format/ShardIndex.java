@@ -95,19 +95,34 @@ public final class ShardIndex {
             throw new CorruptShardException(where + ": header says the shard has " + shardBytes
                     + " bytes but the manifest says " + info.bytes() + "; re-run ingest");
         }
-        if (dataOffset < end || dataOffset > shardBytes) {
-            throw new CorruptShardException(where + ": data offset " + dataOffset + " lies outside ["
-                    + end + ", " + shardBytes + "]");
+        long expectIndex = (long) fieldCount * ShardLayout.FIELD_ENTRY_BYTES;
+        java.util.List<String> tabled = new java.util.ArrayList<>();
+        try {
+            for (FieldSpec spec : schema.fields()) {
+                if (spec.hasOffsets()) {
+                    tabled.add(spec.name());
+                    expectIndex = Math.addExact(expectIndex, Math.multiplyExact(Math.addExact(samples, 1), 8));
+                }
+            }
+        } catch (ArithmeticException e) {
+            expectIndex = -1; // a sample count no index can hold: reported as damage below
+        }
+        if (end - ShardLayout.HEADER_BYTES != expectIndex) {
+            throw new CorruptShardException(where + ": index has " + (end - ShardLayout.HEADER_BYTES) + " bytes but "
+                    + fieldCount + " field entries and the offsets tables of fields " + tabled + " for " + samples
+                    + " samples need " + (expectIndex < 0 ? "more than 2^63" : expectIndex)
+                    + "; the shard is damaged: re-run ingest");
+        }
+        if (dataOffset != ShardLayout.align(end) || dataOffset > shardBytes) {
+            throw new CorruptShardException(where + ": data offset " + dataOffset + " is not " + ShardLayout.align(end)
+                    + " (the index end rounded up to 64) within the shard's " + shardBytes + " bytes");
         }
         long[] secOff = new long[fieldCount];
         long[] secLen = new long[fieldCount];
         long[][] valueOffsets = new long[fieldCount][];
         int pos = ShardLayout.HEADER_BYTES;
         int tables = ShardLayout.HEADER_BYTES + fieldCount * ShardLayout.FIELD_ENTRY_BYTES;
-        if (tables > end) {
-            throw new CorruptShardException(where + ": index of " + (end - ShardLayout.HEADER_BYTES)
-                    + " bytes cannot hold " + fieldCount + " field entries");
-        }
+        long nextSection = dataOffset;
         for (int f = 0; f < fieldCount; f++) {
             FieldSpec spec = schema.field(f);
             String fw = where + ": field '" + spec.name() + "'";
@@ -121,34 +136,40 @@ public final class ShardIndex {
                 throw new CorruptShardException(fw + " has unknown dtype code " + (b.get(pos) & 0xff)
                         + " or compression code " + (b.get(pos + 1) & 0xff));
             }
+            long declared = spec.variable() ? 0 : spec.sampleBytes();
             if (dt != spec.dtype() || c != spec.compression() || rank != spec.shape().length
-                    || sampleBytes != spec.sampleBytes()) {
+                    || sampleBytes != declared) {
                 throw new ShapeMismatchException(fw + " is stored as " + dt.jsonName() + " rank " + rank + ", "
                         + sampleBytes + " bytes/sample, " + c.jsonName() + " but the manifest declares " + spec
-                        + " (" + spec.sampleBytes() + " bytes/sample); the manifest does not belong to this shard");
+                        + " (" + declared + " bytes/sample); the manifest does not belong to this shard");
             }
-            // secLen > shardBytes - secOff rather than secOff + secLen > shardBytes, which can overflow
-            if (secOff[f] < dataOffset || secLen[f] < 0 || secLen[f] > shardBytes - secOff[f]) {
+            // sections lie in field order, each at the previous one's end rounded up to 64, and the last one
+            // ends the shard: any other layout is damage (secLen > shardBytes - secOff avoids an overflow)
+            if (secOff[f] != nextSection || secLen[f] < 0 || secLen[f] > shardBytes - secOff[f]) {
                 throw new CorruptShardException(fw + " section [" + secOff[f] + ", " + (secOff[f] + secLen[f])
-                        + ") lies outside the data area [" + dataOffset + ", " + shardBytes + ")");
+                        + ") lies outside the data area [" + dataOffset + ", " + shardBytes + ") or out of place: it"
+                        + " must start at " + nextSection + ", the previous section's end rounded up to 64");
             }
-            if (c == Compression.NONE) {
+            nextSection = f + 1 < fieldCount ? ShardLayout.align(secOff[f] + secLen[f]) : secOff[f] + secLen[f];
+            if (!spec.hasOffsets()) {
                 if (secLen[f] != samples * sampleBytes) {
                     throw new ShapeMismatchException(fw + " section has " + secLen[f] + " bytes but " + samples
                             + " samples of shape " + Arrays.toString(spec.shape()) + " need " + samples * sampleBytes);
                 }
             } else {
-                // checked before allocating: the table must fit in the index already read
-                if (samples >= (end - tables) / 8) {
-                    throw new CorruptShardException(fw + ": offsets table of " + samples + " + 1 entries runs past"
-                            + " the index end " + end);
-                }
+                // the index size was checked above, so the table lies inside the bytes already read
                 long[] offs = new long[(int) (samples + 1)];
                 long prev = 0;
+                int unit = spec.compression() == Compression.NONE ? spec.dtype().bytes() : 1;
                 for (int i = 0; i < offs.length; i++) {
                     offs[i] = b.getLong(tables + i * 8);
                     if (offs[i] < prev || (i == 0 && offs[i] != 0)) {
-                        throw new CorruptShardException(fw + ": value offsets are not increasing at sample " + i);
+                        throw new CorruptShardException(fw + ": value offsets decrease at sample " + i
+                                + " (they must start at 0 and never decrease)");
+                    }
+                    if ((offs[i] - prev) % unit != 0) {
+                        throw new CorruptShardException(fw + ": value of sample " + (i - 1) + " has " + (offs[i] - prev)
+                                + " bytes, not a whole number of " + spec.dtype().jsonName() + " elements");
                     }
                     prev = offs[i];
                 }
@@ -160,6 +181,10 @@ public final class ShardIndex {
                 tables += offs.length * 8;
             }
             pos += ShardLayout.FIELD_ENTRY_BYTES;
+        }
+        if (nextSection != shardBytes) {
+            throw new CorruptShardException(where + ": the last section ends at " + nextSection + " but the shard has "
+                    + shardBytes + " bytes; bytes after the last section are not allowed");
         }
         return new ShardIndex(where, samples, shardBytes, schema, secOff, secLen, valueOffsets);
     }
@@ -200,7 +225,10 @@ public final class ShardIndex {
         return schema;
     }
 
-    /** Absolute byte range {@code [start, end)} in the shard of field {@code f}'s value of sample {@code i}. */
+    /**
+     * Absolute byte range {@code [start, end)} in the shard of field {@code f}'s stored value of sample
+     * {@code i} (the zstd frame for a compressed field).
+     */
     public long valueStart(int f, long i) {
         long[] offs = valueOffsets[f];
         return offs == null ? sectionOffset[f] + i * schema.field(f).sampleBytes() : sectionOffset[f] + offs[(int) i];
@@ -213,8 +241,13 @@ public final class ShardIndex {
                 : sectionOffset[f] + offs[(int) i + 1];
     }
 
-    /** Whether field {@code f} is stored compressed. */
+    /** Whether field {@code f}'s values are zstd frames that must be decompressed. */
     public boolean compressed(int f) {
+        return schema.field(f).compression() != Compression.NONE;
+    }
+
+    /** Whether field {@code f} has per-sample offsets (variable-length or compressed values). */
+    public boolean hasOffsets(int f) {
         return valueOffsets[f] != null;
     }
 }

@@ -1,7 +1,5 @@
 package dev.sluice.data.format;
 
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdException;
 import java.nio.ByteBuffer;
 
 /**
@@ -36,50 +34,63 @@ public final class ShardView {
     }
 
     /**
-     * Copies field {@code f} of sample {@code i} to {@code dst} at absolute offset {@code dstOffset}
-     * (exactly {@code sampleBytes}); {@code dst}'s position is not changed.
+     * Bytes of field {@code f}'s value of sample {@code i} once decompressed: {@code sampleBytes} for a
+     * fixed field, the value's own length for a variable one.
      */
-    public void copy(int f, int i, ByteBuffer dst, int dstOffset) throws CorruptShardException {
+    public int valueBytes(int f, int i) throws CorruptShardException {
+        FieldSpec spec = index.schema().field(f);
+        if (!spec.variable()) {
+            return (int) spec.sampleBytes();
+        }
+        int start = (int) index.valueStart(f, i);
+        int len = (int) (index.valueEnd(f, i) - start);
+        if (!index.compressed(f)) {
+            return len;
+        }
+        return ZstdValues.contentSize(data, start, len, index.where(), spec, i);
+    }
+
+    /**
+     * The stored bytes of field {@code f}'s value of sample {@code i}, without a copy (a read-only
+     * view of the shard: the zstd frame for a compressed field). Valid while the shard's buffer is.
+     */
+    public ByteBuffer stored(int f, int i) {
+        int start = (int) index.valueStart(f, i);
+        int end = (int) index.valueEnd(f, i);
+        return data.asReadOnlyBuffer().limit(end).position(start).slice();
+    }
+
+    /**
+     * Copies field {@code f} of sample {@code i}, decompressed, to {@code dst} at absolute offset
+     * {@code dstOffset}; {@code dst}'s position is not changed.
+     *
+     * @return the bytes copied: {@code sampleBytes} for a fixed field, {@link #valueBytes} for a variable one
+     */
+    public int copy(int f, int i, ByteBuffer dst, int dstOffset) throws CorruptShardException {
         int start = (int) index.valueStart(f, i);
         int len = (int) (index.valueEnd(f, i) - start);
         if (!index.compressed(f)) {
             dst.put(dstOffset, data, start, len);
-            return;
+            return len;
         }
-        int want = (int) index.schema().field(f).sampleBytes();
-        long got;
-        try {
-            if (dst.isDirect() && data.isDirect()) {
-                got = Zstd.decompressDirectByteBuffer(dst, dstOffset, want, data, start, len);
-            } else {
-                byte[] src = new byte[len];
-                data.get(start, src);
-                byte[] out = Zstd.decompress(src, want);
-                dst.put(dstOffset, out);
-                got = out.length;
-            }
-        } catch (ZstdException | IllegalStateException e) {
-            throw new CorruptShardException(index.where() + ": field '" + index.schema().field(f).name()
-                    + "' of sample " + i + " does not decompress (" + e.getMessage() + "); re-run ingest", e);
-        }
-        if (got != want) {
-            throw new CorruptShardException(index.where() + ": field '" + index.schema().field(f).name()
-                    + "' of sample " + i + " decompresses to " + got + " bytes, expected " + want);
-        }
+        return ZstdValues.decompress(data, start, len, dst, dstOffset, valueBytes(f, i), index.where(),
+                index.schema().field(f), i);
     }
 
     /**
-     * Copies field {@code f} of samples {@code first .. first+count-1} to {@code dst} at
-     * {@code dstOffset}, back to back.
+     * Copies field {@code f} of samples {@code first .. first+count-1} of a fixed field to {@code dst}
+     * at {@code dstOffset}, back to back.
+     *
+     * @throws IllegalStateException for a variable-length field
      */
     public void copyRun(int f, int first, int count, ByteBuffer dst, int dstOffset) throws CorruptShardException {
+        int step = (int) index.schema().field(f).sampleBytes();
         if (!index.compressed(f)) {
             int start = (int) index.valueStart(f, first);
             int len = (int) (index.valueEnd(f, first + count - 1) - start);
             dst.put(dstOffset, data, start, len);
             return;
         }
-        int step = (int) index.schema().field(f).sampleBytes();
         for (int k = 0; k < count; k++) {
             copy(f, first + k, dst, dstOffset + k * step);
         }

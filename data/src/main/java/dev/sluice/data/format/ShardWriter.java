@@ -13,7 +13,8 @@ import java.util.zip.CRC32C;
 /**
  * Accumulates samples of one shard in memory and writes the shard file (header, index, one
  * 64-byte-aligned section per field). Values are copied as given; compressed fields are compressed
- * per sample with zstd. Reusable after {@link #reset()}.
+ * per sample with zstd (single-shot frames, which record their content size). Variable-length and
+ * compressed fields get an offsets table. Reusable after {@link #reset()}.
  */
 public final class ShardWriter {
 
@@ -33,21 +34,31 @@ public final class ShardWriter {
 
     /**
      * Appends one sample. {@code values[f]} holds field {@code f}'s value in little-endian element
-     * order, exactly {@code sampleBytes} remaining; positions are not changed.
+     * order: exactly {@code sampleBytes} remaining for a fixed field; any length for a variable one
+     * (a whole number of elements for a sequence, valid UTF-8 for a string). Positions are not changed.
      *
      * @throws ShapeMismatchException if a value's size disagrees with the schema
+     * @throws FormatException if a string value is not valid UTF-8
      */
-    public void add(ByteBuffer... values) throws ShapeMismatchException {
+    public void add(ByteBuffer... values) throws FormatException {
         if (values.length != schema.size()) {
             throw new ShapeMismatchException("sample has " + values.length + " values but the schema has "
                     + schema.size() + " fields " + schema);
         }
         for (int f = 0; f < values.length; f++) {
             FieldSpec spec = schema.field(f);
-            if (values[f].remaining() != spec.sampleBytes()) {
-                throw new ShapeMismatchException("value of field '" + spec.name() + "' has "
-                        + values[f].remaining() + " bytes but shape " + Arrays.toString(spec.shape())
-                        + " of " + spec.dtype().jsonName() + " needs " + spec.sampleBytes());
+            int n = values[f].remaining();
+            if (!spec.variable()) {
+                if (n != spec.sampleBytes()) {
+                    throw new ShapeMismatchException("value of field '" + spec.name() + "' has " + n
+                            + " bytes but shape " + Arrays.toString(spec.shape()) + " of "
+                            + spec.dtype().jsonName() + " needs " + spec.sampleBytes());
+                }
+            } else if (n % spec.dtype().bytes() != 0) {
+                throw new ShapeMismatchException("value of sequence field '" + spec.name() + "' has " + n
+                        + " bytes, not a whole number of " + spec.dtype().jsonName() + " elements");
+            } else if (spec.dtype() == DType.STRING) {
+                Utf8.check(values[f], "value of string field '" + spec.name() + "'");
             }
         }
         for (int f = 0; f < values.length; f++) {
@@ -97,7 +108,7 @@ public final class ShardWriter {
                 .order(ByteOrder.LITTLE_ENDIAN);
         head.put(ShardLayout.MAGIC);
         head.putShort(ShardLayout.H_MAJOR, (short) Manifest.MAJOR);
-        head.putShort(ShardLayout.H_MINOR, (short) Manifest.MINOR);
+        head.putShort(ShardLayout.H_MINOR, (short) Manifest.minorFor(schema));
         head.putInt(ShardLayout.H_FIELD_COUNT, nf);
         head.putLong(ShardLayout.H_SAMPLE_COUNT, samples);
         head.putLong(ShardLayout.H_INDEX_BYTES, indexBytes);
@@ -110,13 +121,13 @@ public final class ShardWriter {
             head.put(pos + ShardLayout.F_DTYPE, (byte) spec.dtype().code());
             head.put(pos + ShardLayout.F_COMPRESSION, (byte) spec.compression().code());
             head.putShort(pos + ShardLayout.F_RANK, (short) spec.shape().length);
-            head.putLong(pos + ShardLayout.F_SAMPLE_BYTES, spec.sampleBytes());
+            head.putLong(pos + ShardLayout.F_SAMPLE_BYTES, spec.variable() ? 0 : spec.sampleBytes());
             head.putLong(pos + ShardLayout.F_SECTION_OFFSET, offsets[f]);
             head.putLong(pos + ShardLayout.F_SECTION_BYTES, sections[f].size);
             pos += ShardLayout.FIELD_ENTRY_BYTES;
         }
         for (int f = 0; f < nf; f++) {
-            if (schema.field(f).compression() != Compression.NONE) {
+            if (schema.field(f).hasOffsets()) {
                 long[] ends = sections[f].ends;
                 head.putLong(pos, 0);
                 pos += 8;
@@ -156,7 +167,7 @@ public final class ShardWriter {
     private long indexBytes() {
         long b = (long) schema.size() * ShardLayout.FIELD_ENTRY_BYTES;
         for (FieldSpec f : schema.fields()) {
-            if (f.compression() != Compression.NONE) {
+            if (f.hasOffsets()) {
                 b += (samples + 1) * 8;
             }
         }

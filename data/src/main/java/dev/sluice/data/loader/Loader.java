@@ -60,7 +60,14 @@ public final class Loader implements AutoCloseable {
         this.fieldIndex = new int[names.size()];
         List<FieldSpec> specs = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            specs.add(dataset.schema().field(names.get(i)));
+            FieldSpec spec = dataset.schema().field(names.get(i));
+            if (spec.variable()) {
+                // batches collate fixed-size values; encoded or variable values need a decode stage first
+                throw new IllegalArgumentException("field '" + spec.name() + "' (" + spec + ") of "
+                        + dataset.store().location() + " is variable-length and cannot be collated into batches"
+                        + " as stored; choose fixed-size fields (the dataset has " + dataset.schema() + ")");
+            }
+            specs.add(spec);
             fieldIndex[i] = dataset.schema().indexOf(names.get(i));
         }
         this.fields = List.copyOf(specs);
