@@ -15,12 +15,18 @@ public interface ImageDecoder extends AutoCloseable {
     String name();
 
     /**
-     * Decodes the bytes between {@code encoded}'s position and limit (the position is not changed).
+     * Decodes {@code length} bytes of {@code buf} from absolute index {@code offset} ({@code buf}'s
+     * position and limit are neither used nor changed).
      *
      * @return the decoded pixels, owned by this decoder
      * @throws ImageDecodeException if the bytes are not an image this decoder can read
      */
-    DecodedImage decode(ByteBuffer encoded) throws ImageDecodeException;
+    DecodedImage decode(ByteBuffer buf, int offset, int length) throws ImageDecodeException;
+
+    /** Decodes the bytes between {@code encoded}'s position and limit (the position is not changed). */
+    default DecodedImage decode(ByteBuffer encoded) throws ImageDecodeException {
+        return decode(encoded, encoded.position(), encoded.remaining());
+    }
 
     /** Frees native buffers; the decoder must not be used afterwards. */
     @Override

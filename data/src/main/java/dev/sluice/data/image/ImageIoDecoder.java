@@ -31,12 +31,11 @@ public final class ImageIoDecoder implements ImageDecoder {
     }
 
     @Override
-    public DecodedImage decode(ByteBuffer encoded) throws ImageDecodeException {
-        int n = encoded.remaining();
+    public DecodedImage decode(ByteBuffer encoded, int offset, int n) throws ImageDecodeException {
         if (input.length < n) {
             input = new byte[Math.max(n, input.length * 3 / 2)];
         }
-        encoded.get(encoded.position(), input, 0, n);
+        encoded.get(offset, input, 0, n);
         BufferedImage img;
         try {
             img = ImageIO.read(new ByteArrayInputStream(input, 0, n));

@@ -46,8 +46,7 @@ public final class OpenCvDecoder implements ImageDecoder {
     }
 
     @Override
-    public DecodedImage decode(ByteBuffer encoded) throws ImageDecodeException {
-        int n = encoded.remaining();
+    public DecodedImage decode(ByteBuffer encoded, int offset, int n) throws ImageDecodeException {
         if (n == 0) {
             throw new ImageDecodeException("OpenCV was given 0 bytes to decode");
         }
@@ -56,10 +55,12 @@ public final class OpenCvDecoder implements ImageDecoder {
             input = new BytePointer(Math.max(n, input.capacity() * 3 / 2));
         }
         input.position(0).limit(n);
-        input.asBuffer().put(encoded.duplicate());
+        input.asBuffer().put(0, encoded, offset, n);
         try (Mat buf = new Mat(1, n, opencv_core.CV_8UC1, input);
              Mat result = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_COLOR, decoded)) {
-            if (decoded.empty() || decoded.channels() != 3 || decoded.depth() != opencv_core.CV_8U) {
+            // on failure OpenCV returns an empty matrix and leaves the destination as it was (holding
+            // the previous image), so the result is what tells
+            if (result.empty() || decoded.empty() || decoded.channels() != 3 || decoded.depth() != opencv_core.CV_8U) {
                 throw new ImageDecodeException("OpenCV could not decode " + n + " bytes (corrupt, truncated,"
                         + " or neither JPEG nor PNG)");
             }

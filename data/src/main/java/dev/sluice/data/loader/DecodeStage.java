@@ -44,7 +44,6 @@ final class DecodeStage implements AutoCloseable {
     private static final class Worker {
         final ImageDecoder decoder;
         final SampleDraws draws = new SampleDraws(0, 0, 0);
-        ByteBuffer input = ByteBuffer.allocate(1 << 16);
 
         Worker(ImageDecoder decoder) {
             this.decoder = decoder;
@@ -137,15 +136,9 @@ final class DecodeStage implements AutoCloseable {
     }
 
     private void decodeSlot(Worker w, HostBatch b, int k, long seed, long epoch) throws Exception {
-        int len = b.views[k].valueBytes(schemaField, b.locals[k]);
-        if (w.input.capacity() < len) {
-            w.input = ByteBuffer.allocate(Math.max(len, w.input.capacity() * 2));
-        }
-        b.views[k].copy(schemaField, b.locals[k], w.input, 0);
-        w.input.clear().limit(len);
         DecodedImage img;
         try {
-            img = w.decoder.decode(w.input);
+            img = w.decoder.decode(b.staged, b.stagedOffset[k], b.stagedLength[k]);
         } catch (ImageDecodeException e) {
             failures.increment();
             ShardInfo shard = b.shards[k];

@@ -125,10 +125,10 @@ public final class EpochStream implements AutoCloseable {
 
     /**
      * The assembler of a loader with a decode stage: fixed fields are copied here as usual, while the
-     * image slots only record where their encoded bytes lie; each full batch then goes to the decode
-     * pool, and the next batch is gathered while it decodes. Batches are delivered in order, each once
-     * its own decoding and every earlier batch's delivery are done; a shard slab is handed back after
-     * the batch holding its last sample is decoded.
+     * encoded image values are copied into the batch's staging buffer (so shard slabs go back as
+     * soon as their run closes); each full batch then goes to the decode pool, and the next batch is
+     * gathered while it decodes. Batches are delivered in order, each once its own decoding and every
+     * earlier batch's delivery are done.
      */
     private void assembleDecoding(EpochPlan plan, List<Run> runs, SampleMixer mixer) {
         DecodeStage decode = loader.decode();
@@ -166,11 +166,11 @@ public final class EpochStream implements AutoCloseable {
                         view.copy(fieldIndex[f], local, cur.raw()[f], (int) (slot * step[f]));
                     }
                 }
-                cur.views[slot] = view;
+                cur.stage(slot, view, fieldIndex[imageSlot], local);
                 cur.locals[slot] = local;
                 cur.shards[slot] = loader.shards().get(shard);
                 if (mixer.closedRun() >= 0) {
-                    cur.closedRuns[cur.closedCount++] = mixer.closedRun();
+                    session.release(mixer.closedRun());
                 }
                 if (cur.full()) {
                     dispatch(decode, cur, seed, epoch, true);
@@ -193,7 +193,6 @@ public final class EpochStream implements AutoCloseable {
             fail(e);
         } finally {
             if (cur != null) {
-                releaseRuns(cur);
                 cur.close();
             }
         }
@@ -208,7 +207,6 @@ public final class EpochStream implements AutoCloseable {
     /** Runs on a decode thread once {@code b} and all earlier batches are done; never throws. */
     private void deliver(HostBatch b, boolean keep) {
         try {
-            releaseRuns(b);
             if (decodeFailed || !keep || b.failure != null) {
                 if (b.failure != null && !decodeFailed) {
                     fail(b.failure);
@@ -223,13 +221,6 @@ public final class EpochStream implements AutoCloseable {
             b.close();
             fail(e);
         }
-    }
-
-    private void releaseRuns(HostBatch b) {
-        for (int i = 0; i < b.closedCount; i++) {
-            session.release(b.closedRuns[i]);
-        }
-        b.closedCount = 0;
     }
 
     private synchronized void fail(Throwable e) {

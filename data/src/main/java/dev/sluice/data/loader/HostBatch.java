@@ -21,14 +21,16 @@ public final class HostBatch implements AutoCloseable {
     private int drawn;
     private long index;
     private boolean inUse;
-    // decode stage only (allocated once per pooled batch, on first use): where each slot's encoded
-    // value lies, which slots failed to decode, and the shard slabs to hand back once decoded
-    ShardView[] views;
+    // decode stage only (allocated once per pooled batch, on first use): each slot's encoded value,
+    // copied out of its shard so the shard's slab goes back at once; where it came from (for
+    // warnings); which slots failed to decode
+    ByteBuffer staged;
+    int[] stagedOffset;
+    int[] stagedLength;
+    int stagedBytes;
     int[] locals;
     ShardInfo[] shards;
     boolean[] bad;
-    int[] closedRuns;
-    int closedCount;
     volatile Throwable failure;
 
     HostBatch(BatchPool pool, List<FieldSpec> fields, ByteBuffer[] buffers, int capacity) {
@@ -82,7 +84,7 @@ public final class HostBatch implements AutoCloseable {
     void reset(long batchIndex) {
         size = 0;
         drawn = 0;
-        closedCount = 0;
+        stagedBytes = 0;
         failure = null;
         index = batchIndex;
         inUse = true;
@@ -106,12 +108,13 @@ public final class HostBatch implements AutoCloseable {
 
     /** Prepares the per-slot arrays of the decode stage (once per pooled batch). */
     void ensureDecodeSlots() {
-        if (views == null) {
-            views = new ShardView[ids.length];
+        if (stagedOffset == null) {
+            staged = ByteBuffer.allocate(1 << 20);
+            stagedOffset = new int[ids.length];
+            stagedLength = new int[ids.length];
             locals = new int[ids.length];
             shards = new ShardInfo[ids.length];
             bad = new boolean[ids.length];
-            closedRuns = new int[ids.length + 1];
         }
     }
 
@@ -136,8 +139,25 @@ public final class HostBatch implements AutoCloseable {
             keep++;
         }
         java.util.Arrays.fill(bad, 0, size, false);
-        java.util.Arrays.fill(views, 0, size, null);
         size = keep;
+    }
+
+    /**
+     * Copies the encoded value of field {@code f} of sample {@code i} of {@code view} into this batch's
+     * staging buffer as slot {@code k}'s input, growing the buffer when needed (rarely: it keeps its
+     * size across batches).
+     */
+    void stage(int k, ShardView view, int f, int i) throws java.io.IOException {
+        int len = view.valueBytes(f, i);
+        if (staged.capacity() - stagedBytes < len) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(staged.capacity() * 2, stagedBytes + len));
+            bigger.put(0, staged, 0, stagedBytes);
+            staged = bigger;
+        }
+        view.copy(f, i, staged, stagedBytes);
+        stagedOffset[k] = stagedBytes;
+        stagedLength[k] = len;
+        stagedBytes += len;
     }
 
     boolean full() {
