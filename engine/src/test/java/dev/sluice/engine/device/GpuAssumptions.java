@@ -35,11 +35,18 @@ public final class GpuAssumptions {
         Assumptions.abort(message);
     }
 
-    /** Skips (or fails) unless CUDA sees at least {@code count} GPUs; returns the probe status. */
+    /**
+     * Skips (or, with {@value #REQUIRE_GPU}, fails) unless CUDA sees a GPU; then skips, even with
+     * the switch, unless it sees at least {@code count}: a one-GPU machine is a working GPU machine,
+     * and a test that needs two says so in its skip reason.
+     *
+     * @return the probe status
+     */
     public static CudaProbe.Status gpus(int count) {
         CudaProbe.Status s = CudaProbe.system();
         assume(s.available(), () -> "no CUDA GPU: " + s.reason());
-        assume(s.gpus().size() >= count, () -> "needs " + count + " GPUs, this host has " + s.gpus().size());
+        Assumptions.assumeTrue(s.gpus().size() >= count,
+                () -> "needs " + count + " GPUs, this host has " + s.gpus().size());
         return s;
     }
 }

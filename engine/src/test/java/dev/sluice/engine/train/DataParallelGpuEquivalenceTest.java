@@ -34,6 +34,7 @@ class DataParallelGpuEquivalenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "adamw"})
     void twoGpusWithHalfBatchesEqualOneGpuWithTheWholeBatch(String optimizer) throws Exception {
+        GpuAssumptions.gpus(2);
         int gpus;
         try {
             gpus = Devices.djlGpuCount();
