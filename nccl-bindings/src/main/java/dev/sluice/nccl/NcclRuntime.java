@@ -128,11 +128,12 @@ public final class NcclRuntime {
         }
         int n = devices.length;
         List<Pointer> handles = new ArrayList<>(n);
-        Memory array = new Memory((long) n * Native.POINTER_SIZE);
-        Natives.checkNccl(Natives.nccl().ncclCommInitAll(array, n, devices.clone()), "ncclCommInitAll", null, -1,
-                -1, "devices " + Arrays.toString(devices));
-        for (int i = 0; i < n; i++) {
-            handles.add(array.getPointer((long) i * Native.POINTER_SIZE));
+        try (Memory array = new Memory((long) n * Native.POINTER_SIZE)) {
+            Natives.checkNccl(Natives.nccl().ncclCommInitAll(array, n, devices.clone()), "ncclCommInitAll", null,
+                    -1, -1, "devices " + Arrays.toString(devices));
+            for (int i = 0; i < n; i++) {
+                handles.add(array.getPointer((long) i * Native.POINTER_SIZE));
+            }
         }
         List<NcclCommunicator> result = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
