@@ -103,6 +103,7 @@ junit() { # name, class
 }
 junit "kernels vs CPU twin (bit-exact)" dev.sluice.engine.transform.TransformKernelsGpuTest
 junit "pinned pool + copy stager" dev.sluice.engine.device.DeviceStagerGpuTest
+junit "device gather from pinned slab vs CPU twin" dev.sluice.engine.device.SlabGatherGpuTest
 junit "bench h2d vs CUDA-event timing" dev.sluice.engine.bench.H2dBenchmarkGpuTest
 junit "NCCL bindings on devices" dev.sluice.nccl.NcclGpuTest
 junit "NCCL collective" dev.sluice.engine.collective.NcclCollectiveGpuTest
