@@ -1,7 +1,7 @@
 package dev.sluice.examples;
 
 import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.sluice.engine.device.PyTorchInternals;
 import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.train.EpochSummary;
 import dev.sluice.engine.train.TrainResult;
@@ -113,7 +113,7 @@ public final class MultiDeviceBenchmark {
         // the trainer narrows PyTorch's intra-op threads for several CPU replicas (cores / replicas)
         // and leaves the setting alone for one: start every configuration from all cores
         Engine.getInstance(); // loads the PyTorch natives first
-        JniUtils.setNumThreads(Runtime.getRuntime().availableProcessors());
+        PyTorchInternals.setIntraOpThreads(Runtime.getRuntime().availableProcessors());
         return TrainingRun.builder()
                 .data(data)
                 .model(model)
