@@ -1,5 +1,6 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.datasets.DefaultDataset;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Set;
@@ -52,7 +53,7 @@ public final class Main implements Runnable {
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Throwable t = e;
-            if (t instanceof UserException) {
+            if (t instanceof UserException || t instanceof DefaultDataset.NotInstalledException) {
                 err.println("error: " + t.getMessage());
                 return USAGE;
             }

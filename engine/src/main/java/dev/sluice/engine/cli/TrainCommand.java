@@ -1,11 +1,13 @@
 package dev.sluice.engine.cli;
 
 import dev.sluice.data.loader.Remainder;
+import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.engine.device.DeviceSpec;
 import dev.sluice.engine.train.TrainConfig;
 import dev.sluice.engine.train.TrainDefaults;
 import dev.sluice.engine.train.TrainResult;
 import dev.sluice.engine.train.Trainer;
+import dev.sluice.models.ModelRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -21,13 +23,6 @@ import picocli.CommandLine.Option;
             "Prints the run directory, a progress bar, a summary per epoch and a final line with the test accuracy."
         })
 public final class TrainCommand implements Callable<Integer> {
-
-    @Option(names = "--data", paramLabel = "LOCATION",
-            description = "Dataset: a directory, file:///dir or s3://bucket/prefix (default: Fashion-MNIST in the cache).")
-    String data;
-
-    @Option(names = "--split", defaultValue = TrainDefaults.TRAIN_SPLIT, description = "Split to train on (default: ${DEFAULT-VALUE}).")
-    String split;
 
     @Option(names = "--eval-split", defaultValue = TrainDefaults.EVAL_SPLIT,
             description = "Split to evaluate after each epoch; 'none' to skip (default: ${DEFAULT-VALUE}).")
@@ -78,8 +73,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "auto, cpu, cpu:N (N CPU replicas), cuda or cuda:0,1 (default: ${DEFAULT-VALUE}).")
     String devices;
 
+    @Option(names = "--force", description = "Run more CPU replicas than there are cores (refused otherwise).")
+    boolean force;
+
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Where metrics, plots and checkpoints go (default: runs/<time>-<model>; with --resume and"
+            description = "Where metrics, plots and checkpoints go (default: a new runs/<time>-<model>[-N]; with --resume and"
                     + " no --checkpoint-dir, the newest runs/*-<model> that holds checkpoints).")
     Path runDir;
 
@@ -97,9 +95,6 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--progress", defaultValue = "auto",
             description = "Progress bar: auto (when the output is a terminal), always or never (default: ${DEFAULT-VALUE}).")
     String progress;
-
-    @Option(names = "--json", description = "Also print per-epoch and final summaries as JSON lines.")
-    boolean json;
 
     @Option(names = "--checkpoint-dir", paramLabel = "LOCATION",
             description = "Where checkpoints go: a directory or s3://bucket/prefix (default: <run-dir>/checkpoints).")
@@ -139,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
     int logEvery;
 
     @Mixin
-    StoreOptionsMixin store;
+    DataOptionsMixin dataset;
 
     @Mixin
     CacheOptionsMixin cache;
@@ -147,8 +142,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        TrainConfig cfg = config(data != null ? data : "(default)");
-        if (data == null) {
+        // every option is checked before the default dataset is imported or anything is written
+        TrainConfig cfg = config(dataset.location(() -> "(default dataset)"));
+        if (dataset.data == null) {
             cfg = config(DefaultDataset.ensure(out).toString());
         }
         TrainResult r = new Trainer(cfg, out, System.getenv(), true, cache.open()).run();
@@ -158,29 +154,35 @@ public final class TrainCommand implements Callable<Integer> {
     /** The run's configuration from the options; every wrong value is a usage error. */
     TrainConfig config(String location) throws java.io.IOException {
         Path dir = runDir != null ? runDir
-                : resume && checkpointDir == null ? latestRun(model) : TrainDefaults.runDir(model);
+                : resume && checkpointDir == null ? latestRun(model) : null;
         boolean bar = switch (progress) {
             case "always" -> true;
             case "never" -> false;
             case "auto" -> System.console() != null;
             default -> throw new UserException("--progress must be auto, always or never, not '" + progress + "'");
         };
+        if (!ModelRegistry.builtIn().names().contains(model)) {
+            throw new UserException("--model " + model + ": no such model; models: "
+                    + String.join(", ", ModelRegistry.builtIn().names()));
+        }
         try {
             Remainder rem = switch (remainder) {
                 case "drop" -> Remainder.DROP;
                 case "wrap" -> Remainder.WRAP;
                 default -> throw new IllegalArgumentException("--remainder must be drop or wrap, not '" + remainder + "'");
             };
-            return new TrainConfig(
-                    new TrainConfig.Data(location, store.toOptions(), split, evalSplit.equals("none") ? null : evalSplit,
+            TrainConfig cfg = new TrainConfig(
+                    new TrainConfig.Data(location, dataset.storeOptions(), dataset.split, evalSplit.equals("none") ? null : evalSplit,
                             shuffleWindow, prefetch, rem),
                     new TrainConfig.Job(model, epochs, batchSize, seed, maxSteps),
                     new TrainConfig.Optimization(TrainConfig.OptimizerKind.parse(optimizer), lr, momentum, nesterov,
                             weightDecay, clipNorm, warmup, TrainConfig.Decay.parse(schedule),
                             TrainConfig.NanPolicy.parse(onNan)),
                     new TrainConfig.Checkpointing(checkpointDir, checkpointEvery, keepCheckpoints, resume),
-                    new TrainConfig.Output(dir, bar, json, logEvery),
-                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib));
+                    new TrainConfig.Output(dir, bar, dataset.json, logEvery),
+                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force));
+            cfg.hardware().checkCores(Runtime.getRuntime().availableProcessors());
+            return cfg;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }

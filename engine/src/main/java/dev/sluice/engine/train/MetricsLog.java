@@ -1,7 +1,6 @@
 package dev.sluice.engine.train;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
+import dev.sluice.engine.report.JsonLine;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,10 +14,9 @@ import java.util.Map;
 /**
  * {@code metrics.jsonl} in the run directory: one JSON object per line, each with an {@code event}
  * ({@code step}, {@code epoch}, {@code summary}, ...). Appends, so a resumed run continues the file.
+ * A number that is NaN or infinite is written as {@code null} (see {@link JsonLine}).
  */
 public final class MetricsLog implements AutoCloseable {
-
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private final Path file;
     private final Object lock = new Object();
@@ -45,7 +43,7 @@ public final class MetricsLog implements AutoCloseable {
 
     /** Serializes one value as a JSON line (used for --json console output too). */
     public static String json(Map<String, Object> fields) {
-        return GSON.toJson(fields);
+        return JsonLine.encode(fields);
     }
 
     public Path file() {
@@ -74,7 +72,7 @@ public final class MetricsLog implements AutoCloseable {
             try {
                 synchronized (lock) {
                     BufferedWriter w = writer();
-                    w.write(GSON.toJson(fields));
+                    w.write(JsonLine.encode(fields));
                     w.newLine();
                 }
             } catch (IOException e) {

@@ -167,16 +167,14 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
     /**
      * The run directory and what is printed.
      *
-     * @param runDir where metrics, plots and checkpoints go
+     * @param runDir where metrics, plots and checkpoints go; null for a new directory
+     *     {@code runs/<time>-<model>[-N]}, created when the run starts
      * @param progress draw a progress bar (otherwise progress lines)
      * @param json also print the per-epoch summary and the final summary as JSON lines
      * @param logEvery write a {@code step} line to metrics.jsonl every this many steps
      */
     public record Output(Path runDir, boolean progress, boolean json, int logEvery) {
         public Output {
-            if (runDir == null) {
-                throw new IllegalArgumentException("no run directory");
-            }
             if (logEvery <= 0) {
                 throw new IllegalArgumentException("--log-every must be positive (got " + logEvery + ")");
             }
@@ -188,8 +186,31 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
      *
      * @param devices what {@code --devices} asked for
      * @param ncclLib path of libnccl.so.2 (or its directory) for multi-GPU runs; null to search LD_LIBRARY_PATH
+     * @param force allow more CPU replicas than cores
      */
-    public record Hardware(DeviceSpec devices, String ncclLib) {}
+    public record Hardware(DeviceSpec devices, String ncclLib, boolean force) {
+
+        /**
+         * Refuses more CPU replicas than cores unless forced: each replica holds a model, its
+         * gradients, optimizer state and loader buffers, so {@code cpu:999} on 2 cores would use
+         * gigabytes before it could do anything useful.
+         *
+         * @throws IllegalArgumentException saying how many replicas, how many cores, and what to do
+         */
+        public void checkCores(int cores) {
+            if (devices.kind() == DeviceSpec.Kind.CPU && devices.cpuReplicas() > cores && !force) {
+                throw new IllegalArgumentException("--devices " + devices + " asks for " + devices.cpuReplicas()
+                        + " CPU replicas on " + cores + " core(s); use at most cpu:" + cores
+                        + ", or pass --force to run more replicas than cores");
+            }
+        }
+    }
+
+    /** The same configuration with this run directory. */
+    public TrainConfig withRunDir(Path dir) {
+        return new TrainConfig(data, job, optimization, checkpoints,
+                new Output(dir, output.progress(), output.json(), output.logEvery()), hardware);
+    }
 
     /** The checkpoint location: {@code checkpoints.dir}, or {@code <runDir>/checkpoints}. */
     public String checkpointLocation() {

@@ -46,9 +46,6 @@ public final class TrainDefaults {
     public static final int LOG_EVERY = 50;
     public static final String LOG_EVERY_TEXT = "" + LOG_EVERY;
 
-    /** The default run directory of a model: {@code runs/<time>-<model>}. */
-    public static java.nio.file.Path runDir(String model) {
-        return java.nio.file.Path.of("runs", java.time.LocalDateTime.now().format(
-                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model);
-    }
+    /** Where runs without {@code --run-dir} get a new directory, {@code runs/<time>-<model>[-N]}. */
+    public static final java.nio.file.Path RUNS = java.nio.file.Path.of("runs");
 }

@@ -30,6 +30,7 @@ import dev.sluice.models.ModelRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,8 @@ import java.util.concurrent.Future;
  */
 public final class Trainer {
 
-    private final TrainConfig cfg;
+    /** The run's configuration; its run directory is filled in when the run claims one (a Trainer runs once). */
+    private TrainConfig cfg;
     private final Console console;
     private final Map<String, String> env;
     private final boolean installSignal;
@@ -90,10 +92,28 @@ public final class Trainer {
     /** Trains and evaluates; the result holds the final evaluation accuracy. */
     public TrainResult run() throws Exception {
         long start = System.nanoTime();
+        // what can be checked without the data is checked before anything is written
+        if (!ModelRegistry.builtIn().names().contains(cfg.job().model())) {
+            throw new IllegalArgumentException("unknown model '" + cfg.job().model() + "'; models: "
+                    + String.join(", ", ModelRegistry.builtIn().names()));
+        }
+        cfg.hardware().checkCores(Runtime.getRuntime().availableProcessors());
         Optional<Launch> launch = Launch.fromEnvironment(env);
         List<ComputeDevice> devices = openDevices(launch);
         try {
-            return run(start, launch, devices);
+            boolean chief = launch.map(Launch::rank).orElse(0) == 0;
+            java.time.LocalDateTime now = java.time.LocalDateTime.now();
+            // ranks other than the chief write only their own log there: they use the plain name, not a new one
+            Path explicit = cfg.output().runDir() != null || chief ? cfg.output().runDir()
+                    : TrainDefaults.RUNS.resolve(RunDirectory.defaultName(cfg.job().model(), now));
+            RunDirectory dir = RunDirectory.claim(explicit, TrainDefaults.RUNS, cfg.job().model(), now);
+            cfg = cfg.withRunDir(dir.path());
+            try {
+                return run(start, launch, devices);
+            } catch (Throwable t) {
+                dir.removeIfNothingWritten();
+                throw t;
+            }
         } finally {
             // also when setup fails before training starts: an embedding application keeps running
             devices.forEach(ComputeDevice::close);
@@ -114,7 +134,6 @@ public final class Trainer {
         int firstRank = launch.map(Launch::rank).orElse(0);
         boolean chiefHere = firstRank == 0;
         Console out = chiefHere ? console : console.quiet();
-        Files.createDirectories(cfg.output().runDir());
         out.line("Run directory: " + cfg.output().runDir().toAbsolutePath());
         Engine.getInstance(); // loads the PyTorch natives
         // replicas share the cores: one intra-op thread pool each would oversubscribe them (set every run:

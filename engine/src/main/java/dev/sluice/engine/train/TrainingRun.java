@@ -88,6 +88,7 @@ public final class TrainingRun {
         private int logEvery = TrainDefaults.LOG_EVERY;
         private Remainder remainder = Remainder.valueOf(TrainDefaults.REMAINDER_TEXT.toUpperCase(java.util.Locale.ROOT));
         private String ncclLib;
+        private boolean force;
         private ShardCache cache;
 
         /** Dataset location: a directory, {@code file://} or {@code s3://} URI (required). */
@@ -246,6 +247,12 @@ public final class TrainingRun {
             return this;
         }
 
+        /** Allow more CPU replicas than cores (refused otherwise). */
+        public Builder force(boolean on) {
+            this.force = on;
+            return this;
+        }
+
         /** Write a {@code step} line to metrics.jsonl every this many steps. */
         public Builder logEvery(int steps) {
             this.logEvery = steps;
@@ -259,15 +266,14 @@ public final class TrainingRun {
          */
         public TrainingRun build() {
             Objects.requireNonNull(data, "data(location) is required");
-            Path dir = runDir != null ? runDir : TrainDefaults.runDir(model);
             TrainConfig cfg = new TrainConfig(
                     new TrainConfig.Data(data, store, trainSplit, evalSplit, shuffleWindow, prefetch, remainder),
                     new TrainConfig.Job(model, epochs, batchSize, seed, maxSteps),
                     new TrainConfig.Optimization(optimizer, lr, momentum, nesterov, weightDecay, clipNorm, warmup, decay,
                             onNan),
                     new TrainConfig.Checkpointing(checkpointDir, checkpointEvery, keepCheckpoints, resume),
-                    new TrainConfig.Output(dir, false, false, logEvery),
-                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib));
+                    new TrainConfig.Output(runDir, false, false, logEvery),
+                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force));
             return new TrainingRun(cfg, out, env, cache);
         }
     }

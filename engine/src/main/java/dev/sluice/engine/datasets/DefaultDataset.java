@@ -1,4 +1,4 @@
-package dev.sluice.engine.cli;
+package dev.sluice.engine.datasets;
 
 import dev.sluice.data.format.DatasetWriter;
 import dev.sluice.data.format.Manifest;
@@ -20,8 +20,17 @@ public final class DefaultDataset {
     /** Where Debian's package puts the IDX files. */
     public static final Path SOURCE = Path.of("/usr/share/datasets/fashion-mnist");
 
+    /** The IDX files are not installed; the message says how to get them. A problem the user can fix. */
+    public static final class NotInstalledException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotInstalledException(String message) {
+            super(message);
+        }
+    }
+
     /** The IDX directory to import from: {@link #SOURCE}, or the {@code sluice.fashionMnistDir} property. */
-    static Path source() {
+    public static Path source() {
         String dir = System.getProperty("sluice.fashionMnistDir");
         return dir != null ? Path.of(dir) : SOURCE;
     }
@@ -46,7 +55,7 @@ public final class DefaultDataset {
     /**
      * Returns the cached dataset, importing it first if needed.
      *
-     * @throws UserException if Debian's Fashion-MNIST files are not installed, saying how to get them
+     * @throws NotInstalledException if Debian's Fashion-MNIST files are not installed, saying how to get them
      */
     public static Path ensure(PrintStream out) throws IOException {
         Path dir = location();
@@ -60,7 +69,7 @@ public final class DefaultDataset {
         for (String[] p : parts) {
             for (int i = 1; i < 3; i++) {
                 if (!Files.isRegularFile(source().resolve(p[i]))) {
-                    throw new UserException("no --data given and the default dataset, Fashion-MNIST, is not installed ("
+                    throw new NotInstalledException("no --data given and the default dataset, Fashion-MNIST, is not installed ("
                             + source().resolve(p[i]) + " is missing).\n"
                             + "  Install it:   sudo apt-get install dataset-fashion-mnist\n"
                             + "  or train on your own dataset:   java -jar train.jar --data DIR|s3://bucket/prefix\n"
