@@ -47,14 +47,19 @@ public final class MultiDeviceBenchmark {
 
     private MultiDeviceBenchmark() {}
 
+    static final List<String> OPTIONS = List.of("data", "devices", "model", "batch-size", "steps", "warmup-steps",
+                "run-dir");
+
     public static void main(String[] args) throws Exception {
-        run(args, System.out);
+        int code = Args.main("MultiDeviceBenchmark", OPTIONS, args, System.out, System.err, MultiDeviceBenchmark::run);
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /** Runs as {@link #main} does, printing to {@code out}; returns one measurement per device spec. */
     public static List<Measurement> run(String[] args, PrintStream out) throws Exception {
-        Args a = new Args(args, List.of("data", "devices", "model", "batch-size", "steps", "warmup-steps",
-                "run-dir"));
+        Args a = new Args(args, OPTIONS);
         Path runRoot = Path.of(a.get("run-dir", "runs/multi-device-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         String data = DemoDataset.resolve(a.get("data", null), runRoot.resolveSibling("example-data"), out);
         List<String> devices = a.all("devices").isEmpty() ? defaultDevices(Devices.djlGpuCount())

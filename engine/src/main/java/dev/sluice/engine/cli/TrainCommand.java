@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
         })
 public final class TrainCommand implements Callable<Integer> {
 
+    /** Exit code of a run stopped by a signal after writing its checkpoint. */
+    public static final int STOPPED = 143;
+
     @Option(names = "--eval-split", defaultValue = TrainDefaults.EVAL_SPLIT,
             description = "Split to evaluate after each epoch; 'none' to skip (default: ${DEFAULT-VALUE}).")
     String evalSplit;
@@ -148,7 +151,9 @@ public final class TrainCommand implements Callable<Integer> {
             cfg = config(DefaultDataset.ensure(out).toString());
         }
         TrainResult r = new Trainer(cfg, out, System.getenv(), true, cache.open()).run();
-        return r.steps() > 0 ? 0 : 1;
+        // stopped by SIGTERM/Ctrl-C: 128 + 15, as a shell reports a process ended by SIGTERM, so a
+        // scheduler knows the run did not finish (after its checkpoint, plots and summary)
+        return r.stopped() ? STOPPED : r.steps() > 0 ? 0 : 1;
     }
 
     /** The run's configuration from the options; every wrong value is a usage error. */

@@ -20,11 +20,35 @@ public final class MetricsLog implements AutoCloseable {
 
     private final Path file;
     private final Object lock = new Object();
+    private final int attempt;
     private BufferedWriter out;
 
-    /** A log that creates (or appends to) {@code file} when the first event is written. */
+    /**
+     * A log that creates (or appends to) {@code file} when the first event is written. Every event
+     * carries {@code attempt}: 1 for a new run, one more than the attempts already in the file for a
+     * resumed one, so the rows of an interrupted attempt can be told from those written after it.
+     */
     public MetricsLog(Path file) {
         this.file = file;
+        this.attempt = attemptsIn(file) + 1;
+    }
+
+    /** The number of {@code start} events in an existing log (0 if there is none). */
+    private static int attemptsIn(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return (int) lines.filter(l -> l.startsWith("{\"event\":\"start\"")).count();
+        } catch (IOException | UncheckedIOException e) {
+            throw new UncheckedIOException("could not read " + file + " to continue it", e instanceof IOException io
+                    ? io : ((UncheckedIOException) e).getCause());
+        }
+    }
+
+    /** This attempt's number (see the constructor). */
+    public int attempt() {
+        return attempt;
     }
 
     private BufferedWriter writer() throws IOException {
@@ -56,6 +80,7 @@ public final class MetricsLog implements AutoCloseable {
 
         private Event(String name) {
             fields.put("event", name);
+            fields.put("attempt", attempt);
         }
 
         public Event put(String key, Object value) {

@@ -10,6 +10,9 @@ final class ProgressListener implements TrainingListener {
     private final int samplesPerStep;
     private final String evalSplit;
     private Console.Progress bar;
+    private long already;
+    private long steps;
+    private boolean lastComplete = true;
 
     ProgressListener(Console console, int epochs, int samplesPerStep, String evalSplit) {
         this.console = console;
@@ -19,8 +22,10 @@ final class ProgressListener implements TrainingListener {
     }
 
     @Override
-    public void onEpochBegin(int epoch, long steps) {
-        bar = console.epoch(epoch, epochs, steps, samplesPerStep);
+    public void onEpochBegin(int epoch, long already, long steps) {
+        this.already = already;
+        this.steps = steps;
+        bar = console.epoch(epoch, epochs, already, steps, samplesPerStep);
     }
 
     @Override
@@ -30,6 +35,7 @@ final class ProgressListener implements TrainingListener {
 
     @Override
     public void onEpochTrained(EpochSummary summary, EpochEnd end) {
+        lastComplete = end.complete();
         close();
     }
 
@@ -49,6 +55,11 @@ final class ProgressListener implements TrainingListener {
                 "epoch %d/%d: train loss %.4f acc %.4f%s | %.1f s, %,.0f samples/s, data wait %.1f%%",
                 s.epoch(), epochs, s.trainLoss(), s.trainAccuracy(), evalPart, s.seconds(),
                 s.samplesPerSecond(), s.dataWaitFraction() * 100));
+        if (already > 0) {
+            // the steps before the resume were summed by the interrupted attempt, not this one
+            console.line(String.format(Locale.ROOT, "  (resumed at step %d of %d of this epoch: train loss and"
+                    + " accuracy are over the last %d steps)", already + 1, already + steps, s.steps()));
+        }
         StepTiming t = s.timing();
         console.line(String.format(Locale.ROOT,
                 "  per step %.2f ms: data wait %.2f, host-to-device %.2f, compute %.2f, all-reduce %.2f",
@@ -61,7 +72,11 @@ final class ProgressListener implements TrainingListener {
 
     @Override
     public void onTrainingEnd(TrainResult r) {
-        int epochsDone = r.epochs().get(r.epochs().size() - 1).epoch();
+        int lastEpoch = r.epochs().get(r.epochs().size() - 1).epoch();
+        // a step limit can end the run inside an epoch: then it did not train whole epochs
+        String after = lastComplete ? String.format(Locale.ROOT, "%d epoch(s)", lastEpoch)
+                : String.format(Locale.ROOT, "%d steps (%d whole epoch(s) and part of epoch %d)", r.steps(),
+                        lastEpoch - 1, lastEpoch);
         if (r.stopped()) {
             console.line(String.format(Locale.ROOT, "stopped at step %d on request; checkpoint %s; continue with"
                     + " --resume --run-dir %s", r.steps(), r.lastCheckpoint(), r.runDir()));
@@ -69,8 +84,8 @@ final class ProgressListener implements TrainingListener {
             console.line(String.format(Locale.ROOT, "done: %d steps in %.1f s (no evaluation split)", r.steps(),
                     r.seconds()));
         } else {
-            console.line(String.format(Locale.ROOT, "test accuracy %.4f (%d/%d %s samples) after %d epoch(s), %.1f s",
-                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), evalSplit, epochsDone, r.seconds()));
+            console.line(String.format(Locale.ROOT, "test accuracy %.4f (%d/%d %s samples) after %s, %.1f s",
+                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), evalSplit, after, r.seconds()));
         }
         console.json(MetricsLog.json(MetricsListener.summaryFields(r, evalSplit)));
     }

@@ -7,8 +7,13 @@ package dev.sluice.engine.train;
  */
 interface TrainingListener {
 
-    /** An epoch's training steps are about to start; {@code steps} is how many this call will take. */
-    default void onEpochBegin(int epoch, long steps) throws Exception {}
+    /**
+     * An epoch's training steps are about to start.
+     *
+     * @param already steps of the epoch trained before a resume (0 unless resumed mid-epoch)
+     * @param steps steps this run will take in the epoch
+     */
+    default void onEpochBegin(int epoch, long already, long steps) throws Exception {}
 
     /** After one step (updated or skipped), gradients zeroed. */
     default void onStep(StepEvent step) throws Exception {}

@@ -199,8 +199,10 @@ final class Worker {
         try (EpochStream stream = loader.open(state, more ? LoaderState.start(cfg.job().seed(), epoch + 1) : null);
              Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
             long planned = stream.plannedSamples() / cfg.job().batchSize();
+            // resumed mid-epoch: the stream holds what is left of the epoch
+            long already = Math.max(0, loader.batchesPerEpoch() - planned);
             for (TrainingListener l : listeners) {
-                l.onEpochBegin(epoch + 1, Math.min(planned, total - step));
+                l.onEpochBegin(epoch + 1, already, Math.min(planned, total - step));
             }
             while (step < total) {
                 DeviceBatch batch = feeder.next();
