@@ -68,6 +68,8 @@ final class Args {
             err.println(usage(program, known));
             return 2;
         }
+        // as train.jar: DJL offline, logging at WARN, DJL's own CUDA probe quiet (Sluice reports devices)
+        dev.sluice.engine.cli.Main.configureRuntime();
         body.run(args, out);
         return 0;
     }

@@ -97,8 +97,8 @@ public final class Main implements Runnable {
         return sb.toString();
     }
 
-    /** DJL must never download anything; logging stays quiet unless asked. */
-    static void configureRuntime() {
+    /** DJL must never download anything; logging stays quiet unless asked (the examples call it too). */
+    public static void configureRuntime() {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("java.awt.headless", "true");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {

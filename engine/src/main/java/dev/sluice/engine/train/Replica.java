@@ -74,6 +74,17 @@ final class Replica implements AutoCloseable {
         return model;
     }
 
+    /** Bytes of the parameters and buffers. */
+    long stateBytes() {
+        long n = 0;
+        for (List<Param> group : List.of(params, buffers)) {
+            for (Param p : group) {
+                n += p.array().size() * p.array().getDataType().getNumOfBytes();
+            }
+        }
+        return n;
+    }
+
     /** Trainable parameters in block order (the same order on every replica). */
     List<Param> params() {
         return params;

@@ -210,6 +210,10 @@ public final class Trainer {
                     BuiltModel model = registry.create(cfg.job().model(), input, feed.numClasses());
                     Replica replica = new Replica(firstRank + r, devices.get(r).djlDevice(), model);
                     replicas.add(replica);
+                    if (r == 0 && !devices.get(0).isCuda()) {
+                        // sized from the first replica, before the others are allocated
+                        checkHostMemory(replica.stateBytes(), local, freeHostMemory());
+                    }
                     GradientSync sync = collectives.isEmpty() ? GradientSync.none()
                             : nccl ? new DeviceGradientSync(ncclGroup.get(r), new CollectiveGradientSync(collectives.get(r)))
                             : new CollectiveGradientSync(collectives.get(r));
@@ -261,6 +265,29 @@ public final class Trainer {
             }
             stop.close();
         }
+    }
+
+    /**
+     * Refuses CPU replicas whose training state would not fit in the free host memory: each holds
+     * its parameters and buffers, a gradient per parameter and up to two optimizer moments (AdamW),
+     * so about four times its state. Checked after the first replica, before the others allocate.
+     *
+     * @param stateBytes one replica's parameters and buffers, in bytes
+     * @param freeBytes free physical memory, or a negative number when unknown (no check)
+     * @throws IllegalArgumentException naming what is needed and what is free
+     */
+    static void checkHostMemory(long stateBytes, int replicas, long freeBytes) {
+        long needed = 4 * stateBytes * (long) replicas;
+        if (freeBytes >= 0 && needed > freeBytes) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%d CPU replica(s) need about %.1f GB"
+                    + " for parameters, gradients and optimizer state, but %.1f GB of memory is free; use fewer"
+                    + " replicas (--devices cpu:N) or a smaller model", replicas, needed / 1e9, freeBytes / 1e9));
+        }
+    }
+
+    private static long freeHostMemory() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getFreeMemorySize() : -1;
     }
 
     /**
