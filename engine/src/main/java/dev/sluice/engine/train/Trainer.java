@@ -136,9 +136,7 @@ public final class Trainer {
         Console out = chiefHere ? console : console.quiet();
         out.line("Run directory: " + cfg.output().runDir().toAbsolutePath());
         Engine.getInstance(); // loads the PyTorch natives
-        // replicas share the cores: one intra-op thread pool each would oversubscribe them (set every run:
-        // the setting is process-wide and an embedding application may run several jobs)
-        PyTorchInternals.setIntraOpThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
+        PyTorchInternals.setIntraOpThreads(intraOpThreads(Runtime.getRuntime().availableProcessors(), local));
         // installed only now, right before the block that closes it: a hook left installed by a failure
         // above would hold the exiting JVM for its 120 s wait
         StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
@@ -265,6 +263,18 @@ public final class Trainer {
             }
             stop.close();
         }
+    }
+
+    /**
+     * PyTorch's intra-op threads for each of {@code replicas} replicas on {@code cores} cores: the
+     * cores less one, shared by the replicas, at least one. One core is left to the loader's threads
+     * and the JVM: on 2 cores, 2 intra-op threads made a step 3-8x slower than 1 (docs/BENCHMARKS.md,
+     * "PyTorch threads"), since PyTorch's threads wait for each other at every operation and any
+     * other busy thread stalls them all. The setting is process-wide, so it is set on every run; the
+     * property {@code sluice.intraOpThreads} overrides it (to measure).
+     */
+    static int intraOpThreads(int cores, int replicas) {
+        return Integer.getInteger("sluice.intraOpThreads", Math.max(1, (cores - 1) / replicas));
     }
 
     /**
