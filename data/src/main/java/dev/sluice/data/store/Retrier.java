@@ -232,6 +232,11 @@ final class Retrier {
                 permits.release();
                 result.completeExceptionally(failures.giveUp(attempt, e, false));
                 return;
+            } catch (Error e) {
+                // no attempt exists to give the permit back later: return it before passing the Error on
+                permits.release();
+                result.completeExceptionally(e);
+                return;
             }
             current = a;
             a.future().whenComplete((v, t) -> {
