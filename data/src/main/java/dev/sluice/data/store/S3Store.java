@@ -116,9 +116,9 @@ public final class S3Store implements ObjectStore {
     private static S3Store open(S3Location location, StoreOptions options, AwsCredentialsProvider credentials,
             Redactor redactor) {
         RetryPolicy retry = options.retry();
-        // the CRT's health check needs a window of two seconds or more
-        Duration health = retry.stallTimeout().compareTo(Duration.ofSeconds(2)) < 0
-                ? Duration.ofSeconds(2) : retry.stallTimeout();
+        // the CRT's health check counts whole seconds and needs a window of two or more
+        Duration health = retry.responseTimeout().compareTo(Duration.ofSeconds(2)) < 0
+                ? Duration.ofSeconds(2) : retry.responseTimeout();
         S3CrtAsyncClientBuilder builder = S3AsyncClient.crtBuilder()
                 .region(region(options))
                 .credentialsProvider(credentials)
@@ -440,6 +440,21 @@ public final class S3Store implements ObjectStore {
         }
 
         @Override
+        public boolean silent(Throwable failure) {
+            if (find(failure, Retrier.Stalled.class) != null) {
+                return true;
+            }
+            // the CRT's connection health check (RetryPolicy.responseTimeout) closed a connection
+            // on which no byte moved; its only trace is this message
+            for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (String.valueOf(t.getMessage()).contains("throughput minimum")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
         public Throwable giveUp(int attempts, Throwable last, boolean exhausted) {
             counters.failures.incrementAndGet();
             Throwable cause = redactor.sanitize(last);
@@ -477,6 +492,15 @@ public final class S3Store implements ObjectStore {
                 return new TransferFailedException(store, key, location.bucket(), objectKey, rangeStart, rangeEnd,
                         attempts, rangeText(rangeStart, rangeEnd) + " start past the end of the object (" + summary
                                 + "); the object is truncated or the index that gave this range is stale", cause);
+            }
+            if (exhausted && silent(last)) {
+                return new TransferFailedException(store, key, location.bucket(), objectKey, rangeStart, rangeEnd,
+                        attempts, what + " failed after " + attempts + " attempts: the server accepted the connection"
+                                + " but sent nothing for " + retrier.policy().responseTimeout().toSeconds()
+                                + " s or made no progress for " + retrier.policy().stallTimeout().toSeconds()
+                                + " s (last: " + summary + "); check that the endpoint is an S3 server and reachable,"
+                                + " or allow a slow server more time (RetryPolicy.responseTimeout and stallTimeout)",
+                        cause);
             }
             String message = exhausted
                     ? what + " failed after " + attempts + " attempts (last: " + summary
