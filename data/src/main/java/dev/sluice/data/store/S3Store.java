@@ -248,10 +248,44 @@ public final class S3Store implements ObjectStore {
     public long size(String key) throws IOException {
         checkKey(key);
         String objectKey = location.objectKey(key);
-        return await(retrier.run(location() + "/" + key + " HEAD", true,
-                progress -> attempt(client.headObject(b -> b.bucket(location.bucket()).key(objectKey))
-                        .thenApply(h -> h.contentLength())),
-                new Failures(key, "HEAD", -1, -1)));
+        try {
+            return await(retrier.run(location() + "/" + key + " HEAD", true,
+                    progress -> attempt(client.headObject(b -> b.bucket(location.bucket()).key(objectKey))
+                            .thenApply(h -> h.contentLength())),
+                    new Failures(key, "HEAD", -1, -1)));
+        } catch (ObjectNotFoundException e) {
+            // a 404 to a HEAD has no body, so it cannot say NoSuchBucket: ask about the bucket
+            // (only on this failure path) so that a wrong bucket is not reported as a missing object
+            BucketNotFoundException noBucket = bucketMissing(key, e);
+            if (noBucket != null) {
+                throw noBucket;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The error for a bucket that does not exist, if a HEAD of the bucket says so; null if the
+     * bucket exists or the answer is anything else (the caller's own error then stands).
+     */
+    private BucketNotFoundException bucketMissing(String key, ObjectNotFoundException notFound) {
+        try {
+            await(retrier.run(location() + " HEAD bucket", true,
+                    progress -> attempt(client.headBucket(b -> b.bucket(location.bucket()))),
+                    new Failures(null, "HEAD bucket", -1, -1)));
+            return null;
+        } catch (BucketNotFoundException | ObjectNotFoundException e) {
+            // the bucket's own 404 (the SDK may or may not name it NoSuchBucket)
+            return noSuchBucket(key, "HTTP 404 for a HEAD of the bucket", notFound);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The one wording for a missing bucket, whichever request found it. */
+    private BucketNotFoundException noSuchBucket(String key, String summary, Throwable cause) {
+        return new BucketNotFoundException(location(), key, location.bucket(), "bucket '" + location.bucket()
+                + "' does not exist (" + summary + "); check the location and the endpoint", cause);
     }
 
     @Override
@@ -468,8 +502,7 @@ public final class S3Store implements ObjectStore {
                 return e;
             }
             if (status == 404) {
-                return new StoreException(store, key, "bucket '" + location.bucket() + "' does not exist (" + summary
-                        + "); check the location and the endpoint", cause);
+                return noSuchBucket(key, summary, cause);
             }
             if (status == 403 || status == 401) {
                 return new TransferFailedException(store, key, location.bucket(), objectKey, rangeStart, rangeEnd,
