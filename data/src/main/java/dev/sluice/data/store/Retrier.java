@@ -161,6 +161,16 @@ final class Retrier {
         return run.result;
     }
 
+    /**
+     * Whether a warning about a silent server may go out now: at most one per response timeout for
+     * the whole store, so many requests to a dead server do not flood the log (the rest go to debug).
+     */
+    private boolean mayWarn() {
+        long now = System.nanoTime();
+        long last = lastSlowWarning.get();
+        return now - last >= policy.responseTimeout().toNanos() && lastSlowWarning.compareAndSet(last, now);
+    }
+
     /** Nanoseconds as seconds with one decimal, for log lines. */
     private static String seconds(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
@@ -293,9 +303,7 @@ final class Retrier {
                     if (outcome.isDone() || idle < quietNanos) {
                         return;
                     }
-                    long now = System.nanoTime();
-                    long last = lastSlowWarning.get();
-                    if (now - last < quietNanos || !lastSlowWarning.compareAndSet(last, now)) {
+                    if (!mayWarn()) {
                         return;
                     }
                     LOG.warn("{}: no answer from the server for {} s (attempt {} of {}); a connection silent for {} s"
@@ -363,7 +371,7 @@ final class Retrier {
                 }
                 Duration delay = policy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
                 counters.retries.incrementAndGet();
-                if (failures.silent(cause)) {
+                if (failures.silent(cause) && mayWarn()) {
                     LOG.warn("{}: attempt {}/{} got no answer ({}); retrying in {} ms", description, attempt,
                             policy.maxAttempts(), failures.describe(cause), delay.toMillis());
                 } else if (LOG.isDebugEnabled()) {
