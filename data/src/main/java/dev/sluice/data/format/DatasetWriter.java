@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -22,7 +23,8 @@ import java.util.stream.Stream;
  * never sees a manifest naming a missing shard. If {@link #commit} is not reached, {@link #close}
  * deletes every shard this writer published and its staging files: a failed ingest leaves nothing
  * behind. Shard keys carry a random run id, so re-ingesting a split never overwrites shards a live
- * manifest still names.
+ * manifest still names; an ingest that resumes an interrupted one passes the interrupted run's id
+ * and {@link #adopt adopts} the shards it had published.
  */
 public final class DatasetWriter implements AutoCloseable {
 
@@ -34,6 +36,7 @@ public final class DatasetWriter implements AutoCloseable {
     private final Map<String, String> metadata;
     private final Manifest base;
     private final String runId;
+    private Schema schemaNow;
     private final Map<String, ShardWriter> open = new LinkedHashMap<>();
     private final Map<String, List<ShardInfo>> written = new LinkedHashMap<>();
     private final List<String> published = new ArrayList<>();
@@ -51,6 +54,18 @@ public final class DatasetWriter implements AutoCloseable {
      */
     public DatasetWriter(ObjectStore store, String name, Schema schema, long targetShardBytes, Path staging,
                          Map<String, String> metadata, Manifest base) throws IOException {
+        this(store, name, schema, targetShardBytes, staging, metadata, base, newRunId());
+    }
+
+    /**
+     * As {@link #DatasetWriter(ObjectStore, String, Schema, long, Path, Map, Manifest)} with the run id
+     * that shard keys carry given ({@code [0-9a-f]{8}}), for an ingest that continues an interrupted one.
+     */
+    public DatasetWriter(ObjectStore store, String name, Schema schema, long targetShardBytes, Path staging,
+                         Map<String, String> metadata, Manifest base, String runId) throws IOException {
+        if (!runId.matches("[0-9a-f]{8}")) {
+            throw new IllegalArgumentException("run id '" + runId + "' must be 8 lower-case hex digits");
+        }
         if (base != null && !base.schema().equals(schema)) {
             throw new ShapeMismatchException(store.location() + ": " + SchemaDifference.describe(base.schema(), schema)
                     + "; write to another location or delete it first");
@@ -63,7 +78,58 @@ public final class DatasetWriter implements AutoCloseable {
         this.metadata = new LinkedHashMap<>(base == null ? Map.of() : base.metadata());
         this.metadata.putAll(metadata);
         this.base = base;
-        this.runId = String.format("%08x", ThreadLocalRandom.current().nextInt());
+        this.runId = runId;
+        this.schemaNow = schema;
+    }
+
+    /** A fresh random run id for shard keys. */
+    public static String newRunId() {
+        return String.format("%08x", ThreadLocalRandom.current().nextInt());
+    }
+
+    /** The run id shard keys carry. */
+    public String runId() {
+        return runId;
+    }
+
+    /**
+     * Takes over shards an interrupted run with the same run id published for a split (verified by
+     * the caller), as if this writer had written them: they are listed first in the split, numbering
+     * continues after them, and they are deleted if this writer closes without committing.
+     */
+    public void adopt(String split, List<ShardInfo> shards) {
+        if (written.containsKey(split)) {
+            throw new IllegalStateException("split '" + split + "' already has shards from this writer");
+        }
+        written.put(split, new ArrayList<>(shards));
+        shards.forEach(s -> published.add(s.key()));
+    }
+
+    /**
+     * Replaces the schema recorded at commit by one that differs only in the encodings of bytes
+     * fields (an importer learns them from the data).
+     */
+    public void refineSchema(Schema refined) {
+        if (refined.size() != schema.size()) {
+            throw new IllegalArgumentException("refined schema " + refined + " has other fields than " + schema);
+        }
+        for (int f = 0; f < schema.size(); f++) {
+            FieldSpec a = schema.field(f);
+            FieldSpec b = refined.field(f);
+            if (!a.name().equals(b.name()) || a.dtype() != b.dtype() || !Arrays.equals(a.shape(), b.shape())
+                    || a.compression() != b.compression() || !a.classes().equals(b.classes())) {
+                throw new IllegalArgumentException("refined field " + b + " differs from " + a + " in more than its encoding");
+            }
+        }
+        this.schemaNow = refined;
+    }
+
+    /** Publishes the split's open shard, if any, and frees its buffers; later samples start a new shard. */
+    public void finishSplit(String split) throws IOException {
+        ShardWriter w = open.remove(split);
+        if (w != null) {
+            flush(split, w);
+        }
     }
 
     /** Appends one sample to a split (see {@link ShardWriter#add}). */
@@ -93,6 +159,12 @@ public final class DatasetWriter implements AutoCloseable {
         w.reset();
     }
 
+    /** Number of shards published so far for a split (without copying the list). */
+    public int shardCount(String split) {
+        List<ShardInfo> l = written.get(split);
+        return l == null ? 0 : l.size();
+    }
+
     /** Shards published so far for a split. */
     public List<ShardInfo> shards(String split) {
         return List.copyOf(written.getOrDefault(split, List.of()));
@@ -106,12 +178,16 @@ public final class DatasetWriter implements AutoCloseable {
         for (Map.Entry<String, ShardWriter> e : open.entrySet()) {
             flush(e.getKey(), e.getValue());
         }
+        if (base != null && !base.schema().equals(schemaNow)) {
+            throw new ShapeMismatchException(store.location() + ": " + SchemaDifference.describe(base.schema(), schemaNow)
+                    + "; write to another location or delete it first");
+        }
         String now = Instant.now().toString();
         Map<String, Split> splits = new LinkedHashMap<>(base == null ? Map.of() : base.splits());
         for (Map.Entry<String, List<ShardInfo>> e : written.entrySet()) {
             splits.put(e.getKey(), new Split(e.getKey(), e.getValue()));
         }
-        Manifest m = new Manifest(Manifest.MAJOR, Manifest.minorFor(schema), name, now, schema, splits, metadata);
+        Manifest m = new Manifest(Manifest.MAJOR, Manifest.minorFor(schemaNow), name, now, schemaNow, splits, metadata);
         store.put(Manifest.KEY, ManifestCodec.encode(m));
         committed = true;
         if (base != null) {
