@@ -45,6 +45,7 @@ public final class WebDatasetImporter implements Importer {
     private final Schema schema;
     private final List<String> extensions;
     private InputStream open;
+    private AutoCloseable owned;
 
     /**
      * @param store where the tars are (a directory or an S3 prefix); not owned
@@ -253,11 +254,27 @@ public final class WebDatasetImporter implements Importer {
         return "wds:" + store.location() + "|" + pattern + "|tars=" + tars.size() + "|split=" + split;
     }
 
+    /** Makes {@link #close} also close {@code resource} (the store {@link Sources} opened for this importer). */
+    WebDatasetImporter owning(AutoCloseable resource) {
+        this.owned = resource;
+        return this;
+    }
+
     @Override
     public void close() throws IOException {
         if (open != null) {
             open.close();
             open = null;
+        }
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
+            owned = null;
         }
     }
 
