@@ -5,6 +5,7 @@ import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Schema;
 import dev.sluice.data.store.ObjectStore;
+import dev.sluice.data.store.StoreException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,7 +73,7 @@ public final class WebDatasetImporter implements Importer {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } finally {
-            close();
+            closeOpen();
         }
         this.extensions = new ArrayList<>();
         List<FieldSpec> fields = new ArrayList<>();
@@ -111,7 +112,7 @@ public final class WebDatasetImporter implements Importer {
 
     @Override
     public Iterator<Input> inputs(String s) throws IOException {
-        close();
+        closeOpen();
         return new Iterator<>() {
             int tarIndex = -1;
             TarArchiveInputStream tar;
@@ -146,7 +147,7 @@ public final class WebDatasetImporter implements Importer {
                     }
                     return true;
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e instanceof InputException ? e : new InputException(where() + ": corrupt"
+                    throw new UncheckedIOException(e instanceof InputException || e instanceof StoreException ? e : new InputException(where() + ": corrupt"
                             + " or truncated tar " + (lastMember == null ? "at its start" : "after member '" + lastMember + "'")
                             + " (" + e.getMessage() + "); check or re-create the file", e));
                 }
@@ -260,12 +261,16 @@ public final class WebDatasetImporter implements Importer {
         return this;
     }
 
-    @Override
-    public void close() throws IOException {
+    private void closeOpen() throws IOException {
         if (open != null) {
             open.close();
             open = null;
         }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closeOpen();
         if (owned != null) {
             try {
                 owned.close();
