@@ -2,6 +2,7 @@ package dev.sluice.data.format;
 
 import dev.sluice.data.store.ObjectStore;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -25,6 +31,10 @@ import java.util.stream.Stream;
  * behind. Shard keys carry a random run id, so re-ingesting a split never overwrites shards a live
  * manifest still names; an ingest that resumes an interrupted one passes the interrupted run's id
  * and {@link #adopt adopts} the shards it had published.
+ *
+ * <p>A full shard is written and published on a background thread while the next one fills, so a
+ * slow disk or upload does not stall the caller; at most one shard is in flight, so memory stays at
+ * two shards. Methods are called from one thread; a publishing failure is rethrown by the next call.
  */
 public final class DatasetWriter implements AutoCloseable {
 
@@ -38,8 +48,15 @@ public final class DatasetWriter implements AutoCloseable {
     private final String runId;
     private Schema schemaNow;
     private final Map<String, ShardWriter> open = new LinkedHashMap<>();
+    /** Published shards per split; appended by the publishing thread, hence guarded by {@code this}. */
     private final Map<String, List<ShardInfo>> written = new LinkedHashMap<>();
+    /** Keys published or being published, for cleanup; guarded by {@code this}. */
     private final List<String> published = new ArrayList<>();
+    /** Shards cut (handed to publishing) per split, adopted ones included: the next shard's number. */
+    private final Map<String, Integer> cut = new LinkedHashMap<>();
+    private ExecutorService publisher;
+    private Future<ShardWriter> inFlight;
+    private ShardWriter spare;
     private boolean committed;
 
     /**
@@ -97,11 +114,12 @@ public final class DatasetWriter implements AutoCloseable {
      * the caller), as if this writer had written them: they are listed first in the split, numbering
      * continues after them, and they are deleted if this writer closes without committing.
      */
-    public void adopt(String split, List<ShardInfo> shards) {
+    public synchronized void adopt(String split, List<ShardInfo> shards) {
         if (written.containsKey(split)) {
             throw new IllegalStateException("split '" + split + "' already has shards from this writer");
         }
         written.put(split, new ArrayList<>(shards));
+        cut.put(split, shards.size());
         shards.forEach(s -> published.add(s.key()));
     }
 
@@ -130,6 +148,7 @@ public final class DatasetWriter implements AutoCloseable {
         if (w != null) {
             flush(split, w);
         }
+        awaitPublished();
     }
 
     /** Appends one sample to a split (see {@link ShardWriter#add}). */
@@ -137,36 +156,94 @@ public final class DatasetWriter implements AutoCloseable {
         if (!split.matches("[A-Za-z0-9_.-]+")) {
             throw new IllegalArgumentException("split name '" + split + "' must match [A-Za-z0-9_.-]+");
         }
-        ShardWriter w = open.computeIfAbsent(split, s -> new ShardWriter(schema));
-        written.computeIfAbsent(split, s -> new ArrayList<>());
+        ShardWriter w = open.get(split);
+        if (w == null) {
+            w = takeSpare();
+            open.put(split, w);
+            synchronized (this) {
+                written.computeIfAbsent(split, s -> new ArrayList<>());
+            }
+        }
         w.add(values);
         if (w.bytes() >= targetShardBytes) {
             flush(split, w);
+            open.remove(split);
         }
     }
 
+    private ShardWriter takeSpare() {
+        ShardWriter w = spare != null ? spare : new ShardWriter(schema);
+        spare = null;
+        return w;
+    }
+
+    /** Hands a full shard to the publishing thread, after the previous one is published. */
     private void flush(String split, ShardWriter w) throws IOException {
         if (w.samples() == 0) {
             return;
         }
-        List<ShardInfo> shards = written.get(split);
-        String key = String.format("%s/%s-%s-%05d.shard", split, split, runId, shards.size());
-        Path file = staging.resolve(String.format("%s-%05d.shard", split, shards.size()));
-        ShardInfo info = w.writeTo(file, key);
-        published.add(key);
-        store.publish(key, file);
-        shards.add(info);
-        w.reset();
+        awaitPublished();
+        int index = cut.merge(split, 1, Integer::sum) - 1;
+        String key = String.format("%s/%s-%s-%05d.shard", split, split, runId, index);
+        Path file = staging.resolve(String.format("%s-%05d.shard", split, index));
+        synchronized (this) {
+            published.add(key);
+        }
+        if (publisher == null) {
+            publisher = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "dataset-publish");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        inFlight = publisher.submit(() -> {
+            ShardInfo info = w.writeTo(file, key);
+            store.publish(key, file);
+            synchronized (this) {
+                written.get(split).add(info);
+            }
+            w.reset();
+            return w;
+        });
+    }
+
+    /** Waits for the shard in flight, if any, and rethrows its failure. */
+    private void awaitPublished() throws IOException {
+        if (inFlight == null) {
+            return;
+        }
+        try {
+            spare = inFlight.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while publishing a shard to " + store.location());
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("publishing a shard to " + store.location() + " failed: " + c, c);
+        } finally {
+            inFlight = null;
+        }
+    }
+
+    /** Number of shards cut so far for a split: published, being published, or adopted. */
+    public int cutCount(String split) {
+        return cut.getOrDefault(split, 0);
     }
 
     /** Number of shards published so far for a split (without copying the list). */
-    public int shardCount(String split) {
+    public synchronized int shardCount(String split) {
         List<ShardInfo> l = written.get(split);
         return l == null ? 0 : l.size();
     }
 
     /** Shards published so far for a split. */
-    public List<ShardInfo> shards(String split) {
+    public synchronized List<ShardInfo> shards(String split) {
         return List.copyOf(written.getOrDefault(split, List.of()));
     }
 
@@ -178,6 +255,8 @@ public final class DatasetWriter implements AutoCloseable {
         for (Map.Entry<String, ShardWriter> e : open.entrySet()) {
             flush(e.getKey(), e.getValue());
         }
+        open.clear();
+        awaitPublished();
         if (base != null && !base.schema().equals(schemaNow)) {
             throw new ShapeMismatchException(store.location() + ": " + SchemaDifference.describe(base.schema(), schemaNow)
                     + "; write to another location or delete it first");
@@ -208,6 +287,18 @@ public final class DatasetWriter implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException failure = null;
+        if (publisher != null) {
+            // let a shard in flight finish or fail, so that its key can be deleted below
+            publisher.shutdown();
+            try {
+                if (!publisher.awaitTermination(10, TimeUnit.MINUTES)) {
+                    failure = new IOException("a shard upload to " + store.location() + " did not finish in 10 minutes");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = new InterruptedIOException("interrupted while closing the writer of " + store.location());
+            }
+        }
         if (!committed) {
             for (String key : published) {
                 try {

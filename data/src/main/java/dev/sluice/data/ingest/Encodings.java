@@ -1,13 +1,11 @@
 package dev.sluice.data.ingest;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Recognises image encodings from their leading bytes and checks that an image's header parses.
@@ -60,9 +58,12 @@ public final class Encodings {
     private static final String[] FORMATS = {"jpeg", "png", "gif", "bmp", "tiff"};
 
     /**
-     * The encoding of an image file's bytes, after checking its header parses (width and height
-     * positive) with the JDK's reader for that encoding; formats the JDK cannot read (webp) are
-     * accepted on their signature. Pixels are not decoded: that is the loader's job.
+     * The encoding of an image file's bytes, after checking its header: for JPEG the markers up to
+     * the frame header (SOF) and a positive width, for PNG the IHDR chunk with its CRC and positive
+     * dimensions (a few bytes' walk: these two are most files, and the JDK's ImageIO costs more than
+     * reading the file); GIF, BMP and TIFF headers are parsed with the JDK's ImageIO readers; WebP,
+     * which the JDK cannot read, is accepted on its signature. Pixels are not decoded (that is the
+     * loader's job), so a file damaged after its header passes.
      *
      * @throws UnreadableInputException naming {@code where} if the bytes are not a readable image
      */
@@ -71,11 +72,19 @@ public final class Encodings {
         if (enc == null) {
             throw new UnreadableInputException(where + ": not an image (no JPEG, PNG, GIF, WebP, BMP or TIFF signature)");
         }
+        if (enc.equals("jpeg")) {
+            checkJpeg(bytes, where);
+            return enc;
+        }
+        if (enc.equals("png")) {
+            checkPng(bytes, where);
+            return enc;
+        }
         ImageReader reader = reader(enc);
         if (reader == null) {
             return enc;
         }
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
             reader.setInput(in, true, true);
             int w = reader.getWidth(0);
             int h = reader.getHeight(0);
@@ -87,6 +96,60 @@ public final class Encodings {
             throw new UnreadableInputException(where + ": unreadable " + enc + " header (" + e.getMessage() + ")", e);
         } finally {
             reader.setInput(null);
+        }
+    }
+
+    /** Walks JPEG marker segments from SOI to the first frame header. */
+    static void checkJpeg(byte[] b, String where) throws UnreadableInputException {
+        int n = b.length;
+        int i = 2;
+        while (true) {
+            if (i >= n || (b[i] & 0xff) != 0xFF) {
+                throw new UnreadableInputException(where + ": JPEG without a frame header (marker expected at byte " + i + ")");
+            }
+            while (i < n && (b[i] & 0xff) == 0xFF) {
+                i++;
+            }
+            if (i >= n) {
+                throw new UnreadableInputException(where + ": JPEG ends before its frame header");
+            }
+            int m = b[i++] & 0xff;
+            if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {
+                continue;
+            }
+            if (m == 0xDA || m == 0xD9 || i + 2 > n) {
+                throw new UnreadableInputException(where + ": JPEG without a frame header before byte " + i);
+            }
+            int len = (b[i] & 0xff) << 8 | (b[i + 1] & 0xff);
+            if (len < 2 || i + len > n) {
+                throw new UnreadableInputException(where + ": JPEG segment at byte " + (i - 2) + " runs past the end");
+            }
+            boolean sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+            if (sof) {
+                int width = len >= 8 ? (b[i + 5] & 0xff) << 8 | (b[i + 6] & 0xff) : 0;
+                if (width <= 0) {
+                    throw new UnreadableInputException(where + ": JPEG frame header gives width " + width);
+                }
+                return;
+            }
+            i += len;
+        }
+    }
+
+    /** Checks the PNG IHDR chunk: length 13, its CRC, positive width and height. */
+    static void checkPng(byte[] b, String where) throws UnreadableInputException {
+        if (b.length < 33 || b[8] != 0 || b[9] != 0 || b[10] != 0 || b[11] != 13
+                || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
+            throw new UnreadableInputException(where + ": PNG without an IHDR chunk");
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 12, 17);
+        long stored = java.nio.ByteBuffer.wrap(b, 29, 4).getInt() & 0xffffffffL;
+        int w = java.nio.ByteBuffer.wrap(b, 16, 4).getInt();
+        int h = java.nio.ByteBuffer.wrap(b, 20, 4).getInt();
+        if (crc.getValue() != stored || w <= 0 || h <= 0) {
+            throw new UnreadableInputException(where + ": PNG header is damaged (size " + w + "x" + h + ", CRC "
+                    + (crc.getValue() == stored ? "ok" : "wrong") + ")");
         }
     }
 

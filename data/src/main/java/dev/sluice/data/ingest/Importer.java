@@ -19,7 +19,7 @@ public interface Importer extends AutoCloseable {
     /** The splits this source fills, in the order they are written. */
     List<String> splits() throws IOException;
 
-    /** Number of inputs of a split if known cheaply (for the progress ETA), else -1. */
+    /** Number of inputs of a split (possibly an estimate) if known cheaply, for the progress ETA; else -1. */
     long count(String split) throws IOException;
 
     /**

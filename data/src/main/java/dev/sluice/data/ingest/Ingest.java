@@ -292,7 +292,7 @@ public final class Ingest {
             st.consumed = consumed;
             st.skipped = skipped;
             w.finishSplit(split);
-            st.journalNewShards();
+            st.afterWrite();
             if (w.shardCount(split) == 0) {
                 throw new InputException(importer.fingerprint() + ": split '" + split + "' has no readable samples"
                         + (skipped > 0 ? " (" + skipped + " input(s) skipped as unreadable, e.g. "
@@ -314,6 +314,8 @@ public final class Ingest {
         final IngestJournal journal;
         final String split;
         final Schema schema;
+        /** Per shard cut so far (adopted ones included): inputs consumed and skipped when it was cut. */
+        final List<long[]> marks = new ArrayList<>();
         long consumed;
         long skipped;
 
@@ -322,16 +324,22 @@ public final class Ingest {
             this.journal = journal;
             this.split = split;
             this.schema = schema;
+            for (IngestJournal.Entry e : journal.entries(split)) {
+                marks.add(new long[] {e.inputs, e.skipped});
+            }
         }
 
-        void journalNewShards() throws IOException {
-            List<IngestJournal.Entry> entries = journal.entries(split);
-            int have = entries.size();
+        /** Notes a shard the last add or finish cut, and journals shards published since the last call. */
+        void afterWrite() throws IOException {
+            if (w.cutCount(split) > marks.size()) {
+                marks.add(new long[] {consumed, skipped});
+            }
+            int have = journal.entries(split).size();
             int now = w.shardCount(split);
             if (now > have) {
                 List<ShardInfo> shards = w.shards(split);
                 for (int i = have; i < now; i++) {
-                    journal.add(split, shards.get(i), consumed, skipped);
+                    journal.add(split, shards.get(i), marks.get(i)[0], marks.get(i)[1]);
                 }
                 journal.write(store);
             }
@@ -376,11 +384,8 @@ public final class Ingest {
         }
         st.consumed = consumed;
         st.skipped = skipped;
-        int before = st.w.shardCount(st.split);
         st.w.add(st.split, s.values());
-        if (st.w.shardCount(st.split) != before) {
-            st.journalNewShards();
-        }
+        st.afterWrite();
         return new long[] {skipped, s.sourceBytes()};
     }
 

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -47,9 +48,16 @@ final class SortedWalk implements Iterator<Path> {
                 continue;
             }
             Path p = top.next();
-            if (Files.isDirectory(p)) {
+            BasicFileAttributes a;
+            try {
+                // one stat per entry, following links as torchvision does
+                a = Files.readAttributes(p, BasicFileAttributes.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException(new InputException(p + ": cannot read its attributes (" + e + ")", e));
+            }
+            if (a.isDirectory()) {
                 stack.push(list(p).iterator());
-            } else if (Files.isRegularFile(p)) {
+            } else if (a.isRegularFile()) {
                 next = p;
             }
         }
