@@ -106,6 +106,9 @@ public final class Ingest {
     private final Importer importer;
     private final ObjectStore store;
     private final Options options;
+    /** Writes journal updates off the writing thread (a put is an fsync or an upload); one in flight. */
+    private ExecutorService journalWriter;
+    private Future<?> journalWrite;
 
     public Ingest(Importer importer, ObjectStore store, Options options) {
         this.importer = importer;
@@ -153,12 +156,23 @@ public final class Ingest {
                     // counts include the inputs an interrupted run skipped
                     skipped += writeSplit(w, journal, split);
                 }
+                awaitJournal();
                 w.refineSchema(refine(schema, journal));
                 Manifest m = w.commit();
                 committed = true;
                 store.delete(IngestJournal.KEY);
                 return new Result(m, skipped, List.copyOf(journal.skippedExamples), resumed);
             } finally {
+                if (journalWriter != null) {
+                    journalWriter.shutdown();
+                    try {
+                        awaitJournal();
+                    } catch (IOException e) {
+                        if (committed) {
+                            throw e;
+                        }
+                    }
+                }
                 if (!committed) {
                     // the writer's close removes the shards; the journal names only those
                     store.delete(IngestJournal.KEY);
@@ -341,8 +355,44 @@ public final class Ingest {
                 for (int i = have; i < now; i++) {
                     journal.add(split, shards.get(i), marks.get(i)[0], marks.get(i)[1]);
                 }
-                journal.write(store);
+                writeJournal(journal);
             }
+        }
+    }
+
+    /** Stores the journal as it is now, after the previous update is stored. */
+    private void writeJournal(IngestJournal journal) throws IOException {
+        awaitJournal();
+        byte[] bytes = journal.bytes();
+        if (journalWriter == null) {
+            journalWriter = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ingest-journal");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        journalWrite = journalWriter.submit(() -> {
+            store.put(IngestJournal.KEY, bytes);
+            return null;
+        });
+    }
+
+    private void awaitJournal() throws IOException {
+        if (journalWrite == null) {
+            return;
+        }
+        try {
+            journalWrite.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while writing " + IngestJournal.KEY);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("writing " + IngestJournal.KEY + " failed: " + e.getCause(), e.getCause());
+        } finally {
+            journalWrite = null;
         }
     }
 

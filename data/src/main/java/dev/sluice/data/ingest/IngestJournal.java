@@ -88,6 +88,11 @@ final class IngestJournal {
     }
 
     void write(ObjectStore store) throws IOException {
-        store.put(KEY, GSON.toJson(this).getBytes(StandardCharsets.UTF_8));
+        store.put(KEY, bytes());
+    }
+
+    /** The journal as it is stored. */
+    byte[] bytes() {
+        return GSON.toJson(this).getBytes(StandardCharsets.UTF_8);
     }
 }
