@@ -6,19 +6,25 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Renders {@link IngestProgress} as a console progress bar: inputs, files/s, MB/s and, when the total is known, ETA. */
+/** Renders {@link IngestProgress} as a console progress bar: inputs/s, MB/s and, when the total is known, ETA. */
 final class IngestProgressBar implements IngestProgress, AutoCloseable {
 
+    private final String unit;
     private ProgressBar bar;
     private long startNanos;
     private long lastExtra;
+
+    /** @param unit what an input is, e.g. " files" or " samples" */
+    IngestProgressBar(String unit) {
+        this.unit = unit;
+    }
 
     @Override
     public void start(String split, long inputs) {
         close();
         startNanos = System.nanoTime();
         bar = new ProgressBarBuilder().setTaskName("ingest " + split).setInitialMax(inputs)
-                .setStyle(ProgressBarStyle.ASCII).setUnit(" files", 1).showSpeed().setMaxRenderedLength(110)
+                .setStyle(ProgressBarStyle.ASCII).setUnit(unit, 1).showSpeed().setMaxRenderedLength(110)
                 .build();
     }
 
@@ -29,7 +35,7 @@ final class IngestProgressBar implements IngestProgress, AutoCloseable {
         if (now - lastExtra > 500_000_000L) {
             lastExtra = now;
             double s = Math.max(1e-9, (now - startNanos) / 1e9);
-            bar.setExtraMessage(String.format(Locale.ROOT, "%.1f MB/s", sourceBytes / 1e6 / s));
+            bar.setExtraMessage(String.format(Locale.ROOT, " %.1f MB/s", sourceBytes / 1e6 / s));
         }
     }
 

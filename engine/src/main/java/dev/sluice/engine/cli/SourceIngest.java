@@ -24,7 +24,7 @@ final class SourceIngest {
         Sources.Options so = new Sources.Options(c.split, c.fields, c.dtype, c.seqLen, c.storeOptions.toOptions());
         try (Importer importer = Sources.open(c.from, so);
              ObjectStore store = Stores.open(c.to, c.storeOptions.toOptions());
-             IngestProgressBar bar = new IngestProgressBar()) {
+             IngestProgressBar bar = new IngestProgressBar(c.from.startsWith("imagefolder:") ? " files" : " samples")) {
             Path stage = c.staging != null ? c.staging
                     : store instanceof FileStore fs ? fs.root().resolve(".sluice-staging")
                     : Files.createTempDirectory("sluice-ingest");
