@@ -160,13 +160,17 @@ public final class ManifestCodec {
                     String key = str(sh, "key", ctx);
                     checkKey(key, ctx);
                     String crc = str(sh, "crc32c", ctx + " shard " + key);
-                    long crcValue;
-                    try {
-                        crcValue = Long.parseLong(crc, 16);
-                    } catch (NumberFormatException e) {
-                        throw new ManifestException(ctx + " shard " + key + ": crc32c '" + crc + "' is not hex");
+                    if (!crc.matches("[0-9a-f]{8}")) {
+                        throw new ManifestException(ctx + " shard " + key + ": crc32c '" + crc
+                                + "' is not 8 lower-case hex digits (the checksum printed as %08x)");
                     }
-                    shards.add(new ShardInfo(key, num(sh, "samples", ctx), num(sh, "bytes", ctx), crcValue));
+                    long crcValue = Long.parseLong(crc, 16);
+                    long samples = num(sh, "samples", ctx + " shard " + key);
+                    if (samples == 0) {
+                        throw new ManifestException(ctx + " shard " + key + " holds 0 samples; a shard holds at least"
+                                + " one (a split with no samples lists no shards)");
+                    }
+                    shards.add(new ShardInfo(key, samples, num(sh, "bytes", ctx + " shard " + key), crcValue));
                 }
                 Split split = new Split(se.getKey(), shards);
                 if (s.has("samples") && whole(s.get("samples"), ctx + " \"samples\"") != split.samples()) {

@@ -1,6 +1,7 @@
 package dev.sluice.engine.device;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.LibUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class Devices {
 
     private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
-    private static final Devices STANDARD = new Devices(CudaProbe::system, Devices::djlGpuCount, LOG::warn);
+    // the notice is only given when --devices auto falls back to the CPU: what was asked for (auto) is
+    // what happens, so it is information, not a warning (an explicit GPU request fails instead)
+    private static final Devices STANDARD = new Devices(CudaProbe::system, Devices::djlGpuCount, LOG::info);
 
     /**
      * What a spec resolved to.
@@ -67,7 +70,7 @@ public final class Devices {
         this.notices = Objects.requireNonNull(notices, "notices");
     }
 
-    /** The process-wide instance: real probes, the fallback notice logged once (WARN). */
+    /** The process-wide instance: real probes, the CPU-fallback notice logged once (INFO). */
     public static Devices standard() {
         return STANDARD;
     }
@@ -77,7 +80,19 @@ public final class Devices {
      * project ships DJL's CPU natives) even if GPUs are present.
      */
     public static int djlGpuCount() {
-        return Engine.getEngine("PyTorch").getGpuCount();
+        LocalLibtorch.apply().flatMap(LocalLibtorch.Setup::versionMismatch).ifPresent(LOG::warn);
+        Engine engine = Engine.getEngine("PyTorch");
+        LOG.info("DJL PyTorch {} loaded from {}", engine.getVersion(), libtorchDirectory());
+        return engine.getGpuCount();
+    }
+
+    /** The directory DJL loaded libtorch from, or "?" before the engine loaded. */
+    static String libtorchDirectory() {
+        try {
+            return LibUtils.getLibtorchPath();
+        } catch (RuntimeException e) {
+            return "?";
+        }
     }
 
     /**
@@ -124,8 +139,8 @@ public final class Devices {
 
     private static String djlWithoutCuda(CudaProbe.Status status) {
         return "found " + status.gpus().size() + " CUDA GPU(s) (" + status.describeGpus() + ") but DJL's PyTorch engine"
-                + " in this build has no CUDA support (CPU natives only; a build with ai.djl.pytorch:pytorch-native-cu*"
-                + " is needed to train on them)";
+                + " has no CUDA: it loaded the libtorch in " + libtorchDirectory() + ", which is built for the CPU; "
+                + LocalLibtorch.HOW_TO_USE_CUDA;
     }
 
     private Selection explicitCuda(DeviceSpec spec) {
