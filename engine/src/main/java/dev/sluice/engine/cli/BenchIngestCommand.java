@@ -3,6 +3,7 @@ package dev.sluice.engine.cli;
 import dev.sluice.data.ingest.ImageFolderImporter;
 import dev.sluice.data.ingest.Ingest;
 import dev.sluice.data.store.FileStore;
+import dev.sluice.engine.datasets.DefaultDataset;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
