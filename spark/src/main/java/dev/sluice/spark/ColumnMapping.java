@@ -40,6 +40,7 @@ final class ColumnMapping {
         List<String> names = Arrays.stream(columns).map(StructField::name).toList();
         checkNamed("withSplitColumn", options.splitColumn() == null ? Set.of() : Set.of(options.splitColumn()), names);
         checkNamed("withEncoding", options.encodings().keySet(), names);
+        checkNamed("withEncodingDetector", options.detectors().keySet(), names);
         checkNamed("withShape", options.shapes().keySet(), names);
         checkNamed("withClasses", options.classes().keySet(), names);
         checkNamed("withCompression", options.compression().keySet(), names);
@@ -80,7 +81,12 @@ final class ColumnMapping {
         long[] shape = options.shapes().get(name);
         List<String> classes = options.classes().getOrDefault(name, List.of());
         Compression compression = options.compression().getOrDefault(name, Compression.NONE);
-        if (encoding != null && !(t instanceof BinaryType)) {
+        EncodingDetector detector = options.detectors().get(name);
+        if (detector != null && encoding != null) {
+            throw new UnsupportedColumnException("column '" + name + "' has both a declared encoding and an encoding"
+                    + " detector; give one");
+        }
+        if ((encoding != null || detector != null) && !(t instanceof BinaryType)) {
             throw new UnsupportedColumnException("column '" + name + "' is " + t.simpleString()
                     + ": only a binary column has an encoding");
         }
@@ -93,14 +99,14 @@ final class ColumnMapping {
                     + ": classes belong to an integer label column (byte, short, int or long)");
         }
         if (t instanceof BinaryType) {
-            return new FieldPlan(c, name, FieldPlan.Kind.BYTES, DType.BYTES, null, 0, compression, classes, encoding);
+            return new FieldPlan(c, name, FieldPlan.Kind.BYTES, DType.BYTES, null, 0, compression, classes, encoding, detector);
         }
         if (t instanceof StringType) {
-            return new FieldPlan(c, name, FieldPlan.Kind.STRING, DType.STRING, null, 0, compression, classes, null);
+            return new FieldPlan(c, name, FieldPlan.Kind.STRING, DType.STRING, null, 0, compression, classes, null, null);
         }
         DType scalar = numeric(t);
         if (scalar != null) {
-            return new FieldPlan(c, name, FieldPlan.Kind.SCALAR, scalar, null, 0, compression, classes, null);
+            return new FieldPlan(c, name, FieldPlan.Kind.SCALAR, scalar, null, 0, compression, classes, null, null);
         }
         if (t instanceof ArrayType) {
             int nesting = 0;
@@ -120,7 +126,7 @@ final class ColumnMapping {
                             + ": a nested array is stored as a tensor and needs its shape: withShape(\"" + name
                             + "\", ...)");
                 }
-                return new FieldPlan(c, name, FieldPlan.Kind.SEQUENCE, element, null, 1, compression, classes, null);
+                return new FieldPlan(c, name, FieldPlan.Kind.SEQUENCE, element, null, 1, compression, classes, null, null);
             }
             if (nesting != 1 && nesting != shape.length) {
                 throw new UnsupportedColumnException("column '" + name + "' is " + t.simpleString() + " (" + nesting
@@ -128,7 +134,7 @@ final class ColumnMapping {
                         + " dimensions; give a flat array or one nesting level per dimension");
             }
             return new FieldPlan(c, name, FieldPlan.Kind.TENSOR, element, shape.clone(), nesting, compression, classes,
-                    null);
+                    null, null);
         }
         throw new UnsupportedColumnException("column '" + name + "' has type " + t.simpleString()
                 + ", which Sluice cannot store; supported: binary, string, byte, short, int, long, float, double,"

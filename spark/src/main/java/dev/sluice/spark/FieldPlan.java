@@ -17,9 +17,10 @@ import java.util.List;
  * @param compression how values are stored
  * @param classes class names of a label column, or empty
  * @param encoding a bytes field's encoding, or null
+ * @param detector learns a bytes field's encoding from its values, or null
  */
 record FieldPlan(int column, String name, Kind kind, DType dtype, long[] shape, int nesting, Compression compression,
-                 List<String> classes, String encoding) implements Serializable {
+                 List<String> classes, String encoding, EncodingDetector detector) implements Serializable {
 
     /** What a column holds. */
     enum Kind {

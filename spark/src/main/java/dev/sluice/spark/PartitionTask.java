@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
@@ -21,13 +23,14 @@ import org.apache.spark.sql.Row;
 
 /**
  * The task of one partition: encodes its rows, cuts shards per split at the target size, publishes each
- * straight to the store under a key of (job, partition, sequence), and returns the shards' descriptors.
+ * straight to the store under a key of (job, partition, sequence), and returns the shards' descriptors
+ * (with the encodings it saw in columns whose encoding is detected).
  * Whatever attempt number it runs as, it writes the same keys, so a retry replaces its predecessor's
  * shards. A failing attempt deliberately leaves its published shards alone: a concurrent speculative
  * attempt of the same partition may have published (and be about to report) the same keys; the driver
  * removes what no manifest names.
  */
-final class PartitionTask implements Function2<Integer, Iterator<Row>, Iterator<ShardDescriptor>> {
+final class PartitionTask implements Function2<Integer, Iterator<Row>, Iterator<TaskResult>> {
 
     private static final long serialVersionUID = 1L;
 
@@ -46,13 +49,13 @@ final class PartitionTask implements Function2<Integer, Iterator<Row>, Iterator<
     }
 
     @Override
-    public Iterator<ShardDescriptor> call(Integer partition, Iterator<Row> rows) throws IOException {
+    public Iterator<TaskResult> call(Integer partition, Iterator<Row> rows) throws IOException {
         TaskContext ctx = TaskContext.get();
         int attempt = ctx == null ? 0 : ctx.attemptNumber();
         Path root = Files.createDirectories(Path.of(stagingRoot));
         Path staging = Files.createTempDirectory(root, String.format(".%s-p%05d-a%d-", jobId, partition, attempt));
         try (ObjectStore store = Stores.open(location, options.storeOptions())) {
-            return new Run(store, staging, partition, attempt).write(rows, ctx).iterator();
+            return List.of(new Run(store, staging, partition, attempt).write(rows, ctx)).iterator();
         } finally {
             deleteTree(staging);
         }
@@ -76,7 +79,7 @@ final class PartitionTask implements Function2<Integer, Iterator<Row>, Iterator<
             this.attempt = attempt;
         }
 
-        List<ShardDescriptor> write(Iterator<Row> rows, TaskContext ctx) throws IOException {
+        TaskResult write(Iterator<Row> rows, TaskContext ctx) throws IOException {
             long rowIndex = 0;
             while (rows.hasNext()) {
                 if (ctx != null) {
@@ -96,7 +99,9 @@ final class PartitionTask implements Function2<Integer, Iterator<Row>, Iterator<
             for (Map.Entry<String, ShardWriter> e : open.entrySet()) {
                 flush(e.getKey(), e.getValue());
             }
-            return published;
+            Map<String, Set<String>> seen = new LinkedHashMap<>();
+            encoder.encodings().forEach((f, e) -> seen.put(f, new TreeSet<>(e)));
+            return new TaskResult(published, seen);
         }
 
         private void flush(String split, ShardWriter w) throws IOException {

@@ -5,7 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.spark.sql.Row;
 
 /**
@@ -21,6 +25,7 @@ final class RowEncoder {
     private final List<FieldPlan> fields;
     private final ByteBuffer[] scratch;
     private final ByteBuffer[] values;
+    private final Map<String, Set<String>> encodings = new LinkedHashMap<>();
 
     RowEncoder(RowPlan plan) {
         this.plan = plan;
@@ -29,7 +34,15 @@ final class RowEncoder {
         this.values = new ByteBuffer[fields.size()];
         for (int f = 0; f < scratch.length; f++) {
             scratch[f] = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            if (fields.get(f).detector() != null) {
+                encodings.put(fields.get(f).name(), new TreeSet<>());
+            }
         }
+    }
+
+    /** Per detected-encoding field, the encodings seen so far ({@code ""}: a value not recognised). */
+    Map<String, Set<String>> encodings() {
+        return encodings;
     }
 
     /**
@@ -63,13 +76,21 @@ final class RowEncoder {
                         + " dataset fields have no nulls: filter those rows or fill the value (df.na().fill)");
             }
             values[f] = switch (p.kind()) {
-                case BYTES -> ByteBuffer.wrap((byte[]) row.get(p.column()));
+                case BYTES -> bytes(p, (byte[]) row.get(p.column()));
                 case STRING -> ByteBuffer.wrap(row.getString(p.column()).getBytes(StandardCharsets.UTF_8));
                 case SCALAR -> scalar(f, p, row.get(p.column()), partition, rowIndex);
                 case SEQUENCE, TENSOR -> array(f, p, row.get(p.column()), partition, rowIndex);
             };
         }
         return values;
+    }
+
+    private ByteBuffer bytes(FieldPlan p, byte[] v) {
+        if (p.detector() != null) {
+            String e = p.detector().encodingOf(v);
+            encodings.get(p.name()).add(e == null ? "" : e);
+        }
+        return ByteBuffer.wrap(v);
     }
 
     private ByteBuffer scalar(int f, FieldPlan p, Object v, int partition, long rowIndex) {

@@ -29,6 +29,7 @@ public final class SluiceWriteOptions implements Serializable {
     private LinkedHashMap<String, List<String>> classes = new LinkedHashMap<>();
     private LinkedHashMap<String, Compression> compression = new LinkedHashMap<>();
     private LinkedHashMap<String, String> metadata = new LinkedHashMap<>();
+    private LinkedHashMap<String, EncodingDetector> detectors = new LinkedHashMap<>();
     private boolean overwrite;
     private StoreSettings store = StoreSettings.of(StoreOptions.defaults());
     private String stagingDir;
@@ -79,6 +80,16 @@ public final class SluiceWriteOptions implements Serializable {
     public SluiceWriteOptions withEncoding(String column, String encoding) {
         SluiceWriteOptions o = copy();
         o.encodings.put(column, encoding);
+        return o;
+    }
+
+    /**
+     * Learns a binary column's encoding from its values: the field records the one encoding every value
+     * had, or none when values differ or one is not recognised (as the single-process importer does).
+     */
+    public SluiceWriteOptions withEncodingDetector(String column, EncodingDetector detector) {
+        SluiceWriteOptions o = copy();
+        o.detectors.put(column, detector);
         return o;
     }
 
@@ -170,6 +181,10 @@ public final class SluiceWriteOptions implements Serializable {
         return encodings;
     }
 
+    Map<String, EncodingDetector> detectors() {
+        return detectors;
+    }
+
     Map<String, long[]> shapes() {
         return shapes;
     }
@@ -213,6 +228,7 @@ public final class SluiceWriteOptions implements Serializable {
         o.classes = new LinkedHashMap<>(classes);
         o.compression = new LinkedHashMap<>(compression);
         o.metadata = new LinkedHashMap<>(metadata);
+        o.detectors = new LinkedHashMap<>(detectors);
         o.overwrite = overwrite;
         o.store = store;
         o.stagingDir = stagingDir;

@@ -1,5 +1,6 @@
 package dev.sluice.spark;
 
+import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Manifest;
 import dev.sluice.data.format.ManifestCodec;
 import dev.sluice.data.format.Schema;
@@ -81,8 +82,10 @@ public final class SluiceWriter {
                 old = dev.sluice.data.format.Dataset.openManifest(store).manifest();
             }
             String staging = stagingRoot(location, options, jobId);
-            List<ShardDescriptor> shards = run(df, location, jobId, plan, options, staging, store);
-            Manifest m = manifest(store, location, options, schema, jobId, shards, df.rdd().getNumPartitions());
+            List<TaskResult> results = run(df, location, jobId, plan, options, staging, store);
+            List<ShardDescriptor> shards = results.stream().flatMap(r -> r.shards().stream()).toList();
+            Manifest m = manifest(store, location, options, withDetected(schema, results), jobId, shards,
+                    results.size());
             store.put(Manifest.KEY, ManifestCodec.encode(m));
             removeUnnamed(store, jobId, m, old);
             removeLocalStaging(location, options, jobId);
@@ -90,7 +93,7 @@ public final class SluiceWriter {
         }
     }
 
-    private static List<ShardDescriptor> run(Dataset<Row> df, String location, String jobId, RowPlan plan,
+    private static List<TaskResult> run(Dataset<Row> df, String location, String jobId, RowPlan plan,
                                              SluiceWriteOptions options, String staging, ObjectStore store)
             throws IOException {
         SparkContext sc = df.sparkSession().sparkContext();
@@ -139,6 +142,27 @@ public final class SluiceWriter {
             cause.addSuppressed(e);
         }
         return new SparkWriteException(msg.append(": ").append(cause.getMessage()).toString(), cause);
+    }
+
+    /**
+     * The schema with detected encodings: the one encoding all of a field's values had, else none.
+     */
+    private static Schema withDetected(Schema schema, List<TaskResult> results) {
+        Map<String, Set<String>> seen = new HashMap<>();
+        for (TaskResult r : results) {
+            r.encodings().forEach((f, e) -> seen.computeIfAbsent(f, k -> new HashSet<>()).addAll(e));
+        }
+        List<FieldSpec> fields = new ArrayList<>();
+        for (FieldSpec f : schema.fields()) {
+            Set<String> e = seen.get(f.name());
+            if (e == null) {
+                fields.add(f);
+            } else {
+                String only = e.size() == 1 ? e.iterator().next() : null;
+                fields.add(new FieldSpec(f.name(), f.dtype(), f.shape(), f.compression(), f.classes(), only));
+            }
+        }
+        return new Schema(fields);
     }
 
     /**
