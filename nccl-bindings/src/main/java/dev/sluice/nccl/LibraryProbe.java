@@ -20,29 +20,26 @@ import java.util.regex.Pattern;
  * linker error names. It never loads anything; the actual load decides availability.
  */
 final class LibraryProbe {
-    /** One library the JavaCPP wrappers need, with the part of the system that provides it. */
+    /** One library NCCL needs at run time, with the part of the system that provides it. */
     record Requirement(String soname, String role) {
     }
 
     static final List<Requirement> REQUIRED = List.of(
             new Requirement(NcclLoadOptions.DRIVER_SONAME, "NVIDIA driver"),
-            new Requirement(NcclLoadOptions.CUDART_SONAME, "CUDA 13 runtime"),
             new Requirement(NcclLoadOptions.NCCL_SONAME, "NCCL 2"));
 
     /** How to provide the libraries; part of every "not available" message. */
     static final String HOW_TO_FIX = "To use NCCL: run on a host with an NVIDIA GPU and its driver"
-            + " (provides libcuda.so.1; CUDA 13 needs driver R580 or newer), and make libcudart.so.13 and"
-            + " libnccl.so.2 loadable by adding their directories to LD_LIBRARY_PATH: libcudart.so.13 comes"
-            + " with a CUDA 13 toolkit (lib64) or the lib directory of the nvidia-cuda-runtime Python wheel;"
-            + " libnccl.so.2 with NVIDIA's libnccl2 package or the nvidia-nccl-cu13 Python wheel"
-            + " (site-packages/nvidia/nccl/lib). Alternatively name libnccl.so.2 (or its directory)"
-            + " explicitly with --nccl-lib PATH (NcclLoadOptions.withNcclLibrary).";
+            + " (provides libcuda.so.1), and make libnccl.so.2 loadable: add its directory to LD_LIBRARY_PATH"
+            + " or name it (or its directory) with --nccl-lib PATH (NcclLoadOptions.withNcclLibrary). Use the"
+            + " NCCL built for the CUDA major the rest of the process uses: with DJL's PyTorch 2.7.1 (CUDA 12.8)"
+            + " that is the nvidia-nccl-cu12 wheel pip installs with torch==2.7.1"
+            + " (site-packages/nvidia/nccl/lib), or NVIDIA's libnccl2 package for CUDA 12.";
 
-    /** Directories the dynamic linker or JavaCPP search besides LD_LIBRARY_PATH and ld.so.cache. */
+    /** Directories the dynamic linker searches besides LD_LIBRARY_PATH and ld.so.cache. */
     private static final List<String> DEFAULT_DIRS = List.of(
             "/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-            "/usr/local/cuda/lib64", "/usr/local/cuda/lib", "/usr/local/cuda/targets/x86_64-linux/lib",
-            "/usr/local/cuda-13.3/targets/x86_64-linux/lib");
+            "/usr/local/cuda/lib64", "/usr/local/cuda/lib", "/usr/local/cuda/targets/x86_64-linux/lib");
 
     /** "libfoo.so.1: cannot open shared object file" as printed by glibc's dlopen. */
     private static final Pattern CANNOT_OPEN =
@@ -79,10 +76,10 @@ final class LibraryProbe {
         if (missing.isPresent()) {
             String soname = missing.get();
             String role = REQUIRED.stream().filter(r -> r.soname().equals(soname)).map(Requirement::role)
-                    .findFirst().orElse("a dependency of the JavaCPP CUDA/NCCL natives");
+                    .findFirst().orElse("a dependency of libnccl.so.2");
             return soname + " (" + role + ") could not be found by the dynamic linker";
         }
-        return "the JavaCPP CUDA/NCCL natives failed to load: " + firstMessage(error);
+        return "libnccl.so.2 could not be bound: " + firstMessage(error);
     }
 
     /** The soname a dlopen error in {@code error}'s cause chain reports as missing, if any. */
@@ -91,7 +88,7 @@ final class LibraryProbe {
             String message = t.getMessage();
             if (message != null) {
                 Matcher m = CANNOT_OPEN.matcher(message);
-                // The last match is the library that is actually missing: "libjnicudart.so: libcuda.so.1: cannot open".
+                // The last match is the library that is actually missing: "libnccl.so.2: libfoo.so.1: cannot open".
                 String last = null;
                 while (m.find()) {
                     last = m.group(1);
@@ -144,8 +141,7 @@ final class LibraryProbe {
 
     /** The explicitly given file for {@code soname}, if the options name an existing one. */
     private static Optional<Path> explicitFile(NcclLoadOptions options, String soname) {
-        Path given = soname.equals(NcclLoadOptions.NCCL_SONAME) ? options.ncclLibrary()
-                : soname.equals(NcclLoadOptions.CUDART_SONAME) ? options.cudaRuntimeLibrary() : null;
+        Path given = soname.equals(NcclLoadOptions.NCCL_SONAME) ? options.ncclLibrary() : null;
         if (given == null) {
             return Optional.empty();
         }
@@ -155,12 +151,11 @@ final class LibraryProbe {
     }
 
     private static List<Path> explicitDirectories(NcclLoadOptions options) {
-        List<Path> dirs = new ArrayList<>(2);
-        for (Path p : new Path[] {options.ncclLibrary(), options.cudaRuntimeLibrary()}) {
-            if (p != null) {
-                Path absolute = p.toAbsolutePath().normalize();
-                dirs.add(Files.isDirectory(absolute) ? absolute : absolute.getParent());
-            }
+        List<Path> dirs = new ArrayList<>(1);
+        Path p = options.ncclLibrary();
+        if (p != null) {
+            Path absolute = p.toAbsolutePath().normalize();
+            dirs.add(Files.isDirectory(absolute) ? absolute : absolute.getParent());
         }
         return dirs;
     }

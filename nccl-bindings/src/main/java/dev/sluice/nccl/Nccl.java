@@ -5,14 +5,13 @@ import java.util.Objects;
 /**
  * Entry point: loads NCCL lazily, once per JVM.
  *
- * <p>{@link #load()} loads JavaCPP's CUDA runtime and NCCL wrappers (and through them
- * {@code libcuda.so.1}, {@code libcudart.so.13} and {@code libnccl.so.2} from the host) the first time
- * it is called, checks that a CUDA device is visible, and returns the {@link NcclRuntime}. Without
- * CUDA or NCCL it throws one {@link NcclUnavailableException} whose message lists what is missing
+ * <p>{@link #load()} binds {@code libnccl.so.2} from the host through JNA the first time it is called
+ * (NCCL alone: these bindings bind no CUDA runtime, so they never add a second CUDA version to the
+ * process), checks its version, and returns the {@link NcclRuntime}. Without NCCL it throws one {@link NcclUnavailableException} whose message lists what is missing
  * and how to provide it; {@link #availability()} returns the same answer without throwing.
  *
- * <p>The outcome is remembered: native loading cannot be undone or retried in a JVM (a JavaCPP class
- * whose natives failed to load stays unusable), so explicit library paths must be given on the first
+ * <p>The outcome is remembered: native loading cannot be undone or retried in a JVM (a library that
+ * failed to bind is not retried), so explicit library paths must be given on the first
  * call. Nothing else in this package touches native code before this class loads it.
  */
 public final class Nccl {
@@ -62,7 +61,6 @@ public final class Nccl {
             }
             // Validate explicit paths before touching any native code: a typo stays correctable.
             options.resolvedNcclLibrary();
-            options.resolvedCudaRuntimeLibrary();
             attemptedWith = options;
             try {
                 runtime = NativeLoader.load(options);

@@ -3,7 +3,7 @@ package dev.sluice.nccl;
 /**
  * Whether NCCL can be used in this JVM, as answered by {@link Nccl#availability()}.
  *
- * @param available true if the natives loaded and at least one CUDA device is visible
+ * @param available true if libnccl.so.2 was bound (whether a GPU is present is the CUDA binding's question)
  * @param message when available, a one-line description ("NCCL 2.27.7, CUDA runtime 13.0, ...");
  *     otherwise the message explaining what is missing and how to provide it
  */

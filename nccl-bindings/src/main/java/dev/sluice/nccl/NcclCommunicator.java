@@ -1,20 +1,18 @@
 package dev.sluice.nccl;
 
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.cuda.global.nccl;
-import org.bytedeco.cuda.nccl.ncclComm;
 
 /**
  * One rank's member of an NCCL communicator ({@code ncclComm_t}). Collectives take raw device
- * addresses and raw {@code cudaStream_t} handles (e.g. from JCuda or from a DJL tensor's data
- * pointer), are enqueued on the stream and return immediately; completion is observed on the stream,
+ * addresses and raw {@code cudaStream_t} handles as {@code long} values (e.g. from JCuda or from a
+ * DJL tensor's data pointer), are enqueued on the stream and return immediately; completion is observed on the stream,
  * e.g. with {@link #awaitStream}.
  *
  * <p>Not thread-safe: drive a communicator from one thread (NCCL forbids concurrent calls on one
@@ -31,13 +29,13 @@ public final class NcclCommunicator implements AutoCloseable {
     /** Longest pause between polls: bounds the added latency for long collectives. */
     private static final long MAX_POLL_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private final ncclComm comm;
+    private final Pointer comm;
     private final int rank;
     private final int size;
     private final int device;
     private final AtomicInteger state = new AtomicInteger(OPEN);
 
-    private NcclCommunicator(ncclComm comm, int rank, int size, int device) {
+    private NcclCommunicator(Pointer comm, int rank, int size, int device) {
         this.comm = comm;
         this.rank = rank;
         this.size = size;
@@ -45,20 +43,21 @@ public final class NcclCommunicator implements AutoCloseable {
     }
 
     /** Wraps a freshly initialized handle, reading its rank, size and device; aborts it if that fails. */
-    static NcclCommunicator wrap(ncclComm comm, String createdBy) {
+    static NcclCommunicator wrap(Pointer comm, String createdBy) {
         try {
-            int[] value = new int[1];
-            Natives.checkNccl(nccl.ncclCommUserRank(comm, value), "ncclCommUserRank", comm, -1, -1,
+            NcclLibrary l = Natives.nccl();
+            IntByReference value = new IntByReference();
+            Natives.checkNccl(l.ncclCommUserRank(comm, value), "ncclCommUserRank", comm, -1, -1,
                     "after " + createdBy);
-            int r = value[0];
-            Natives.checkNccl(nccl.ncclCommCount(comm, value), "ncclCommCount", comm, r, -1, "after " + createdBy);
-            int n = value[0];
-            Natives.checkNccl(nccl.ncclCommCuDevice(comm, value), "ncclCommCuDevice", comm, r, -1,
+            int r = value.getValue();
+            Natives.checkNccl(l.ncclCommCount(comm, value), "ncclCommCount", comm, r, -1, "after " + createdBy);
+            int n = value.getValue();
+            Natives.checkNccl(l.ncclCommCuDevice(comm, value), "ncclCommCuDevice", comm, r, -1,
                     "after " + createdBy);
-            return new NcclCommunicator(comm, r, n, value[0]);
+            return new NcclCommunicator(comm, r, n, value.getValue());
         } catch (RuntimeException e) {
-            int abort = nccl.ncclCommAbort(comm);
-            if (abort != nccl.ncclSuccess) {
+            int abort = Natives.nccl().ncclCommAbort(comm);
+            if (abort != NcclResult.SUCCESS.code()) {
                 e.addSuppressed(Natives.ncclException(abort, "ncclCommAbort", null, -1, -1,
                         "cleaning up after a failed " + createdBy));
             }
@@ -104,8 +103,8 @@ public final class NcclCommunicator implements AutoCloseable {
         checkBuffers("ncclAllReduce", sendBuffer, recvBuffer, count);
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(op, "op");
-        int result = nccl.ncclAllReduce(Natives.device(sendBuffer), Natives.device(recvBuffer), count, type.code(),
-                op.code(), comm, Natives.stream(stream));
+        int result = Natives.nccl().ncclAllReduce(Natives.pointer(sendBuffer), Natives.pointer(recvBuffer), count, type.code(),
+                op.code(), comm, Natives.pointer(stream));
         Natives.checkNccl(result, "ncclAllReduce", comm, rank, device, null);
     }
 
@@ -129,8 +128,8 @@ public final class NcclCommunicator implements AutoCloseable {
         if (root < 0 || root >= size) {
             throw new IllegalArgumentException("ncclBroadcast root " + root + " is outside 0.." + (size - 1));
         }
-        int result = nccl.ncclBroadcast(Natives.device(sendBuffer), Natives.device(recvBuffer), count, type.code(),
-                root, comm, Natives.stream(stream));
+        int result = Natives.nccl().ncclBroadcast(Natives.pointer(sendBuffer), Natives.pointer(recvBuffer), count, type.code(),
+                root, comm, Natives.pointer(stream));
         Natives.checkNccl(result, "ncclBroadcast", comm, rank, device, null);
     }
 
@@ -153,8 +152,8 @@ public final class NcclCommunicator implements AutoCloseable {
         checkBuffers("ncclReduceScatter", sendBuffer, recvBuffer, recvCount);
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(op, "op");
-        int result = nccl.ncclReduceScatter(Natives.device(sendBuffer), Natives.device(recvBuffer), recvCount,
-                type.code(), op.code(), comm, Natives.stream(stream));
+        int result = Natives.nccl().ncclReduceScatter(Natives.pointer(sendBuffer), Natives.pointer(recvBuffer), recvCount,
+                type.code(), op.code(), comm, Natives.pointer(stream));
         Natives.checkNccl(result, "ncclReduceScatter", comm, rank, device, null);
     }
 
@@ -173,8 +172,8 @@ public final class NcclCommunicator implements AutoCloseable {
         requireOpen("ncclAllGather");
         checkBuffers("ncclAllGather", sendBuffer, recvBuffer, sendCount);
         Objects.requireNonNull(type, "type");
-        int result = nccl.ncclAllGather(Natives.device(sendBuffer), Natives.device(recvBuffer), sendCount,
-                type.code(), comm, Natives.stream(stream));
+        int result = Natives.nccl().ncclAllGather(Natives.pointer(sendBuffer), Natives.pointer(recvBuffer), sendCount,
+                type.code(), comm, Natives.pointer(stream));
         Natives.checkNccl(result, "ncclAllGather", comm, rank, device, null);
     }
 
@@ -187,7 +186,7 @@ public final class NcclCommunicator implements AutoCloseable {
     public Optional<NcclException> asyncError() {
         requireOpen("ncclCommGetAsyncError");
         int code = asyncErrorCode();
-        if (code == nccl.ncclSuccess || code == nccl.ncclInProgress) {
+        if (code == NcclResult.SUCCESS.code() || code == NcclResult.IN_PROGRESS.code()) {
             return Optional.empty();
         }
         return Optional.of(Natives.ncclException(code, "asynchronous NCCL operation", comm, rank, device,
@@ -203,6 +202,21 @@ public final class NcclCommunicator implements AutoCloseable {
     }
 
     /**
+     * Whether the work enqueued so far on a stream has finished: the one question about a stream that
+     * {@link #awaitStream} needs answered, by the caller's CUDA binding ({@code cudaStreamQuery}),
+     * since these bindings bind no CUDA runtime.
+     */
+    @FunctionalInterface
+    public interface StreamStatus {
+        /**
+         * @param stream the {@code cudaStream_t} handle
+         * @return true once all work on the stream has finished, false while it is busy
+         * @throws RuntimeException if the stream reports an error (a fault in a kernel, say)
+         */
+        boolean isDone(long stream);
+    }
+
+    /**
      * Waits until all work enqueued on {@code stream} has finished, watching this communicator for
      * asynchronous errors, and aborts the communicator if the wait fails or exceeds {@code timeout}
      * (a hung collective, e.g. a peer that died or issued different collectives, otherwise blocks the
@@ -214,40 +228,40 @@ public final class NcclCommunicator implements AutoCloseable {
      * polls the thread parks for 10 µs, doubling up to 1 ms, so short collectives return quickly and
      * long ones cost almost no CPU.
      *
-     * <p>With the legacy default stream (0) the calling thread's current device must be
-     * {@link #device()}.
-     *
      * @param stream the {@code cudaStream_t} handle the collectives were enqueued on
      * @param timeout how long the stream may stay busy; {@link Duration#ZERO} checks once
+     * @param status asks the CUDA binding whether the stream is done (with the legacy default stream
+     *     0 the calling thread's current device must be {@link #device()})
      * @throws NcclException with {@code ncclTimeout} if the stream is still busy after {@code timeout},
      *     or with NCCL's code if an asynchronous error occurred; the communicator is aborted in both cases
-     * @throws CudaException if the stream reports a CUDA error (the communicator is aborted too)
+     * @throws RuntimeException whatever {@code status} throws for a failed stream (the communicator is
+     *     aborted too)
      * @throws InterruptedException if the thread is interrupted; the collective is then still in
      *     flight and the communicator open: call {@link #abort()} to give up on it
      */
-    public void awaitStream(long stream, Duration timeout) throws InterruptedException {
+    public void awaitStream(long stream, Duration timeout, StreamStatus status) throws InterruptedException {
         requireOpen("awaitStream");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(status, "status");
         long timeoutNanos = saturatedNanos(timeout);
         long start = System.nanoTime();
         long pause = MIN_POLL_PAUSE_NANOS;
-        CUstream_st handle = Natives.stream(stream);
         while (true) {
-            int query = cudart.cudaStreamQuery(handle);
-            if (query == cudart.cudaSuccess) {
-                failIfAsyncError();
-                return;
-            }
-            if (query != cudart.cudaErrorNotReady) {
-                CudaException e = Natives.cudaException(query, "cudaStreamQuery", device,
-                        "stream 0x" + Long.toHexString(stream) + " of rank " + rank + "; communicator aborted");
+            boolean done;
+            try {
+                done = status.isDone(stream);
+            } catch (RuntimeException e) {
                 abortInto(e);
                 throw e;
+            }
+            if (done) {
+                failIfAsyncError();
+                return;
             }
             failIfAsyncError();
             long elapsed = System.nanoTime() - start;
             if (elapsed >= timeoutNanos) {
-                NcclException e = new NcclException(nccl.ncclTimeout, "awaitStream", rank, device, null,
+                NcclException e = new NcclException(NcclResult.TIMEOUT.code(), "awaitStream", rank, device, null,
                         null, "stream 0x" + Long.toHexString(stream) + " still busy after " + timeout
                                 + "; communicator aborted");
                 abortInto(e);
@@ -264,7 +278,7 @@ public final class NcclCommunicator implements AutoCloseable {
 
     private void failIfAsyncError() {
         int code = asyncErrorCode();
-        if (code != nccl.ncclSuccess && code != nccl.ncclInProgress) {
+        if (code != NcclResult.SUCCESS.code() && code != NcclResult.IN_PROGRESS.code()) {
             NcclException e = Natives.ncclException(code, "asynchronous NCCL operation", comm, rank, device,
                     "reported by ncclCommGetAsyncError while waiting for the stream; communicator aborted");
             abortInto(e);
@@ -281,10 +295,10 @@ public final class NcclCommunicator implements AutoCloseable {
     }
 
     private int asyncErrorCode() {
-        int[] value = new int[1];
-        Natives.checkNccl(nccl.ncclCommGetAsyncError(comm, value), "ncclCommGetAsyncError", comm, rank, device,
-                null);
-        return value[0];
+        IntByReference value = new IntByReference();
+        Natives.checkNccl(Natives.nccl().ncclCommGetAsyncError(comm, value), "ncclCommGetAsyncError", comm, rank,
+                device, null);
+        return value.getValue();
     }
 
     private static long saturatedNanos(Duration d) {
@@ -308,7 +322,7 @@ public final class NcclCommunicator implements AutoCloseable {
      */
     public void abort() {
         if (state.compareAndSet(OPEN, ABORTED)) {
-            Natives.checkNccl(nccl.ncclCommAbort(comm), "ncclCommAbort", null, rank, device, null);
+            Natives.checkNccl(Natives.nccl().ncclCommAbort(comm), "ncclCommAbort", null, rank, device, null);
         }
     }
 
@@ -322,7 +336,7 @@ public final class NcclCommunicator implements AutoCloseable {
     @Override
     public void close() {
         if (state.compareAndSet(OPEN, DESTROYED)) {
-            Natives.checkNccl(nccl.ncclCommDestroy(comm), "ncclCommDestroy", null, rank, device, null);
+            Natives.checkNccl(Natives.nccl().ncclCommDestroy(comm), "ncclCommDestroy", null, rank, device, null);
         }
     }
 

@@ -2,7 +2,7 @@ package dev.sluice.nccl;
 
 /**
  * Element types of NCCL buffers ({@code ncclDataType_t}). The codes are the values of the enum in
- * {@code nccl.h}; tests check them against JavaCPP's constants.
+ * {@code nccl.h}; tests check them against JavaCPP's generated constants (compile-time values only).
  */
 public enum NcclDataType {
     /** {@code ncclInt8} (also {@code ncclChar}). */

@@ -2,7 +2,7 @@ package dev.sluice.nccl;
 
 /**
  * Built-in reduction operations ({@code ncclRedOp_t}). The codes are the values of the enum in
- * {@code nccl.h}; tests check them against JavaCPP's constants.
+ * {@code nccl.h}; tests check them against JavaCPP's generated constants (compile-time values only).
  */
 public enum NcclRedOp {
     /** {@code ncclSum}. */

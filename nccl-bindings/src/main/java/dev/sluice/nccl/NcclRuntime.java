@@ -1,33 +1,26 @@
 package dev.sluice.nccl;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.cuda.global.nccl;
-import org.bytedeco.cuda.nccl.ncclComm;
-import org.bytedeco.cuda.nccl.ncclUniqueId;
-import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The loaded NCCL library: creates unique ids and communicators and brackets grouped calls. Obtained
- * from {@link Nccl#load()}; holding one proves the natives are loaded and a CUDA device is visible.
- * Thread-safe (it holds no mutable state).
+ * from {@link Nccl#load()}; holding one proves {@code libnccl.so.2} is bound. Whether a GPU is
+ * present is not NCCL's question: ask the CUDA binding (the engine's {@code CudaProbe}). Thread-safe
+ * (it holds no mutable state).
  */
 public final class NcclRuntime {
     private final int ncclVersionCode;
-    private final int cudaRuntimeVersion;
-    private final int cudaDriverVersion;
-    private final int deviceCount;
     private final String ncclLibraryPath;
 
-    NcclRuntime(int ncclVersionCode, int cudaRuntimeVersion, int cudaDriverVersion, int deviceCount,
-            String ncclLibraryPath) {
+    NcclRuntime(int ncclVersionCode, String ncclLibraryPath) {
         this.ncclVersionCode = ncclVersionCode;
-        this.cudaRuntimeVersion = cudaRuntimeVersion;
-        this.cudaDriverVersion = cudaDriverVersion;
-        this.deviceCount = deviceCount;
         this.ncclLibraryPath = ncclLibraryPath;
     }
 
@@ -41,31 +34,14 @@ public final class NcclRuntime {
         return versionString(ncclVersionCode);
     }
 
-    /** {@code cudaRuntimeGetVersion}, e.g. 13000 for CUDA 13.0. */
-    public int cudaRuntimeVersion() {
-        return cudaRuntimeVersion;
-    }
-
-    /** {@code cudaDriverGetVersion}: the newest CUDA version the driver supports, e.g. 13000. */
-    public int cudaDriverVersion() {
-        return cudaDriverVersion;
-    }
-
-    /** Number of visible CUDA devices ({@code cudaGetDeviceCount}), at least 1. */
-    public int deviceCount() {
-        return deviceCount;
-    }
-
-    /** Path of the libnccl the dynamic linker actually mapped, or "?" if it could not be determined. */
+    /** Path of the libnccl the dynamic linker actually mapped, or the name it was asked for. */
     public String ncclLibraryPath() {
         return ncclLibraryPath;
     }
 
-    /** One line for logs, e.g. "NCCL 2.27.7 (/usr/lib/.../libnccl.so.2.27.7), CUDA runtime 13.0, driver 13.0, 8 devices". */
+    /** One line for logs, e.g. "NCCL 2.26.2 (/opt/venv/.../nvidia/nccl/lib/libnccl.so.2)". */
     public String description() {
-        return "NCCL " + ncclVersion() + " (" + ncclLibraryPath + "), CUDA runtime " + cudaVersion(cudaRuntimeVersion)
-                + ", driver " + cudaVersion(cudaDriverVersion) + ", " + deviceCount
-                + (deviceCount == 1 ? " device" : " devices");
+        return "NCCL " + ncclVersion() + " (" + ncclLibraryPath + ")";
     }
 
     @Override
@@ -81,17 +57,16 @@ public final class NcclRuntime {
      *     interface exists
      */
     public NcclUniqueId newUniqueId() {
-        try (ncclUniqueId id = new ncclUniqueId()) {
-            Natives.checkNccl(nccl.ncclGetUniqueId(id), "ncclGetUniqueId", null, -1, -1, null);
-            byte[] bytes = new byte[NcclUniqueId.BYTES];
-            id.internal().get(bytes, 0, bytes.length);
-            return NcclUniqueId.fromBytes(bytes);
-        }
+        byte[] bytes = new byte[NcclUniqueId.BYTES];
+        Natives.checkNccl(Natives.nccl().ncclGetUniqueId(bytes), "ncclGetUniqueId", null, -1, -1, null);
+        return NcclUniqueId.fromBytes(bytes);
     }
 
     /**
-     * Creates this process's member of a communicator ({@code ncclCommInitRank}). Makes {@code device}
-     * the calling thread's current CUDA device first, as NCCL requires. Blocks until all
+     * Creates this process's member of a communicator ({@code ncclCommInitRank}) on the calling
+     * thread's current CUDA device, which the caller must have made {@code device} with its CUDA
+     * binding (e.g. JCuda's {@code cudaSetDevice}): NCCL reads the current device and these bindings
+     * bind no CUDA runtime of their own. The device NCCL chose is checked against {@code device}. Blocks until all
      * {@code worldSize} ranks have called it with the same id; there is no timeout, so the rendezvous
      * that distributed the id should already know that every rank is alive.
      *
@@ -100,7 +75,7 @@ public final class NcclRuntime {
      * @param rank this member's rank, {@code 0 <= rank < worldSize}
      * @param device the local CUDA device this member uses
      * @throws NcclException if NCCL fails (the message names the rank and device)
-     * @throws CudaException if the device cannot be selected
+     * @throws IllegalStateException if the current device was not {@code device} (the member is aborted)
      */
     public NcclCommunicator initRank(int worldSize, NcclUniqueId id, int rank, int device) {
         Objects.requireNonNull(id, "id");
@@ -110,16 +85,27 @@ public final class NcclRuntime {
         if (rank < 0 || rank >= worldSize) {
             throw new IllegalArgumentException("rank " + rank + " is outside 0.." + (worldSize - 1));
         }
-        checkDevice(device);
-        Natives.checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice", device,
-                "before ncclCommInitRank of rank " + rank);
-        ncclComm comm = new ncclComm();
-        try (ncclUniqueId nativeId = new ncclUniqueId()) {
-            nativeId.internal().put(id.internalBytes(), 0, NcclUniqueId.BYTES);
-            Natives.checkNccl(nccl.ncclCommInitRank(comm, worldSize, nativeId, rank), "ncclCommInitRank", null,
-                    rank, device, "world size " + worldSize);
+        if (device < 0) {
+            throw new IllegalArgumentException("CUDA device " + device + " is negative");
         }
-        return NcclCommunicator.wrap(comm, "ncclCommInitRank");
+        NcclLibrary.UniqueIdByValue nativeId = new NcclLibrary.UniqueIdByValue();
+        System.arraycopy(id.internalBytes(), 0, nativeId.internal, 0, NcclUniqueId.BYTES);
+        PointerByReference comm = new PointerByReference();
+        Natives.checkNccl(Natives.nccl().ncclCommInitRank(comm, worldSize, nativeId, rank), "ncclCommInitRank",
+                null, rank, device, "world size " + worldSize);
+        NcclCommunicator member = NcclCommunicator.wrap(comm.getValue(), "ncclCommInitRank");
+        if (member.device() != device) {
+            IllegalStateException e = new IllegalStateException("ncclCommInitRank of rank " + rank + " ran on"
+                    + " CUDA device " + member.device() + ", not the requested " + device + ": make " + device
+                    + " the calling thread's current device (cudaSetDevice) first; the member was aborted");
+            try {
+                member.abort();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return member;
     }
 
     /**
@@ -136,15 +122,17 @@ public final class NcclRuntime {
             throw new IllegalArgumentException("ncclCommInitAll needs at least one device");
         }
         for (int d : devices) {
-            checkDevice(d);
+            if (d < 0) {
+                throw new IllegalArgumentException("CUDA device " + d + " is negative");
+            }
         }
         int n = devices.length;
-        List<ncclComm> handles = new ArrayList<>(n);
-        try (PointerPointer<ncclComm> array = new PointerPointer<>((long) n)) {
-            Natives.checkNccl(nccl.ncclCommInitAll(array, n, devices.clone()), "ncclCommInitAll", null, -1, -1,
-                    "devices " + Arrays.toString(devices));
+        List<Pointer> handles = new ArrayList<>(n);
+        try (Memory array = new Memory((long) n * Native.POINTER_SIZE)) {
+            Natives.checkNccl(Natives.nccl().ncclCommInitAll(array, n, devices.clone()), "ncclCommInitAll", null,
+                    -1, -1, "devices " + Arrays.toString(devices));
             for (int i = 0; i < n; i++) {
-                handles.add(array.get(ncclComm.class, i));
+                handles.add(array.getPointer((long) i * Native.POINTER_SIZE));
             }
         }
         List<NcclCommunicator> result = new ArrayList<>(n);
@@ -157,8 +145,9 @@ public final class NcclRuntime {
                     abortInto(e, c::abort);
                 }
                 for (int j = i + 1; j < n; j++) {
-                    ncclComm h = handles.get(j);
-                    abortInto(e, () -> Natives.checkNccl(nccl.ncclCommAbort(h), "ncclCommAbort", h, -1, -1, null));
+                    Pointer h = handles.get(j);
+                    abortInto(e, () -> Natives.checkNccl(Natives.nccl().ncclCommAbort(h), "ncclCommAbort", h, -1,
+                            -1, null));
                 }
                 throw e;
             }
@@ -176,7 +165,7 @@ public final class NcclRuntime {
 
     /** Starts a group of NCCL calls ({@code ncclGroupStart}); prefer {@link #group()}. */
     public void groupStart() {
-        Natives.checkNccl(nccl.ncclGroupStart(), "ncclGroupStart", null, -1, -1, null);
+        Natives.checkNccl(Natives.nccl().ncclGroupStart(), "ncclGroupStart", null, -1, -1, null);
     }
 
     /**
@@ -185,7 +174,7 @@ public final class NcclRuntime {
      * for its peers.
      */
     public void groupEnd() {
-        Natives.checkNccl(nccl.ncclGroupEnd(), "ncclGroupEnd", null, -1, -1, null);
+        Natives.checkNccl(Natives.nccl().ncclGroupEnd(), "ncclGroupEnd", null, -1, -1, null);
     }
 
     /**
@@ -202,23 +191,11 @@ public final class NcclRuntime {
         return new NcclGroup(this);
     }
 
-    private void checkDevice(int device) {
-        if (device < 0 || device >= deviceCount) {
-            throw new IllegalArgumentException("CUDA device " + device + " does not exist; " + deviceCount
-                    + " visible (0.." + (deviceCount - 1) + ", see CUDA_VISIBLE_DEVICES)");
-        }
-    }
-
     /** NCCL version code to text; NCCL 2.9 changed the encoding from X*1000+Y*100+Z to X*10000+Y*100+Z. */
     static String versionString(int code) {
         if (code >= 10000) {
             return code / 10000 + "." + (code % 10000) / 100 + "." + code % 100;
         }
         return code / 1000 + "." + (code % 1000) / 100 + "." + code % 100;
-    }
-
-    /** CUDA version code (1000*major + 10*minor) to text. */
-    static String cudaVersion(int code) {
-        return code / 1000 + "." + (code % 1000) / 10;
     }
 }

@@ -1,16 +1,53 @@
 package dev.sluice.nccl;
 
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
+import jcuda.Pointer;
+import jcuda.runtime.JCuda;
+import jcuda.runtime.cudaError;
+import jcuda.runtime.cudaMemcpyKind;
+import jcuda.runtime.cudaStream_t;
 
 /**
- * Device memory and streams for the GPU tests, through JavaCPP's cudart (the engine uses JCuda; the
- * bindings only see raw addresses and handles either way). Only used after {@link Nccl#load} succeeded.
+ * Device memory and streams for the GPU tests, through JCuda (test scope only): the same CUDA
+ * binding the engine uses, so the bindings are tested the way they are used, with raw addresses and
+ * stream handles as plain numbers. Only used where a GPU was found ({@link #deviceCount()}).
  */
 final class CudaTestMemory {
     private CudaTestMemory() {
+    }
+
+    /** Visible CUDA devices, 0 without a driver (or without JCuda's natives). */
+    static int deviceCount() {
+        try {
+            int[] count = {0};
+            return JCuda.cudaGetDeviceCount(count) == cudaError.cudaSuccess ? count[0] : 0;
+        } catch (LinkageError e) {
+            return 0;
+        }
+    }
+
+    static void check(int rc, String call, int device) {
+        if (rc != cudaError.cudaSuccess) {
+            throw new IllegalStateException(call + " failed on device " + device + ": " + cudaError.stringFor(rc));
+        }
+    }
+
+    /** Makes {@code device} current on this thread, as NCCL's ncclCommInitRank expects. */
+    static void setDevice(int device) {
+        check(JCuda.cudaSetDevice(device), "cudaSetDevice", device);
+    }
+
+    /** A pointer whose raw address can be read (JCuda keeps it protected). */
+    static final class Address extends Pointer {
+        Address() {
+        }
+
+        Address(long address) {
+            super(address);
+        }
+
+        long value() {
+            return getNativePointer();
+        }
     }
 
     /** A float array in device memory, freed on close. */
@@ -26,69 +63,80 @@ final class CudaTestMemory {
         }
 
         static DeviceFloats zeros(int device, int count) {
-            Natives.checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice", device, null);
-            Pointer p = new Pointer();
-            Natives.checkCuda(cudart.cudaMalloc(p, (long) count * Float.BYTES), "cudaMalloc", device, null);
-            Natives.checkCuda(cudart.cudaMemset(p, 0, (long) count * Float.BYTES), "cudaMemset", device, null);
-            Natives.checkCuda(cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device, null);
-            return new DeviceFloats(device, p.address(), count);
+            setDevice(device);
+            Address p = new Address();
+            check(JCuda.cudaMalloc(p, (long) count * Float.BYTES), "cudaMalloc", device);
+            check(JCuda.cudaMemset(p, 0, (long) count * Float.BYTES), "cudaMemset", device);
+            check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device);
+            return new DeviceFloats(device, p.value(), count);
         }
 
         static DeviceFloats upload(int device, float[] values) {
             DeviceFloats d = zeros(device, values.length);
-            try (FloatPointer host = new FloatPointer(values)) {
-                Natives.checkCuda(cudart.cudaMemcpy(Natives.device(d.address), host, (long) values.length * Float.BYTES,
-                        cudart.cudaMemcpyHostToDevice), "cudaMemcpy H2D", device, null);
-            }
+            check(JCuda.cudaMemcpy(new Address(d.address), Pointer.to(values), (long) values.length * Float.BYTES,
+                    cudaMemcpyKind.cudaMemcpyHostToDevice), "cudaMemcpy H2D", device);
             // Make the data visible to work on any stream, whatever the stream's flags.
-            Natives.checkCuda(cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device, null);
+            check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device);
             return d;
         }
 
         float[] download() {
-            Natives.checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice", device, null);
-            Natives.checkCuda(cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device, null);
+            setDevice(device);
+            check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device);
             float[] out = new float[count];
-            try (FloatPointer host = new FloatPointer((long) count)) {
-                Natives.checkCuda(cudart.cudaMemcpy(host, Natives.device(address), (long) count * Float.BYTES,
-                        cudart.cudaMemcpyDeviceToHost), "cudaMemcpy D2H", device, null);
-                host.get(out);
-            }
+            check(JCuda.cudaMemcpy(Pointer.to(out), new Address(address), (long) count * Float.BYTES,
+                    cudaMemcpyKind.cudaMemcpyDeviceToHost), "cudaMemcpy D2H", device);
             return out;
         }
 
         @Override
         public void close() {
-            Natives.checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice", device, null);
-            Natives.checkCuda(cudart.cudaFree(Natives.device(address)), "cudaFree", device, null);
+            setDevice(device);
+            check(JCuda.cudaFree(new Address(address)), "cudaFree", device);
         }
     }
 
     /** A CUDA stream on one device, destroyed on close. */
     static final class DeviceStream implements AutoCloseable {
+        /** Exposes the raw cudaStream_t value (JCuda keeps it protected). */
+        private static final class Handle extends cudaStream_t {
+            long value() {
+                return getNativePointer();
+            }
+        }
+
         final int device;
-        private final CUstream_st stream;
+        private final Handle stream = new Handle();
 
         DeviceStream(int device) {
             this.device = device;
-            Natives.checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice", device, null);
-            stream = new CUstream_st();
-            Natives.checkCuda(cudart.cudaStreamCreate(stream), "cudaStreamCreate", device, null);
+            setDevice(device);
+            check(JCuda.cudaStreamCreate(stream), "cudaStreamCreate", device);
         }
 
         long handle() {
-            return stream.address();
+            return stream.value();
         }
 
-        CUstream_st raw() {
+        cudaStream_t raw() {
             return stream;
+        }
+
+        /** The question {@link NcclCommunicator#awaitStream} asks, answered by cudaStreamQuery. */
+        boolean isDone(long ignored) {
+            int rc = JCuda.cudaStreamQuery(stream);
+            if (rc == cudaError.cudaErrorNotReady) {
+                return false;
+            }
+            check(rc, "cudaStreamQuery", device);
+            return true;
         }
 
         @Override
         public void close() {
-            Natives.checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice", device, null);
-            Natives.checkCuda(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize", device, null);
-            Natives.checkCuda(cudart.cudaStreamDestroy(stream), "cudaStreamDestroy", device, null);
+            setDevice(device);
+            check(JCuda.cudaStreamSynchronize(stream), "cudaStreamSynchronize", device);
+            check(JCuda.cudaStreamDestroy(stream), "cudaStreamDestroy", device);
         }
     }
 }

@@ -75,16 +75,4 @@ class NcclExceptionTest {
                 () -> new NcclException(0, "ncclAllReduce", 0, 0, "no error", "", null));
         assertEquals("ncclSuccess is not an error (operation ncclAllReduce)", e.getMessage());
     }
-
-    @Test
-    void cudaExceptionNamesCallDeviceAndError() {
-        CudaException e = new CudaException(700, "cudaErrorIllegalAddress",
-                "an illegal memory access was encountered", "cudaStreamQuery", 3, "stream 0x7f of rank 1");
-        assertEquals(700, e.code());
-        assertEquals("cudaErrorIllegalAddress", e.codeName());
-        assertEquals("cudaStreamQuery", e.operation());
-        assertEquals(OptionalInt.of(3), e.device());
-        assertEquals("cudaStreamQuery failed on device 3: cudaErrorIllegalAddress (700): an illegal memory access"
-                + " was encountered; stream 0x7f of rank 1", e.getMessage());
-    }
 }

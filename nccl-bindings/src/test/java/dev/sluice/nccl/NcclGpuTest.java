@@ -13,7 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.bytedeco.cuda.global.cudart;
+import jcuda.runtime.JCuda;
+import jcuda.runtime.cudaMemcpyKind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +44,16 @@ class NcclGpuTest {
     @BeforeEach
     void requireCudaAndNccl() {
         // Per test rather than in @BeforeAll, so every skipped test is reported with the reason.
-        assumeTrue(availability.available(), () -> "no CUDA device or libnccl.so.2: " + availability.message());
+        // -Dsluice.requireGpu=true (the GPU kit) turns a skip into a failure.
+        requireGpu(CudaTestMemory.deviceCount() > 0, "no CUDA device (JCuda finds none)");
+        requireGpu(availability.available(), "no libnccl.so.2: " + availability.message());
+    }
+
+    private static void requireGpu(boolean condition, String why) {
+        if (!condition && Boolean.getBoolean("sluice.requireGpu")) {
+            org.junit.jupiter.api.Assertions.fail("GPU required (-Dsluice.requireGpu=true) but: " + why);
+        }
+        assumeTrue(condition, why);
     }
 
     @AfterEach
@@ -61,7 +71,7 @@ class NcclGpuTest {
     }
 
     private static int[] localDevices() {
-        int n = Math.min(runtime.deviceCount(), MAX_DEVICES);
+        int n = Math.min(CudaTestMemory.deviceCount(), MAX_DEVICES);
         int[] devices = new int[n];
         for (int i = 0; i < n; i++) {
             devices[i] = i;
@@ -90,7 +100,7 @@ class NcclGpuTest {
 
     private static void awaitAll(List<NcclCommunicator> comms, List<DeviceStream> streams) throws InterruptedException {
         for (int i = 0; i < comms.size(); i++) {
-            comms.get(i).awaitStream(streams.get(i).handle(), WAIT);
+            comms.get(i).awaitStream(streams.get(i).handle(), WAIT, streams.get(i)::isDone);
             assertEquals(Optional.empty(), comms.get(i).asyncError());
         }
     }
@@ -225,6 +235,7 @@ class NcclGpuTest {
         NcclUniqueId received = NcclUniqueId.fromBase64(created.toBase64()); // what the rendezvous would carry
         assertEquals(created, received);
 
+        CudaTestMemory.setDevice(0); // NCCL joins on the current device
         NcclCommunicator comm = track(runtime.initRank(1, received, 0, 0));
         assertEquals(0, comm.rank());
         assertEquals(1, comm.size());
@@ -234,7 +245,7 @@ class NcclGpuTest {
         DeviceFloats buffer = track(DeviceFloats.upload(0, values));
         comm.allReduce(buffer.address, buffer.address, values.length, NcclDataType.FLOAT32, NcclRedOp.MAX,
                 stream.handle()); // in place; with one rank the values stay
-        comm.awaitStream(stream.handle(), WAIT);
+        comm.awaitStream(stream.handle(), WAIT, stream::isDone);
         assertArrayEquals(values, buffer.download(), 0f);
 
         comm.close();
@@ -268,17 +279,17 @@ class NcclGpuTest {
         DeviceFloats a = track(DeviceFloats.zeros(0, floats));
         DeviceFloats b = track(DeviceFloats.zeros(0, floats));
         for (int i = 0; i < 32; i++) {
-            Natives.checkCuda(cudart.cudaMemcpyAsync(Natives.device(b.address), Natives.device(a.address),
-                    (long) floats * Float.BYTES, cudart.cudaMemcpyDeviceToDevice, stream.raw()), "cudaMemcpyAsync", 0,
-                    null);
+            CudaTestMemory.check(JCuda.cudaMemcpyAsync(new CudaTestMemory.Address(b.address),
+                    new CudaTestMemory.Address(a.address), (long) floats * Float.BYTES,
+                    cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream.raw()), "cudaMemcpyAsync", 0);
         }
-        NcclException e = assertThrows(NcclException.class, () -> comm.awaitStream(stream.handle(), Duration.ZERO));
+        NcclException e = assertThrows(NcclException.class, () -> comm.awaitStream(stream.handle(), Duration.ZERO, stream::isDone));
         assertEquals(Optional.of(NcclResult.TIMEOUT), e.result());
         assertEquals("awaitStream", e.operation());
         assertTrue(e.getMessage().contains("communicator aborted"), e.getMessage());
         assertFalse(comm.isOpen(), "a timed-out communicator is aborted");
         assertThrows(IllegalStateException.class, comm::asyncError);
         comm.abort(); // idempotent
-        Natives.checkCuda(cudart.cudaStreamSynchronize(stream.raw()), "cudaStreamSynchronize", 0, null);
+        CudaTestMemory.check(JCuda.cudaStreamSynchronize(stream.raw()), "cudaStreamSynchronize", 0);
     }
 }

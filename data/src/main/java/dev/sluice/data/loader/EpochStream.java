@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The batches of one epoch for one rank, produced by a background assembler thread. Not
@@ -30,6 +31,9 @@ public final class EpochStream implements AutoCloseable {
     private volatile int peakOpenRuns;
     private boolean finished;
     private boolean closed;
+    // decode stage: completes when every batch handed to the decode pool so far has been delivered
+    private volatile CompletableFuture<Void> decodeTail = CompletableFuture.completedFuture(null);
+    private volatile boolean decodeFailed;
 
     /**
      * @param cursor where the plan stands for this rank at {@code state}
@@ -50,7 +54,13 @@ public final class EpochStream implements AutoCloseable {
         this.peakOpenSamples = mixer.openSamples();
         this.peakOpenRuns = mixer.openRuns();
         this.session = session;
-        this.assembler = new Thread(() -> assemble(plan, runs, mixer), "sluice-assembler-r" + cfg.rank());
+        this.assembler = new Thread(() -> {
+            if (loader.decode() != null) {
+                assembleDecoding(plan, runs, mixer);
+            } else {
+                assemble(plan, runs, mixer);
+            }
+        }, "sluice-assembler-r" + cfg.rank());
         this.assembler.setDaemon(true);
         this.assembler.start();
     }
@@ -114,6 +124,115 @@ public final class EpochStream implements AutoCloseable {
     }
 
     /**
+     * The assembler of a loader with a decode stage: fixed fields are copied here as usual, while the
+     * encoded image values are copied into the batch's staging buffer (so shard slabs go back as
+     * soon as their run closes); each full batch then goes to the decode pool, and the next batch is
+     * gathered while it decodes. Batches are delivered in order, each once its own decoding and every
+     * earlier batch's delivery are done.
+     */
+    private void assembleDecoding(EpochPlan plan, List<Run> runs, SampleMixer mixer) {
+        DecodeStage decode = loader.decode();
+        long seed = loader.config().seed();
+        long epoch = start.epoch();
+        HostBatch cur = null;
+        long batchIndex = 0;
+        int[] fieldIndex = loader.fieldIndex();
+        int imageSlot = loader.fields().indexOf(loader.fields().stream()
+                .filter(f -> f.name().equals(decode.stage().field())).findFirst().orElseThrow());
+        long[] step = new long[fieldIndex.length];
+        for (int f = 0; f < step.length; f++) {
+            step[f] = loader.fields().get(f).sampleBytes();
+        }
+        try {
+            while (mixer.hasNext() && !decodeFailed) {
+                mixer.next();
+                if (mixer.openSamples() > peakOpenSamples) {
+                    peakOpenSamples = mixer.openSamples();
+                }
+                if (mixer.openRuns() > peakOpenRuns) {
+                    peakOpenRuns = mixer.openRuns();
+                }
+                int runNo = mixer.lastRun();
+                int local = mixer.lastLocal();
+                ShardView view = session.await(runNo);
+                if (cur == null) {
+                    cur = loader.pool().acquire(batchIndex++);
+                    cur.ensureDecodeSlots();
+                }
+                int shard = runs.get(runNo).shard();
+                int slot = cur.slot(plan.sampleId(shard, local));
+                for (int f = 0; f < fieldIndex.length; f++) {
+                    if (f != imageSlot) {
+                        view.copy(fieldIndex[f], local, cur.raw()[f], (int) (slot * step[f]));
+                    }
+                }
+                cur.stage(slot, view, fieldIndex[imageSlot], local);
+                cur.locals[slot] = local;
+                cur.shards[slot] = loader.shards().get(shard);
+                if (mixer.closedRun() >= 0) {
+                    session.release(mixer.closedRun());
+                }
+                if (cur.full()) {
+                    dispatch(decode, cur, seed, epoch, true);
+                    cur = null;
+                }
+            }
+            if (cur != null) {
+                dispatch(decode, cur, seed, epoch, !loader.config().dropLast());
+                cur = null;
+            }
+            decodeTail.join();
+            if (!decodeFailed) {
+                ready.put(END);
+            }
+        } catch (InterruptedException e) {
+            // the stream was closed early
+        } catch (IOException | RuntimeException | Error e) {
+            // an Error too (a native library that does not load, ...): the consumer must not wait forever
+            decodeTail.handle((v, err) -> null).join();
+            fail(e);
+        } finally {
+            if (cur != null) {
+                cur.close();
+            }
+        }
+    }
+
+    /** Hands {@code b} to the decode pool; it is delivered (or, if not {@code keep}, returned) in order. */
+    private void dispatch(DecodeStage decode, HostBatch b, long seed, long epoch, boolean keep) {
+        CompletableFuture<Void> decoded = keep ? decode.submit(b, seed, epoch) : CompletableFuture.completedFuture(null);
+        decodeTail = decodeTail.thenCombine(decoded, (x, y) -> null).thenRun(() -> deliver(b, keep));
+    }
+
+    /** Runs on a decode thread once {@code b} and all earlier batches are done; never throws. */
+    private void deliver(HostBatch b, boolean keep) {
+        try {
+            if (decodeFailed || !keep || b.failure != null) {
+                if (b.failure != null && !decodeFailed) {
+                    fail(b.failure);
+                }
+                b.close();
+                return;
+            }
+            b.compact();
+            b.seal();
+            ready.add(b);
+        } catch (RuntimeException | Error e) {
+            b.close();
+            fail(e);
+        }
+    }
+
+    private synchronized void fail(Throwable e) {
+        if (decodeFailed) {
+            return;
+        }
+        decodeFailed = true;
+        ready.add(e instanceof IOException || e instanceof RuntimeException || e instanceof Error ? e
+                : new LoaderException("decoding a batch failed: " + e, e));
+    }
+
+    /**
      * The next batch, or null at the end of the epoch. Blocks while the loader is behind; that time
      * is counted as data wait in the loader's metrics.
      *
@@ -148,7 +267,7 @@ public final class EpochStream implements AutoCloseable {
             throw e;
         }
         HostBatch b = (HostBatch) o;
-        deliveredSamples += b.size();
+        deliveredSamples += b.drawn();
         loader.metrics().delivered(b.size(), System.nanoTime() - t0);
         return b;
     }
@@ -206,6 +325,8 @@ public final class EpochStream implements AutoCloseable {
         closed = true;
         assembler.interrupt();
         Threads.joinUninterruptibly(assembler);
+        // batches still decoding read from shard slabs: let them finish before the slabs go back
+        decodeTail.handle((v, e) -> null).join();
         Object o;
         while ((o = ready.poll()) != null) {
             if (o instanceof HostBatch b) {

@@ -1,6 +1,8 @@
 package dev.sluice.data.loader;
 
 import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.format.ShardInfo;
+import dev.sluice.data.format.ShardView;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -16,8 +18,20 @@ public final class HostBatch implements AutoCloseable {
     private final ByteBuffer[] buffers;
     private final long[] ids;
     private int size;
+    private int drawn;
     private long index;
     private boolean inUse;
+    // decode stage only (allocated once per pooled batch, on first use): each slot's encoded value,
+    // copied out of its shard so the shard's slab goes back at once; where it came from (for
+    // warnings); which slots failed to decode
+    ByteBuffer staged;
+    int[] stagedOffset;
+    int[] stagedLength;
+    int stagedBytes;
+    int[] locals;
+    ShardInfo[] shards;
+    boolean[] bad;
+    volatile Throwable failure;
 
     HostBatch(BatchPool pool, List<FieldSpec> fields, ByteBuffer[] buffers, int capacity) {
         this.pool = pool;
@@ -29,6 +43,14 @@ public final class HostBatch implements AutoCloseable {
     /** Samples in this batch (the batch size, or fewer for a final partial batch). */
     public int size() {
         return size;
+    }
+
+    /**
+     * Samples this batch used up from the epoch: {@link #size()} plus those skipped because their
+     * image did not decode. Loader state counts these, so a resume neither repeats nor skips.
+     */
+    public int drawn() {
+        return drawn;
     }
 
     /** Samples this batch can hold. */
@@ -61,6 +83,9 @@ public final class HostBatch implements AutoCloseable {
 
     void reset(long batchIndex) {
         size = 0;
+        drawn = 0;
+        stagedBytes = 0;
+        failure = null;
         index = batchIndex;
         inUse = true;
         for (ByteBuffer b : buffers) {
@@ -75,9 +100,64 @@ public final class HostBatch implements AutoCloseable {
     }
 
     void seal() {
+        drawn = Math.max(drawn, size);
         for (int f = 0; f < buffers.length; f++) {
             buffers[f].position(0).limit((int) (size * fields.get(f).sampleBytes()));
         }
+    }
+
+    /** Prepares the per-slot arrays of the decode stage (once per pooled batch). */
+    void ensureDecodeSlots() {
+        if (stagedOffset == null) {
+            staged = ByteBuffer.allocate(1 << 20);
+            stagedOffset = new int[ids.length];
+            stagedLength = new int[ids.length];
+            locals = new int[ids.length];
+            shards = new ShardInfo[ids.length];
+            bad = new boolean[ids.length];
+        }
+    }
+
+    /**
+     * Drops the slots marked bad, moving later samples down in every field buffer; {@link #drawn()}
+     * still counts them. Call before {@link #seal()}.
+     */
+    void compact() {
+        drawn = size;
+        int keep = 0;
+        for (int k = 0; k < size; k++) {
+            if (bad[k]) {
+                continue;
+            }
+            if (keep != k) {
+                ids[keep] = ids[k];
+                for (int f = 0; f < buffers.length; f++) {
+                    int step = (int) fields.get(f).sampleBytes();
+                    buffers[f].put(keep * step, buffers[f].duplicate(), k * step, step);
+                }
+            }
+            keep++;
+        }
+        java.util.Arrays.fill(bad, 0, size, false);
+        size = keep;
+    }
+
+    /**
+     * Copies the encoded value of field {@code f} of sample {@code i} of {@code view} into this batch's
+     * staging buffer as slot {@code k}'s input, growing the buffer when needed (rarely: it keeps its
+     * size across batches).
+     */
+    void stage(int k, ShardView view, int f, int i) throws java.io.IOException {
+        int len = view.valueBytes(f, i);
+        if (staged.capacity() - stagedBytes < len) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(staged.capacity() * 2, stagedBytes + len));
+            bigger.put(0, staged, 0, stagedBytes);
+            staged = bigger;
+        }
+        view.copy(f, i, staged, stagedBytes);
+        stagedOffset[k] = stagedBytes;
+        stagedLength[k] = len;
+        stagedBytes += len;
     }
 
     boolean full() {

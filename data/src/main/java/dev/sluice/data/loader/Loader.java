@@ -1,9 +1,11 @@
 package dev.sluice.data.loader;
 
+import dev.sluice.data.format.DType;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.ShardInfo;
 import dev.sluice.data.format.Split;
+import dev.sluice.data.image.ImageStage;
 import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.memory.HostAllocator;
 import java.util.ArrayList;
@@ -40,6 +42,7 @@ public final class Loader implements AutoCloseable {
     private final HostAllocator shardMemory;
     private final boolean ownsShardMemory;
     private final String planId;
+    private final DecodeStage decode;
 
     /**
      * @param dataset the dataset to read
@@ -59,21 +62,46 @@ public final class Loader implements AutoCloseable {
                 : config.fields();
         this.fieldIndex = new int[names.size()];
         List<FieldSpec> specs = new ArrayList<>();
+        ImageStage images = config.images();
+        int imageSlot = -1;
         for (int i = 0; i < names.size(); i++) {
             FieldSpec spec = dataset.schema().field(names.get(i));
+            fieldIndex[i] = dataset.schema().indexOf(names.get(i));
+            if (images != null && spec.name().equals(images.field())) {
+                if (spec.dtype() != DType.BYTES || !(spec.encoding() == null || spec.encoding().equals("jpeg")
+                        || spec.encoding().equals("png"))) {
+                    throw new IllegalArgumentException("field '" + spec.name() + "' (" + spec + ") of "
+                            + dataset.store().location() + " is not an encoded image; the decode stage reads bytes"
+                            + " fields with encoding jpeg or png");
+                }
+                // delivered decoded: uint8 [height, width, 3], RGB
+                specs.add(FieldSpec.of(spec.name(), DType.UINT8, images.height(), images.width(), 3));
+                imageSlot = i;
+                continue;
+            }
             if (spec.variable()) {
                 // batches collate fixed-size values; encoded or variable values need a decode stage first
                 throw new IllegalArgumentException("field '" + spec.name() + "' (" + spec + ") of "
                         + dataset.store().location() + " is variable-length and cannot be collated into batches"
-                        + " as stored; choose fixed-size fields (the dataset has " + dataset.schema() + ")");
+                        + " as stored; choose fixed-size fields, or give an encoded image field a decode stage"
+                        + " (LoaderConfig.withImages; the dataset has " + dataset.schema() + ")");
             }
             specs.add(spec);
-            fieldIndex[i] = dataset.schema().indexOf(names.get(i));
+        }
+        if (images != null && imageSlot < 0) {
+            throw new IllegalArgumentException("the decode stage names field '" + images.field()
+                    + "', which is not among the fields read " + names + " (the dataset has " + dataset.schema() + ")");
         }
         this.fields = List.copyOf(specs);
         this.ownsShardMemory = shardMemory == null;
         this.shardMemory = shardMemory == null ? new DirectAllocator() : shardMemory;
-        this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers());
+        this.decode = images == null ? null : new DecodeStage(images, dataset, fieldIndex[imageSlot], imageSlot);
+        try {
+            this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers());
+        } catch (RuntimeException | Error e) {
+            closeDecode();
+            throw e;
+        }
         this.planId = planId(shardSamples(), config.shuffle(), config.window(), config.remainder());
         int slabs = config.window() + Math.max(1, config.prefetch());
         try {
@@ -82,6 +110,7 @@ public final class Loader implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // a shard too large for a slab, or no memory for the slabs: the batch pool is not handed to anyone
             pool.close();
+            closeDecode();
             throw e;
         }
     }
@@ -276,6 +305,30 @@ public final class Loader implements AutoCloseable {
         return metrics;
     }
 
+    /** The decode stage, or null without {@link LoaderConfig#images()}. */
+    DecodeStage decode() {
+        return decode;
+    }
+
+    /**
+     * Images skipped because they did not decode, since this loader was built (0 without a decode
+     * stage, and always 0 with strict decoding, which fails the stream instead).
+     */
+    public long decodeFailures() {
+        return decode == null ? 0 : decode.failures();
+    }
+
+    /** The decoder in use ({@code opencv} or {@code imageio}), or null without a decode stage. */
+    public String decoderName() {
+        return decode == null ? null : decode.decoderName();
+    }
+
+    private void closeDecode() {
+        if (decode != null) {
+            decode.close();
+        }
+    }
+
     BatchPool pool() {
         return pool;
     }
@@ -304,7 +357,11 @@ public final class Loader implements AutoCloseable {
         try {
             fetcher.close();
         } finally {
-            pool.close();
+            try {
+                closeDecode();
+            } finally {
+                pool.close();
+            }
         }
     }
 }

@@ -66,11 +66,15 @@ public final class H2dBenchmark {
             TransformSpec spec = TransformSpec.builder(Layout.HWC, SIDE, SIDE, CHANNELS)
                     .normalize(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}).build();
             for (long size : sizes) {
-                int images = (int) Math.max(1, size / spec.inputBytesPerSample());
-                out.add(measure(gpu, spec, images, iterations));
+                out.add(measure(gpu, spec, imagesFor(size), iterations));
             }
         }
         return out;
+    }
+
+    /** Whole 224x224x3 uint8 images in {@code bytes}, at least one: what one transfer carries. */
+    static int imagesFor(long bytes) {
+        return (int) Math.max(1, bytes / ((long) SIDE * SIDE * CHANNELS));
     }
 
     private static H2dBenchmarkResult measure(CudaGpu gpu, TransformSpec spec, int images, int iterations) {

@@ -4,6 +4,7 @@ import dev.sluice.engine.collective.AllReduceBenchmark;
 import dev.sluice.engine.collective.CollectiveException;
 import dev.sluice.engine.collective.NcclAllReduceBenchmark;
 import dev.sluice.engine.train.MetricsLog;
+import dev.sluice.engine.device.CudaProbe;
 import dev.sluice.nccl.Nccl;
 import dev.sluice.nccl.NcclLoadOptions;
 import dev.sluice.nccl.NcclRuntime;
@@ -149,8 +150,13 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
         NcclLoadOptions options = ncclLib == null ? NcclLoadOptions.defaults()
                 : NcclLoadOptions.defaults().withNcclLibrary(ncclLib);
         NcclRuntime runtime;
+        int visible = CudaProbe.system().gpus().size();
         try {
             runtime = Nccl.load(options);
+            if (visible == 0) {
+                throw new NcclUnavailableException("NCCL needs a CUDA GPU, and none is usable here: "
+                        + CudaProbe.system().reason());
+            }
         } catch (NcclUnavailableException e) {
             if (Boolean.TRUE.equals(nccl) || ncclLib != null) {
                 throw new UserException(e.getMessage());
@@ -158,9 +164,9 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
             skipped(out, e.getMessage());
             return;
         }
-        int n = gpus == 0 ? runtime.deviceCount() : gpus;
-        if (n < 1 || n > runtime.deviceCount()) {
-            throw new UserException("--gpus " + gpus + ": " + runtime.deviceCount() + " GPU(s) visible");
+        int n = gpus == 0 ? visible : gpus;
+        if (n < 1 || n > visible) {
+            throw new UserException("--gpus " + gpus + ": " + visible + " GPU(s) visible");
         }
         List<Integer> s = ncclSizes == null ? NcclAllReduceBenchmark.DEFAULT_SIZES : sizes("--nccl-sizes", ncclSizes);
         NcclAllReduceBenchmark.Options o = new NcclAllReduceBenchmark.Options(n, s, 5, ncclIterations,

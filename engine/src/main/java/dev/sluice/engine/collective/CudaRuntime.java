@@ -1,46 +1,50 @@
 package dev.sluice.engine.collective;
 
-import dev.sluice.nccl.CudaException;
+import dev.sluice.engine.device.CudaCallException;
+import dev.sluice.engine.device.DevicePointer;
+import dev.sluice.engine.device.NativeAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.cuda.cudart.cudaPointerAttributes;
-import org.bytedeco.cuda.global.cudart;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
+import jcuda.runtime.JCuda;
+import jcuda.runtime.cudaError;
+import jcuda.runtime.cudaMemcpyKind;
+import jcuda.runtime.cudaMemoryType;
+import jcuda.runtime.cudaPointerAttributes;
+import jcuda.runtime.cudaStream_t;
 
 /**
  * The few CUDA runtime calls the NCCL collective and its benchmark need (streams, device memory,
- * pointer checks), through JavaCPP's cudart: the same {@code libcudart.so.13} NCCL's wrappers are
- * bound to. Every method except {@link #address(ByteBuffer)} calls native CUDA code and may only be
- * used after {@link dev.sluice.nccl.Nccl#load} succeeded in this JVM.
+ * pointer checks), through JCuda, the engine's only CUDA binding; the NCCL bindings only ever see
+ * the resulting addresses and stream handles as numbers. Failures are {@link CudaCallException}s.
+ * Callers check {@link dev.sluice.engine.device.CudaProbe} first.
  */
 final class CudaRuntime {
 
     private CudaRuntime() {
     }
 
-    /** A JavaCPP pointer at a raw address that owns nothing (nothing is freed when it is collected). */
-    private static final class Raw extends BytePointer {
-        Raw(long address, long bytes) {
-            this.address = address;
-            this.capacity = bytes;
-            this.limit = bytes;
-        }
-    }
+    /** A JCuda stream whose raw {@code cudaStream_t} value can be handed to NCCL. */
+    static final class Stream extends cudaStream_t {
+        private final int device;
 
-    /** A {@code cudaStream_t} from a raw handle. */
-    private static final class RawStream extends CUstream_st {
-        RawStream(long handle) {
-            this.address = handle;
+        private Stream(int device) {
+            this.device = device;
+        }
+
+        /** The raw {@code cudaStream_t}. */
+        long handle() {
+            return getNativePointer();
+        }
+
+        int device() {
+            return device;
         }
     }
 
     /**
      * The address of the region {@code position..limit} of a direct buffer, e.g. a view over CUDA
-     * memory from {@code TensorMemory}. Only reads the buffer's address field through JNI
-     * ({@code GetDirectBufferAddress}); the memory itself is never touched, so this is safe for
-     * device memory. Needs JavaCPP's core library but no CUDA.
+     * memory from {@code TensorMemory}. Only reads the buffer's address field; the memory itself is
+     * never touched, so this is safe for device memory. Needs no CUDA.
      *
      * @throws IllegalArgumentException if the buffer is not direct
      */
@@ -54,36 +58,23 @@ final class CudaRuntime {
             throw new IllegalArgumentException("a device buffer must be a direct ByteBuffer over device memory,"
                     + " got a heap buffer");
         }
-        // BytePointer(Buffer) keeps the buffer's base address (its position goes into the pointer's
-        // position); it allocates no memory and registers no deallocator for a direct buffer.
-        return new BytePointer(buffer).address();
+        return NativeAddress.of(buffer);
     }
 
     /**
      * A direct buffer over {@code bytes} of device memory at {@code address} (JNI
-     * {@code NewDirectByteBuffer}): what {@code TensorMemory} gives for a CUDA tensor. It carries
-     * the address and length only; reading or writing it from Java would crash the JVM.
+     * {@code NewDirectByteBuffer}, through JNA, which only wraps the number): what {@code TensorMemory} gives for a CUDA tensor.
+     * It carries the address and length only; reading or writing it from Java would crash the JVM.
      */
     static ByteBuffer view(long address, long bytes) {
         if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(bytes + " bytes do not fit one ByteBuffer (2 GiB - 1 at most)");
         }
-        return new Raw(address, bytes).asByteBuffer().order(ByteOrder.nativeOrder());
-    }
-
-    static void check(int error, String operation, int device, String detail) {
-        if (error != cudart.cudaSuccess) {
-            throw new CudaException(error, string(cudart.cudaGetErrorName(error)),
-                    string(cudart.cudaGetErrorString(error)), operation, device, detail);
-        }
-    }
-
-    private static String string(BytePointer p) {
-        return p == null || p.isNull() ? "" : p.getString();
+        return new com.sun.jna.Pointer(address).getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
     }
 
     static void setDevice(int device) {
-        check(cudart.cudaSetDevice(device), "cudaSetDevice", device, null);
+        CudaCallException.check(JCuda.cudaSetDevice(device), "cudaSetDevice(" + device + ")");
     }
 
     /**
@@ -92,53 +83,75 @@ final class CudaRuntime {
      * PyTorch runs kernels unless told otherwise, so a collective on gradients waits for the
      * backward pass without an explicit event.
      */
-    static long createStream(int device) {
+    static Stream createStream(int device) {
         setDevice(device);
-        CUstream_st stream = new CUstream_st();
-        check(cudart.cudaStreamCreate(stream), "cudaStreamCreate", device, null);
-        return stream.address();
+        Stream stream = new Stream(device);
+        CudaCallException.check(JCuda.cudaStreamCreate(stream), "cudaStreamCreate on cuda:" + device);
+        return stream;
     }
 
-    static void destroyStream(int device, long handle) {
-        setDevice(device);
-        check(cudart.cudaStreamDestroy(new RawStream(handle)), "cudaStreamDestroy", device, null);
+    static void destroyStream(Stream stream) {
+        setDevice(stream.device());
+        CudaCallException.check(JCuda.cudaStreamDestroy(stream), "cudaStreamDestroy on cuda:" + stream.device());
+    }
+
+    /**
+     * Whether all work enqueued on {@code stream} has finished ({@code cudaStreamQuery}).
+     *
+     * @throws CudaCallException if the stream reports an error
+     */
+    static boolean isDone(Stream stream) {
+        int rc = JCuda.cudaStreamQuery(stream);
+        if (rc == cudaError.cudaErrorNotReady) {
+            return false;
+        }
+        CudaCallException.check(rc, "cudaStreamQuery(stream 0x" + Long.toHexString(stream.handle()) + ") on cuda:"
+                + stream.device());
+        return true;
     }
 
     static long malloc(int device, long bytes) {
         setDevice(device);
-        Pointer p = new Pointer();
-        check(cudart.cudaMalloc(p, Math.max(1, bytes)), "cudaMalloc", device, bytes + " bytes");
+        DevicePointer p = new DevicePointer();
+        CudaCallException.check(JCuda.cudaMalloc(p, Math.max(1, bytes)), "cudaMalloc(" + bytes + " bytes) on cuda:"
+                + device);
         return p.address();
     }
 
     static void free(int device, long address) {
         setDevice(device);
-        check(cudart.cudaFree(new Raw(address, 0)), "cudaFree", device, null);
+        CudaCallException.check(JCuda.cudaFree(new DevicePointer(address)), "cudaFree on cuda:" + device);
     }
 
     static void memset(int device, long address, int value, long bytes) {
         setDevice(device);
-        check(cudart.cudaMemset(new Raw(address, bytes), value, bytes), "cudaMemset", device, null);
-        check(cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device, "after cudaMemset");
+        CudaCallException.check(JCuda.cudaMemset(new DevicePointer(address), value, bytes), "cudaMemset on cuda:"
+                + device);
+        CudaCallException.check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize after cudaMemset on cuda:"
+                + device);
     }
 
-    /** Copies the host region {@code position..limit} to {@code address}; synchronous. */
+    /** Copies the host region {@code position..limit} (a direct buffer) to {@code address}; synchronous. */
     static void copyToDevice(int device, long address, ByteBuffer host) {
         setDevice(device);
         long bytes = host.remaining();
-        check(cudart.cudaMemcpy(new Raw(address, bytes), new Raw(address(host), bytes), bytes,
-                cudart.cudaMemcpyHostToDevice), "cudaMemcpy host to device", device, bytes + " bytes");
+        CudaCallException.check(JCuda.cudaMemcpy(new DevicePointer(address), new DevicePointer(address(host)), bytes,
+                cudaMemcpyKind.cudaMemcpyHostToDevice), "cudaMemcpy host to device (" + bytes + " bytes) on cuda:"
+                + device);
         // a synchronous copy from pageable memory may return before the DMA is visible to other streams
-        check(cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device, "after a host-to-device copy");
+        CudaCallException.check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize after a host-to-device copy"
+                + " on cuda:" + device);
     }
 
     /** Copies {@code host.remaining()} bytes from {@code address} into the host region; synchronous. */
     static void copyToHost(int device, ByteBuffer host, long address) {
         setDevice(device);
         long bytes = host.remaining();
-        check(cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize", device, "before a device-to-host copy");
-        check(cudart.cudaMemcpy(new Raw(address(host), bytes), new Raw(address, bytes), bytes,
-                cudart.cudaMemcpyDeviceToHost), "cudaMemcpy device to host", device, bytes + " bytes");
+        CudaCallException.check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize before a device-to-host copy"
+                + " on cuda:" + device);
+        CudaCallException.check(JCuda.cudaMemcpy(new DevicePointer(address(host)), new DevicePointer(address), bytes,
+                cudaMemcpyKind.cudaMemcpyDeviceToHost), "cudaMemcpy device to host (" + bytes + " bytes) on cuda:"
+                + device);
     }
 
     /**
@@ -148,24 +161,24 @@ final class CudaRuntime {
      * @throws IllegalArgumentException naming what the address is instead
      */
     static void requireDeviceMemory(long address, int device, String what) {
-        try (cudaPointerAttributes attributes = new cudaPointerAttributes()) {
-            int error = cudart.cudaPointerGetAttributes(attributes, new Raw(address, 0));
-            if (error != cudart.cudaSuccess) {
-                cudart.cudaGetLastError(); // clear the sticky-free error state of this thread
-                throw new IllegalArgumentException(what + ": 0x" + Long.toHexString(address)
-                        + " is not memory CUDA knows (" + string(cudart.cudaGetErrorName(error))
-                        + "); pass a view over device memory, e.g. TensorMemory.of(a CUDA tensor)");
-            }
-            int type = attributes.type();
-            if (type != cudart.cudaMemoryTypeDevice && type != cudart.cudaMemoryTypeManaged) {
-                String kind = type == cudart.cudaMemoryTypeHost ? "page-locked host memory" : "pageable host memory";
-                throw new IllegalArgumentException(what + ": 0x" + Long.toHexString(address) + " is " + kind
-                        + ", not device memory; NCCL needs a view over CUDA memory on device " + device);
-            }
-            if (type == cudart.cudaMemoryTypeDevice && attributes.device() != device) {
-                throw new IllegalArgumentException(what + ": 0x" + Long.toHexString(address) + " is on device "
-                        + attributes.device() + " but this rank's communicator uses device " + device);
-            }
+        cudaPointerAttributes attributes = new cudaPointerAttributes();
+        int rc = JCuda.cudaPointerGetAttributes(attributes, new DevicePointer(address));
+        if (rc != cudaError.cudaSuccess) {
+            JCuda.cudaGetLastError(); // clear the error state of this thread
+            throw new IllegalArgumentException(what + ": 0x" + Long.toHexString(address)
+                    + " is not memory CUDA knows (" + cudaError.stringFor(rc)
+                    + "); pass a view over device memory, e.g. TensorMemory.of(a CUDA tensor)");
+        }
+        int type = attributes.type;
+        if (type != cudaMemoryType.cudaMemoryTypeDevice && type != cudaMemoryType.cudaMemoryTypeManaged) {
+            String kind = type == cudaMemoryType.cudaMemoryTypeHost ? "page-locked host memory"
+                    : "pageable host memory";
+            throw new IllegalArgumentException(what + ": 0x" + Long.toHexString(address) + " is " + kind
+                    + ", not device memory; NCCL needs a view over CUDA memory on device " + device);
+        }
+        if (type == cudaMemoryType.cudaMemoryTypeDevice && attributes.device != device) {
+            throw new IllegalArgumentException(what + ": 0x" + Long.toHexString(address) + " is on device "
+                    + attributes.device + " but this rank's communicator uses device " + device);
         }
     }
 }

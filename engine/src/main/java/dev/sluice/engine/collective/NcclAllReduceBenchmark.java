@@ -1,5 +1,6 @@
 package dev.sluice.engine.collective;
 
+import dev.sluice.engine.device.CudaProbe;
 import dev.sluice.nccl.NcclRuntime;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -94,8 +95,9 @@ public final class NcclAllReduceBenchmark {
     /** Runs the measurement on devices 0..n-1; blocks until done. */
     public static Result run(NcclRuntime nccl, Options options) throws CollectiveException {
         int n = options.devices();
-        if (n > nccl.deviceCount()) {
-            throw new IllegalArgumentException(n + " GPUs asked for, " + nccl.deviceCount() + " visible");
+        int visible = CudaProbe.requireGpus("the NCCL all-reduce benchmark").gpus().size();
+        if (n > visible) {
+            throw new IllegalArgumentException(n + " GPUs asked for, " + visible + " visible");
         }
         int[] devices = new int[n];
         for (int i = 0; i < n; i++) {

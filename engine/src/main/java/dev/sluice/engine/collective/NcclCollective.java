@@ -1,7 +1,9 @@
 package dev.sluice.engine.collective;
 
 import dev.sluice.engine.collective.CollectiveException.Reason;
-import dev.sluice.nccl.CudaException;
+import dev.sluice.engine.device.CudaCallException;
+import dev.sluice.engine.device.CudaProbe;
+import dev.sluice.engine.device.DeviceUnavailableException;
 import dev.sluice.nccl.Nccl;
 import dev.sluice.nccl.NcclAvailability;
 import dev.sluice.nccl.NcclCommunicator;
@@ -38,14 +40,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #join} makes this process's member of a multi-process group: rank 0 creates the NCCL
  * unique id and broadcasts its 128 bytes over an already connected host collective (the
  * {@link TcpCollective} from the MASTER_ADDR/MASTER_PORT rendezvous), then every rank calls
- * {@code ncclCommInitRank}. Both throw {@link NcclUnavailableException}, with the bindings' message
- * saying what is missing, when CUDA or NCCL cannot be used.
+ * {@code ncclCommInitRank}. Both throw {@link DeviceUnavailableException} (the reason from
+ * {@link CudaProbe}) without a usable GPU, and {@link NcclUnavailableException}, with the bindings'
+ * message saying what is missing, without libnccl.
  *
  * <p><b>Failures.</b> An operation that does not complete within the timeout fails with
  * {@link Reason#TIMEOUT}; NCCL's {@code ncclRemoteError} becomes {@link Reason#PEER_FAILED} (NCCL
  * does not say which peer, so {@link CollectiveException#peerRank()} is -1), {@code ncclSystemError}
  * {@link Reason#NETWORK}, {@code ncclInvalidUsage} {@link Reason#CALL_MISMATCH}. Local CUDA faults
- * and other NCCL errors propagate as the bindings' {@link CudaException} / {@link NcclException},
+ * and other NCCL errors propagate as {@link CudaCallException} / the bindings' {@link NcclException},
  * whose messages name the call, rank and device. After any failure the communicator is aborted and
  * every later call fails with {@link Reason#CLOSED}. Results are bit-identical on every rank (NCCL
  * computes each element once and copies it), so replicas stay equal.
@@ -73,7 +76,7 @@ public final class NcclCollective implements Collective {
     private final int device;
     private final Duration timeout;
     private final String how;
-    private final long stream;
+    private final CudaRuntime.Stream stream;
     private final long scratch;
     /** Held by the owner thread during every NCCL/CUDA call, and by close() while releasing. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -92,7 +95,7 @@ public final class NcclCollective implements Collective {
         this.device = comm.device();
         this.timeout = timeout;
         this.how = how;
-        long s = 0;
+        CudaRuntime.Stream s = null;
         long b = 0;
         try {
             s = CudaRuntime.createStream(device);
@@ -121,7 +124,8 @@ public final class NcclCollective implements Collective {
      * @param options where libnccl.so.2 comes from (e.g. {@code --nccl-lib})
      * @param timeout how long one operation may take before it fails and the communicator is aborted
      * @param devices distinct local CUDA device ordinals
-     * @throws NcclUnavailableException if CUDA or NCCL cannot be used (the message says what is missing)
+     * @throws DeviceUnavailableException if a device is not a usable GPU of this host
+     * @throws NcclUnavailableException if NCCL cannot be used (the message says what is missing)
      * @throws NcclException if NCCL fails to create the communicators
      */
     public static List<NcclCollective> local(NcclLoadOptions options, Duration timeout, int... devices) {
@@ -131,6 +135,7 @@ public final class NcclCollective implements Collective {
     /** As {@link #local(NcclLoadOptions, Duration, int...)} with an already loaded runtime. */
     public static List<NcclCollective> local(NcclRuntime nccl, Duration timeout, int... devices) {
         checkTimeout(timeout);
+        CudaProbe.requireGpus("NCCL", devices);
         List<NcclCommunicator> comms = nccl.initAll(devices);
         List<NcclCollective> out = new ArrayList<>(comms.size());
         try {
@@ -160,7 +165,8 @@ public final class NcclCollective implements Collective {
      * @param bootstrap a connected host collective over all ranks, e.g. a {@link TcpCollective}
      * @param device the local CUDA device of this rank (LOCAL_RANK in a one-process-per-GPU launch)
      * @param timeout how long one operation may take before it fails and the communicator is aborted
-     * @throws NcclUnavailableException if CUDA or NCCL cannot be used; load NCCL on every rank before
+     * @throws DeviceUnavailableException if {@code device} is not a usable GPU of this host
+     * @throws NcclUnavailableException if NCCL cannot be used; load NCCL on every rank before
      *     any rank could fail, or the others wait in the id broadcast until the bootstrap times out
      * @throws CollectiveException if the id cannot be exchanged
      */
@@ -174,6 +180,7 @@ public final class NcclCollective implements Collective {
             throws CollectiveException {
         Objects.requireNonNull(bootstrap, "bootstrap");
         checkTimeout(timeout);
+        CudaProbe.requireGpus("NCCL rank " + bootstrap.rank(), device);
         ByteBuffer idBytes = ByteBuffer.allocateDirect(NcclUniqueId.BYTES).order(ByteOrder.nativeOrder());
         if (bootstrap.rank() == 0) {
             nccl.newUniqueId().writeTo(idBytes);
@@ -181,6 +188,7 @@ public final class NcclCollective implements Collective {
         }
         bootstrap.broadcast(idBytes, 0);
         NcclUniqueId id = NcclUniqueId.readFrom(idBytes.duplicate().clear());
+        CudaRuntime.setDevice(device); // NCCL joins on the calling thread's current device
         NcclCommunicator comm = nccl.initRank(bootstrap.worldSize(), id, bootstrap.rank(), device);
         return new NcclCollective(comm, timeout, "ncclCommInitRank via " + bootstrap.describe());
     }
@@ -229,7 +237,7 @@ public final class NcclCollective implements Collective {
 
     /** The {@code cudaStream_t} handle operations are enqueued on. */
     public long stream() {
-        return stream;
+        return stream.handle();
     }
 
     /**
@@ -247,7 +255,7 @@ public final class NcclCollective implements Collective {
         }
         enqueue("allReduce", bytes, () -> {
             long address = regionAddress("allReduce", data);
-            comm.allReduce(address, address, bytes / type.bytes(), dataType(type), redOp(op), stream);
+            comm.allReduce(address, address, bytes / type.bytes(), dataType(type), redOp(op), stream.handle());
         });
     }
 
@@ -261,7 +269,7 @@ public final class NcclCollective implements Collective {
         }
         enqueue("broadcast", bytes, () -> {
             long address = regionAddress("broadcast", data);
-            comm.broadcast(address, address, bytes, NcclDataType.UINT8, root, stream);
+            comm.broadcast(address, address, bytes, NcclDataType.UINT8, root, stream.handle());
         });
     }
 
@@ -269,7 +277,7 @@ public final class NcclCollective implements Collective {
     @Override
     public void barrier() throws CollectiveException {
         enqueue("barrier", 4, () -> comm.allReduce(scratch, scratch, 1, NcclDataType.INT32, NcclRedOp.SUM,
-                stream));
+                stream.handle()));
         synchronize();
     }
 
@@ -287,7 +295,7 @@ public final class NcclCollective implements Collective {
             }
             waiter = Thread.currentThread();
             try {
-                comm.awaitStream(stream, timeout);
+                comm.awaitStream(stream.handle(), timeout, handle -> CudaRuntime.isDone(stream));
                 pending = false;
             } catch (InterruptedException e) {
                 if (closed) {
@@ -299,7 +307,7 @@ public final class NcclCollective implements Collective {
                 CollectiveException ce = new CollectiveException(Reason.INTERRUPTED, rank, -1,
                         "interrupted while waiting for NCCL on device " + device + "; communicator aborted", e);
                 throw abort(ce, ce);
-            } catch (NcclException | CudaException e) {
+            } catch (NcclException | CudaCallException e) {
                 throw failure("synchronize", e);
             } finally {
                 waiter = null;
@@ -352,16 +360,17 @@ public final class NcclCollective implements Collective {
      * Aborts the communicator (a no-op after an earlier abort), then frees the stream and the
      * scratch buffer; returns the first failure with the others suppressed, or null.
      */
-    private static RuntimeException release(NcclCommunicator comm, int device, long stream, long scratch) {
+    private static RuntimeException release(NcclCommunicator comm, int device, CudaRuntime.Stream stream,
+            long scratch) {
         RuntimeException first = null;
         try {
             comm.abort();
         } catch (RuntimeException e) {
             first = e;
         }
-        if (stream != 0) {
+        if (stream != null) {
             try {
-                CudaRuntime.destroyStream(device, stream);
+                CudaRuntime.destroyStream(stream);
             } catch (RuntimeException e) {
                 first = addTo(first, e);
             }
@@ -401,7 +410,7 @@ public final class NcclCollective implements Collective {
                 pending = true;
             } catch (IllegalArgumentException e) {
                 throw e; // a wrong buffer is the caller's mistake; nothing was enqueued
-            } catch (NcclException | CudaException e) {
+            } catch (NcclException | CudaCallException e) {
                 throw failure(what, e);
             }
         } finally {

@@ -63,6 +63,27 @@ public final class CudaProbe {
         return s;
     }
 
+    /**
+     * Throws unless every ordinal names a GPU of this host: the engine's one answer to "what does
+     * this host lack" for CUDA (NCCL's own message covers libnccl).
+     *
+     * @param purpose what the GPUs are for, e.g. {@code "NCCL"}, for the message
+     * @throws DeviceUnavailableException without a usable driver or GPU, or for an ordinal out of range
+     */
+    public static Status requireGpus(String purpose, int... ordinals) {
+        Status s = system();
+        if (!s.available()) {
+            throw new DeviceUnavailableException(purpose + " needs a CUDA GPU, and none is usable here: " + s.reason());
+        }
+        for (int o : ordinals) {
+            if (o < 0 || o >= s.gpus().size()) {
+                throw new DeviceUnavailableException(purpose + ": cuda:" + o + " does not exist; this host has "
+                        + s.gpus().size() + " GPU(s): " + s.describeGpus());
+            }
+        }
+        return s;
+    }
+
     /** Probes now (no caching). Never throws for a missing driver; that is a status. */
     public static Status probe() {
         try {

@@ -1,6 +1,7 @@
 package dev.sluice.engine.device;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.LibUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -77,7 +78,19 @@ public final class Devices {
      * project ships DJL's CPU natives) even if GPUs are present.
      */
     public static int djlGpuCount() {
-        return Engine.getEngine("PyTorch").getGpuCount();
+        LocalLibtorch.apply().flatMap(LocalLibtorch.Setup::versionMismatch).ifPresent(LOG::warn);
+        Engine engine = Engine.getEngine("PyTorch");
+        LOG.info("DJL PyTorch {} loaded from {}", engine.getVersion(), libtorchDirectory());
+        return engine.getGpuCount();
+    }
+
+    /** The directory DJL loaded libtorch from, or "?" before the engine loaded. */
+    static String libtorchDirectory() {
+        try {
+            return LibUtils.getLibtorchPath();
+        } catch (RuntimeException e) {
+            return "?";
+        }
     }
 
     /**
@@ -124,8 +137,8 @@ public final class Devices {
 
     private static String djlWithoutCuda(CudaProbe.Status status) {
         return "found " + status.gpus().size() + " CUDA GPU(s) (" + status.describeGpus() + ") but DJL's PyTorch engine"
-                + " in this build has no CUDA support (CPU natives only; a build with ai.djl.pytorch:pytorch-native-cu*"
-                + " is needed to train on them)";
+                + " has no CUDA: it loaded the libtorch in " + libtorchDirectory() + ", which is built for the CPU; "
+                + LocalLibtorch.HOW_TO_USE_CUDA;
     }
 
     private Selection explicitCuda(DeviceSpec spec) {

@@ -1,5 +1,8 @@
 package dev.sluice.engine.transform;
 
+import dev.sluice.engine.device.CudaCallException;
+import dev.sluice.engine.device.CudaProbe;
+import dev.sluice.engine.device.DeviceUnavailableException;
 import dev.sluice.data.transform.TransformSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +27,7 @@ import jcuda.driver.JCudaDriver;
  * <p>Device management (contexts, streams, memory) belongs to the caller: {@link #load()} loads the
  * PTX into the context current on the calling thread, and launches must happen with that context
  * current. Nothing here touches JCuda until {@link #load()}: without a driver that call throws
- * {@link CudaUnavailableException} and the class stays usable for {@link #kernelFor} and
+ * {@link DeviceUnavailableException} and the class stays usable for {@link #kernelFor} and
  * {@link #ptxText()}.
  *
  * <p>Launches are asynchronous and thread-safe; a fault inside a kernel surfaces at the next
@@ -67,23 +70,29 @@ public final class TransformKernels implements AutoCloseable {
      * Loads the kernels into the CUDA context current on this thread (the driver JIT-compiles the
      * PTX for the device on first load; the driver caches the result).
      *
-     * @throws CudaUnavailableException without a CUDA driver or device
-     * @throws CudaKernelException when no context is current or the driver rejects the PTX
+     * @throws DeviceUnavailableException without a CUDA driver or device ({@link CudaProbe}'s reason)
+     * @throws CudaCallException when no context is current or the driver rejects the PTX
      */
     public static TransformKernels load() {
         byte[] image = ptxImage();
+        CudaProbe.Status status = CudaProbe.system();
+        if (!status.available()) {
+            throw new DeviceUnavailableException("CUDA is not available: " + status.reason() + ". Batch transforms"
+                    + " on the GPU need an NVIDIA driver and GPU; on this host use"
+                    + " dev.sluice.data.transform.CpuBatchTransform.");
+        }
         try {
             int rc = JCudaDriver.cuInit(0);
             if (rc == CUresult.CUDA_ERROR_NO_DEVICE || rc == CUresult.CUDA_ERROR_STUB_LIBRARY
                     || rc == CUresult.CUDA_ERROR_SYSTEM_DRIVER_MISMATCH || rc == CUresult.CUDA_ERROR_SYSTEM_NOT_READY) {
-                throw new CudaUnavailableException("CUDA driver found but cuInit failed with "
-                        + CUresult.stringFor(rc) + ": no usable GPU; use CpuBatchTransform on this host", null);
+                throw new DeviceUnavailableException("CUDA driver found but cuInit failed with "
+                        + CUresult.stringFor(rc) + ": no usable GPU; use CpuBatchTransform on this host");
             }
             check(rc, "cuInit");
             CUmodule module = new CUmodule();
             rc = JCudaDriver.cuModuleLoadData(module, image);
             if (rc != CUresult.CUDA_SUCCESS) {
-                throw new CudaKernelException("loading " + PTX_RESOURCE + " failed with " + CUresult.stringFor(rc)
+                throw new CudaCallException("loading " + PTX_RESOURCE + " failed with " + CUresult.stringFor(rc)
                         + ": " + loadHint(rc), rc);
             }
             try {
@@ -96,7 +105,7 @@ public final class TransformKernels implements AutoCloseable {
         } catch (LinkageError e) {
             // JCudaDriver's static initializer loads libJCudaDriver, which needs libcuda.so.1; the
             // first failure is an UnsatisfiedLinkError, later ones NoClassDefFoundError.
-            throw new CudaUnavailableException("CUDA is not available: the JCuda driver library could not be "
+            throw new DeviceUnavailableException("CUDA is not available: the JCuda driver library could not be "
                     + "loaded (" + describe(e) + "). Batch transforms on the GPU need an NVIDIA driver "
                     + "(libcuda.so.1); on this host use dev.sluice.data.transform.CpuBatchTransform.", e);
         }
@@ -122,7 +131,7 @@ public final class TransformKernels implements AutoCloseable {
      * @param stream stream to launch on; {@code null} means the context's default stream
      * @param input device address of {@code batchSize * spec.inputBytesPerSample()} bytes
      * @param output device address of {@code batchSize * spec.outputBytesPerSample()} bytes, 4-byte aligned
-     * @throws CudaKernelException if the driver refuses the launch
+     * @throws CudaCallException if the driver refuses the launch
      */
     public void launch(TransformSpec spec, CUstream stream, long input, long output, int batchSize, long firstSampleId) {
         if (input == 0 || output == 0) {
@@ -183,7 +192,7 @@ public final class TransformKernels implements AutoCloseable {
         int gridY = Math.min(batchSize, MAX_GRID_Y);
         int rc = JCudaDriver.cuLaunchKernel(f, gridX, gridY, 1, BLOCK_SIZE, 1, 1, 0, stream, params, null);
         if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaKernelException("launching " + name + " (grid " + gridX + "x" + gridY + ", block "
+            throw new CudaCallException("launching " + name + " (grid " + gridX + "x" + gridY + ", block "
                     + BLOCK_SIZE + ") for " + batchSize + " samples of " + spec + " failed with "
                     + CUresult.stringFor(rc) + (rc == CUresult.CUDA_ERROR_INVALID_CONTEXT
                             ? ": make the context these kernels were loaded into current on this thread" : ""),
@@ -200,7 +209,7 @@ public final class TransformKernels implements AutoCloseable {
         closed = true;
         int rc = JCudaDriver.cuModuleUnload(module);
         if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaKernelException("unloading the transform module failed with " + CUresult.stringFor(rc), rc);
+            throw new CudaCallException("unloading the transform module failed with " + CUresult.stringFor(rc), rc);
         }
     }
 
@@ -215,7 +224,7 @@ public final class TransformKernels implements AutoCloseable {
         ClassLoader loader = TransformKernels.class.getClassLoader();
         try (InputStream in = loader.getResourceAsStream(PTX_RESOURCE)) {
             if (in == null) {
-                throw new CudaKernelException("PTX resource " + PTX_RESOURCE + " is not on the classpath: the "
+                throw new CudaCallException("PTX resource " + PTX_RESOURCE + " is not on the classpath: the "
                         + "sluice-native jar is missing from this build", -1);
             }
             byte[] text = in.readAllBytes();
@@ -238,7 +247,7 @@ public final class TransformKernels implements AutoCloseable {
         CUfunction f = new CUfunction();
         int rc = JCudaDriver.cuModuleGetFunction(f, module, name);
         if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaKernelException("kernel " + name + " not found in " + PTX_RESOURCE + ": "
+            throw new CudaCallException("kernel " + name + " not found in " + PTX_RESOURCE + ": "
                     + CUresult.stringFor(rc) + "; the PTX is out of date, rerun native/build-ptx.sh", rc);
         }
         return f;
@@ -246,7 +255,7 @@ public final class TransformKernels implements AutoCloseable {
 
     private static void check(int rc, String call) {
         if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaKernelException(call + " failed with " + CUresult.stringFor(rc), rc);
+            throw new CudaCallException(call + " failed with " + CUresult.stringFor(rc), rc);
         }
     }
 

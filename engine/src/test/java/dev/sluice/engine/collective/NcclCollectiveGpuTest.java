@@ -1,12 +1,14 @@
 package dev.sluice.engine.collective;
 
+import java.util.concurrent.CountDownLatch;
+import dev.sluice.engine.device.GpuAssumptions;
+import dev.sluice.engine.device.CudaProbe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.engine.collective.CollectiveException.Reason;
 import dev.sluice.nccl.Nccl;
@@ -53,11 +55,12 @@ class NcclCollectiveGpuTest {
 
     @BeforeEach
     void requireCudaAndNccl() {
-        assumeTrue(availability.available(), () -> "no CUDA device or libnccl.so.2: " + availability.message());
+        GpuAssumptions.gpus(1);
+        GpuAssumptions.assume(availability.available(), () -> "no libnccl.so.2: " + availability.message());
     }
 
     private static int deviceCount() {
-        return Math.min(runtime.deviceCount(), MAX_DEVICES);
+        return Math.min(CudaProbe.system().gpus().size(), MAX_DEVICES);
     }
 
     private static int[] firstDevices(int n) {
@@ -228,7 +231,7 @@ class NcclCollectiveGpuTest {
 
     @Test
     void aRankThatNeverCallsMakesTheOthersTimeOutAndCloseUnblocksAWaiter() throws Exception {
-        assumeTrue(deviceCount() >= 2, "needs two GPUs: one rank waits for another that never calls");
+        GpuAssumptions.gpus(2); // one rank waits for another that never calls
         List<NcclCollective> members = NcclCollective.local(runtime, Duration.ofSeconds(2), 0, 1);
         try (DeviceBuffer d = new DeviceBuffer(0, 4096)) {
             NcclCollective lonely = members.get(0);
@@ -246,16 +249,22 @@ class NcclCollectiveGpuTest {
         members = NcclCollective.local(runtime, Duration.ofMinutes(5), 0, 1);
         try (DeviceBuffer d = new DeviceBuffer(0, 4096)) {
             NcclCollective waiter = members.get(0);
+            CountDownLatch enqueued = new CountDownLatch(1);
             CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {
                 try {
                     waiter.allReduce(d.view(), ElementType.FLOAT32, ReduceOp.SUM);
+                    enqueued.countDown();
                     waiter.synchronize();
                     return null;
                 } catch (Throwable t) {
+                    enqueued.countDown();
                     return t;
                 }
             });
-            Thread.sleep(500); // let it reach the wait (nothing to observe from outside)
+            // Closed once the all-reduce is in flight: whether the owner is already parked in
+            // synchronize() (close interrupts it) or about to enter it (it finds the collective
+            // closed), it must come back with CLOSED at once.
+            assertTrue(enqueued.await(30, TimeUnit.SECONDS), "the all-reduce was never enqueued");
             long t0 = System.nanoTime();
             waiter.close(); // from another thread, as the trainer does after a failure elsewhere
             Throwable t = waiting.get(30, TimeUnit.SECONDS);

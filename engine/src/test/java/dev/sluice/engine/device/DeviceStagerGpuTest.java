@@ -42,7 +42,7 @@ class DeviceStagerGpuTest {
 
     @BeforeAll
     static void open() {
-        Assumptions.assumeTrue(CudaProbe.system().available(), "no CUDA GPU: " + CudaProbe.system().reason());
+        GpuAssumptions.gpus(1);
         gpu = CudaGpu.open(0);
     }
 

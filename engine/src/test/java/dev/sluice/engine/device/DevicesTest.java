@@ -132,7 +132,12 @@ class DevicesTest {
         assertEquals(1, notices.size());
         String n = notices.get(0);
         assertTrue(n.startsWith("found 2 CUDA GPU(s) (cuda:0 NVIDIA H100 80GB HBM3 (85.0 GiB, sm_90), cuda:1"), n);
-        assertTrue(n.contains("DJL's PyTorch engine in this build has no CUDA support"), n);
+        assertTrue(n.contains("but DJL's PyTorch engine has no CUDA: it loaded the libtorch in "), n);
+        // the message says exactly what to install, which variables to set and how to check
+        assertTrue(n.contains("pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu128"), n);
+        assertTrue(n.contains("PYTORCH_LIBRARY_PATH=") && n.contains("PYTORCH_VERSION=2.7.1")
+                && n.contains("PYTORCH_FLAVOR=cu128"), n);
+        assertTrue(n.contains("torch.cuda.is_available()"), n);
         assertTrue(n.endsWith("training continues on the CPU (1 replica)"), n);
 
         DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class, () -> devices.select("cuda:1"));

@@ -1,9 +1,9 @@
 package dev.sluice.engine.train;
 
+import dev.sluice.engine.device.GpuAssumptions;
 import static dev.sluice.engine.train.DataParallelFixture.STEPS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import dev.sluice.engine.collective.InProcessGroup;
@@ -34,17 +34,20 @@ class DataParallelGpuEquivalenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "adamw"})
     void twoGpusWithHalfBatchesEqualOneGpuWithTheWholeBatch(String optimizer) throws Exception {
+        GpuAssumptions.gpus(2);
         int gpus;
         try {
             gpus = Devices.djlGpuCount();
         } catch (RuntimeException | LinkageError e) {
             gpus = 0;
         }
-        assumeTrue(gpus >= 2, "needs DJL with CUDA and two GPUs (DJL sees " + gpus + ")");
+        int djlGpus = gpus;
+        GpuAssumptions.assume(djlGpus >= 2, () -> "needs DJL with CUDA and two GPUs (DJL sees " + djlGpus + ")");
         String lib = System.getenv("SLUICE_NCCL_LIB");
         NcclLoadOptions options = lib == null ? NcclLoadOptions.defaults()
                 : NcclLoadOptions.defaults().withNcclLibrary(Path.of(lib));
-        assumeTrue(NcclCollective.availability(options).available(), "NCCL is not available");
+        GpuAssumptions.assume(NcclCollective.availability(options).available(),
+                () -> NcclCollective.availability(options).message());
         List<NcclCollective> nccl = NcclCollective.local(options, Duration.ofSeconds(60), 0, 1);
         InProcessGroup scalars = new InProcessGroup(2, Duration.ofSeconds(60));
         ExecutorService threads = Executors.newFixedThreadPool(2);

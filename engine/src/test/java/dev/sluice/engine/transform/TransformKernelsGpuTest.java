@@ -1,5 +1,7 @@
 package dev.sluice.engine.transform;
 
+import dev.sluice.engine.device.GpuAssumptions;
+import dev.sluice.engine.device.CudaProbe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.data.transform.CpuBatchTransform;
@@ -33,7 +35,7 @@ class TransformKernelsGpuTest {
 
     @BeforeAll
     static void setUp() {
-        Assumptions.assumeTrue(cudaDevicePresent(), "no CUDA device: GPU kernel tests skipped");
+        GpuAssumptions.assume(cudaDevicePresent(), () -> "no CUDA device: " + CudaProbe.system().reason());
         device = new CUdevice();
         ok(JCudaDriver.cuDeviceGet(device, 0), "cuDeviceGet");
         CUcontext context = new CUcontext();

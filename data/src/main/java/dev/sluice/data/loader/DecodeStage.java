@@ -1,0 +1,178 @@
+package dev.sluice.data.loader;
+
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.format.ShardInfo;
+import dev.sluice.data.image.DecodedImage;
+import dev.sluice.data.image.ImageAugment;
+import dev.sluice.data.image.ImageDecodeException;
+import dev.sluice.data.image.ImageDecoder;
+import dev.sluice.data.image.ImageDecoders;
+import dev.sluice.data.image.ImageStage;
+import dev.sluice.data.transform.SampleDraws;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The decode pool of a loader with an {@link ImageStage}: a fixed set of threads, each with its own
+ * decoder and scratch, that decode and augment the images of one batch straight into its buffer.
+ * The threads of a batch take slots from a shared counter, so a slow image holds up one thread only.
+ */
+final class DecodeStage implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DecodeStage.class);
+
+    private final ImageStage stage;
+    private final Dataset dataset;
+    private final int schemaField;
+    private final int batchField;
+    private final int threads;
+    private final String decoderName;
+    private final ExecutorService pool;
+    private final ThreadLocal<Worker> worker;
+    private final LongAdder failures = new LongAdder();
+
+    /** A decode thread's own decoder and scratch, closed when the thread ends. */
+    private static final class Worker {
+        final ImageDecoder decoder;
+        final SampleDraws draws = new SampleDraws(0, 0, 0);
+
+        Worker(ImageDecoder decoder) {
+            this.decoder = decoder;
+        }
+    }
+
+    /**
+     * @param schemaField index of the encoded field in the dataset's schema
+     * @param batchField index of its decoded output among the batch's buffers
+     */
+    DecodeStage(ImageStage stage, Dataset dataset, int schemaField, int batchField) {
+        this.stage = stage;
+        this.dataset = dataset;
+        this.schemaField = schemaField;
+        this.batchField = batchField;
+        this.decoderName = ImageDecoders.resolve(stage.decoder());
+        Supplier<ImageDecoder> factory = ImageDecoders.factory(decoderName);
+        this.worker = ThreadLocal.withInitial(() -> new Worker(factory.get()));
+        this.threads = stage.threadCount();
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(() -> {
+                try {
+                    r.run();
+                } finally {
+                    Worker w = worker.get();
+                    w.decoder.close();
+                    worker.remove();
+                }
+            }, "sluice-decode-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    ImageStage stage() {
+        return stage;
+    }
+
+    /** The decoder implementation in use ({@code opencv} or {@code imageio}). */
+    String decoderName() {
+        return decoderName;
+    }
+
+    /** Images that failed to decode and were skipped, since the loader was built. */
+    long failures() {
+        return failures.sum();
+    }
+
+    /**
+     * Decodes and augments every slot of {@code b} on the pool. Never completes exceptionally: a
+     * failure that is not a bad image (or any failure with strict decoding) is left in
+     * {@code b.failure}; a bad image marks its slot in {@code b.bad}.
+     */
+    CompletableFuture<Void> submit(HostBatch b, long seed, long epoch) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        int n = b.size();
+        int tasks = Math.max(1, Math.min(threads, n));
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger left = new AtomicInteger(tasks);
+        Runnable task = () -> {
+            try {
+                Worker w = worker.get();
+                for (int k; (k = next.getAndIncrement()) < n && b.failure == null; ) {
+                    decodeSlot(w, b, k, seed, epoch);
+                }
+            } catch (Throwable e) {
+                // an Error too: the stream must report it, never hang waiting for this batch
+                b.failure = e;
+            } finally {
+                if (left.decrementAndGet() == 0) {
+                    done.complete(null);
+                }
+            }
+        };
+        try {
+            for (int t = 0; t < tasks; t++) {
+                pool.execute(task);
+            }
+        } catch (RuntimeException e) {
+            // rejected: the pool was shut down under a running stream
+            b.failure = e;
+            for (int t = left.get(); t > 0 && !done.isDone(); t--) {
+                if (left.decrementAndGet() == 0) {
+                    done.complete(null);
+                }
+            }
+        }
+        return done;
+    }
+
+    private void decodeSlot(Worker w, HostBatch b, int k, long seed, long epoch) throws Exception {
+        DecodedImage img;
+        try {
+            img = w.decoder.decode(b.staged, b.stagedOffset[k], b.stagedLength[k]);
+        } catch (ImageDecodeException e) {
+            failures.increment();
+            ShardInfo shard = b.shards[k];
+            String what = "field '" + stage.field() + "' of sample " + b.sampleId(k) + " (shard "
+                    + dataset.where(shard) + ", sample " + b.locals[k] + " of the shard)";
+            if (stage.strict()) {
+                throw new LoaderException("could not decode " + what + ": " + e.getMessage()
+                        + "; without strict decoding such images are skipped with a warning", e);
+            }
+            LOG.warn("skipped {}: it does not decode ({}); {} image(s) skipped so far", what, e.getMessage(),
+                    failures.sum());
+            b.bad[k] = true;
+            return;
+        }
+        int out = k * stage.sampleBytes();
+        ImageAugment.apply(img, stage, seed, epoch, b.sampleId(k), w.draws, b.raw()[batchField], out);
+    }
+
+    /** Stops the threads once the queued work is done and waits for them. */
+    @Override
+    public void close() {
+        pool.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

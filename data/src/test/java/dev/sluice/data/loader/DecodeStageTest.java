@@ -1,0 +1,246 @@
+package dev.sluice.data.loader;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.data.format.DType;
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.format.DatasetWriter;
+import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.format.Schema;
+import dev.sluice.data.image.ImageStage;
+import dev.sluice.data.memory.DirectAllocator;
+import dev.sluice.data.store.FileStore;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The loader's decode stage over a dataset of PNG and JPEG images written by the JDK. */
+class DecodeStageTest {
+
+    private static final int N = 60;
+
+    @TempDir
+    Path tmp;
+
+    /** Pixel (y, x) of image i: a pattern unique to the image. */
+    private static int[] pixel(int i, int y, int x) {
+        return new int[] {(i * 4 + x * 9) & 0xFF, (y * 11 + i) & 0xFF, (i * 3 + x + y) & 0xFF};
+    }
+
+    private static byte[] png(int i, int w, int h) throws Exception {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int[] p = pixel(i, y, x);
+                img.setRGB(x, y, p[0] << 16 | p[1] << 8 | p[2]);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    /** N images, 8 x 8 when {@code fixedSize}, else of varying sizes; sample {@code bad} holds garbage. */
+    private Dataset write(boolean fixedSize, int bad) throws Exception {
+        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
+        FileStore store = new FileStore(tmp.resolve("ds" + fixedSize + bad));
+        try (DatasetWriter w = new DatasetWriter(store, "imgs", schema, 3_000, tmp.resolve("st" + fixedSize + bad),
+                Map.of(), null)) {
+            for (int i = 0; i < N; i++) {
+                byte[] img = i == bad ? "definitely not a png".getBytes() : fixedSize ? png(i, 8, 8)
+                        : png(i, 9 + i % 7 * 5, 7 + i % 4 * 9);
+                w.add("train", ByteBuffer.wrap(img), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
+            }
+            w.commit();
+        }
+        Dataset ds = Dataset.open(store);
+        assertTrue(ds.manifest().split("train").shards().size() > 3, "several shards");
+        return ds;
+    }
+
+    /** Every batch of the epoch from {@code state}: sample id to image bytes, in delivery order. */
+    private static List<Map.Entry<Long, byte[]>> read(Loader l, LoaderState state, int maxBatches) throws Exception {
+        List<Map.Entry<Long, byte[]>> out = new ArrayList<>();
+        try (EpochStream s = l.open(state)) {
+            HostBatch b;
+            int n = 0;
+            while (n++ < maxBatches && (b = s.next()) != null) {
+                try (HostBatch cur = b) {
+                    int bytes = (int) b.fields().get(0).sampleBytes();
+                    for (int k = 0; k < b.size(); k++) {
+                        byte[] img = new byte[bytes];
+                        b.buffer(0).get(k * bytes, img);
+                        assertEquals(b.sampleId(k), b.buffer(1).order(ByteOrder.LITTLE_ENDIAN).getInt(4 * k), "label");
+                        out.add(Map.entry(b.sampleId(k), img));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void resizeToTheStoredSizeDeliversExactlyTheStoredPixels() throws Exception {
+        Dataset ds = write(true, -1);
+        ImageStage stage = new ImageStage("image", 8, 8, ImageStage.Crop.RESIZE, false, "auto", 2, false);
+        LoaderConfig cfg = LoaderConfig.evaluation("train", 7).withImages(stage);
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
+            assertEquals(FieldSpec.of("image", DType.UINT8, 8, 8, 3), l.fields().get(0));
+            List<Map.Entry<Long, byte[]>> got = read(l, LoaderState.start(0, 0), Integer.MAX_VALUE);
+            assertEquals(N, got.size());
+            for (int i = 0; i < N; i++) {
+                assertEquals(i, got.get(i).getKey());
+                byte[] want = new byte[8 * 8 * 3];
+                for (int p = 0; p < 64; p++) {
+                    int[] px = pixel(i, p / 8, p % 8);
+                    for (int c = 0; c < 3; c++) {
+                        want[3 * p + c] = (byte) px[c];
+                    }
+                }
+                assertArrayEquals(want, got.get(i).getValue(), "image " + i);
+            }
+        }
+    }
+
+    private static LoaderConfig training(int batch, String decoder) {
+        ImageStage stage = ImageStage.training("image", 12).withDecoder(decoder, 2);
+        return LoaderConfig.training("train", batch, 99).withShuffle(true, 2).withImages(stage);
+    }
+
+    @ParameterizedTest(name = "decoder {0}")
+    @ValueSource(strings = {"imageio", "opencv"})
+    void augmentedBatchesAreIdenticalAcrossRunsResumeAndRanks(String decoder) throws Exception {
+        Dataset ds = write(false, -1);
+        LoaderConfig cfg = training(6, decoder);
+        List<Map.Entry<Long, byte[]>> first;
+        List<Map.Entry<Long, byte[]>> second;
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
+            assertEquals(decoder, l.decoderName());
+            first = read(l, LoaderState.start(99, 1), Integer.MAX_VALUE);
+        }
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
+            second = read(l, LoaderState.start(99, 1), Integer.MAX_VALUE);
+            assertEquals(N, first.size());
+            assertSame(first, second, "two runs");
+            // resume after 3 batches: the rest is the uninterrupted run's tail
+            LoaderState mid;
+            try (EpochStream s = l.open(LoaderState.start(99, 1))) {
+                for (int k = 0; k < 3; k++) {
+                    s.next().close();
+                }
+                mid = s.state();
+            }
+            assertSame(first.subList(18, N), read(l, mid, Integer.MAX_VALUE), "resumed");
+            // another epoch augments differently
+            List<Map.Entry<Long, byte[]>> epoch2 = read(l, LoaderState.start(99, 2), Integer.MAX_VALUE);
+            Map<Long, byte[]> e1 = toMap(first);
+            long differ = epoch2.stream().filter(e -> !Arrays.equals(e.getValue(), e1.get(e.getKey()))).count();
+            assertTrue(differ > N / 2, "epoch 2 draws other crops: " + differ + " of " + N + " differ");
+        }
+        // two ranks of half the batch each: the union of their samples is the one-rank epoch, each
+        // sample augmented identically
+        Map<Long, byte[]> union = new HashMap<>();
+        for (int r = 0; r < 2; r++) {
+            try (Loader l = new Loader(ds, training(3, decoder).withRank(r, 2), new DirectAllocator())) {
+                for (Map.Entry<Long, byte[]> e : read(l, LoaderState.start(99, 1), Integer.MAX_VALUE)) {
+                    assertNotNull(e.getValue());
+                    assertFalse(union.containsKey(e.getKey()), "sample " + e.getKey() + " on both ranks");
+                    union.put(e.getKey(), e.getValue());
+                }
+            }
+        }
+        Map<Long, byte[]> one = toMap(first);
+        assertEquals(one.keySet(), union.keySet());
+        for (long id : one.keySet()) {
+            assertArrayEquals(one.get(id), union.get(id), "sample " + id);
+        }
+    }
+
+    private static Map<Long, byte[]> toMap(List<Map.Entry<Long, byte[]>> l) {
+        Map<Long, byte[]> m = new HashMap<>();
+        l.forEach(e -> m.put(e.getKey(), e.getValue()));
+        return m;
+    }
+
+    private static void assertSame(List<Map.Entry<Long, byte[]>> a, List<Map.Entry<Long, byte[]>> b, String what) {
+        assertEquals(a.size(), b.size(), what);
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).getKey(), b.get(i).getKey(), what + " position " + i);
+            assertArrayEquals(a.get(i).getValue(), b.get(i).getValue(), what + " sample " + a.get(i).getKey());
+        }
+    }
+
+    @Test
+    void anImageThatDoesNotDecodeIsSkippedAndCounted() throws Exception {
+        Dataset ds = write(false, 17);
+        LoaderConfig cfg = training(6, "auto");
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
+            LoaderState end;
+            Set<Long> seen = new HashSet<>();
+            int drawn = 0;
+            try (EpochStream s = l.open(LoaderState.start(99, 0))) {
+                for (HostBatch b; (b = s.next()) != null; ) {
+                    try (HostBatch cur = b) {
+                        drawn += b.drawn();
+                        for (int k = 0; k < b.size(); k++) {
+                            seen.add(b.sampleId(k));
+                        }
+                    }
+                }
+                end = s.state();
+            }
+            assertEquals(1, l.decodeFailures());
+            assertEquals(N - 1, seen.size());
+            assertFalse(seen.contains(17L));
+            assertEquals(N, drawn, "the skipped sample still counts as drawn");
+            assertEquals(LoaderState.start(99, 0).advance(1, N).consumed(), end.consumed());
+            // the loader goes on working: another epoch reads fine
+            assertEquals(N - 1, read(l, LoaderState.start(99, 1), Integer.MAX_VALUE).size());
+        }
+    }
+
+    @Test
+    void strictDecodingFailsTheStreamNamingTheSample() throws Exception {
+        Dataset ds = write(false, 17);
+        LoaderConfig cfg = LoaderConfig.evaluation("train", 6)
+                .withImages(ImageStage.evaluation("image", 12).withStrict(true));
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator()); EpochStream s = l.open(LoaderState.start(0, 0))) {
+            LoaderException e = assertThrows(LoaderException.class, () -> {
+                for (HostBatch b; (b = s.next()) != null; ) {
+                    b.close();
+                }
+            });
+            assertTrue(e.getMessage().contains("sample 17 "), e.getMessage());
+            assertTrue(e.getMessage().contains("shard"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aVariableFieldWithoutADecodeStageIsRefusedAndSoIsANonImageOne() throws Exception {
+        Dataset ds = write(true, -1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Loader(ds, LoaderConfig.evaluation("train", 4), new DirectAllocator()));
+        assertTrue(e.getMessage().contains("withImages"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Loader(ds, LoaderConfig.evaluation("train", 4)
+                .withImages(ImageStage.evaluation("label", 8)), new DirectAllocator()));
+    }
+}

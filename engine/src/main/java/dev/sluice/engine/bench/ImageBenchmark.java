@@ -1,0 +1,158 @@
+package dev.sluice.engine.bench;
+
+import dev.sluice.data.format.DType;
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.format.DatasetWriter;
+import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.format.Schema;
+import dev.sluice.data.image.ImageDecoder;
+import dev.sluice.data.image.ImageDecoders;
+import dev.sluice.data.image.ImageStage;
+import dev.sluice.data.loader.EpochStream;
+import dev.sluice.data.loader.HostBatch;
+import dev.sluice.data.loader.Loader;
+import dev.sluice.data.loader.LoaderConfig;
+import dev.sluice.data.loader.LoaderState;
+import dev.sluice.data.memory.DirectAllocator;
+import dev.sluice.data.store.FileStore;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * The image path measured against its ceiling in one run: decoders alone over the same JPEG bytes in
+ * memory, and the whole loader path (shards from a file store, decode, augment, batch) with the same
+ * threads.
+ */
+public final class ImageBenchmark {
+
+    private ImageBenchmark() {
+    }
+
+    /**
+     * Writes {@code samples} JPEGs of varying sizes (about 300 to 500 pixels a side: gradients,
+     * shapes and noise, so they compress like photographs rather than flat colour) into
+     * {@code dir/class_k/}, unless it already holds images.
+     */
+    public static List<Path> generateJpegs(Path dir, int samples, int classes) throws IOException {
+        List<Path> existing = listJpegs(dir);
+        if (existing.size() >= samples) {
+            return existing.subList(0, samples);
+        }
+        Random r = new Random(7);
+        for (int i = 0; i < samples; i++) {
+            int w = 300 + r.nextInt(200);
+            int h = 300 + r.nextInt(200);
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = img.createGraphics();
+            g.setPaint(new GradientPaint(0, 0, new Color(r.nextInt()), w, h, new Color(r.nextInt())));
+            g.fillRect(0, 0, w, h);
+            for (int s = 0; s < 12; s++) {
+                g.setColor(new Color(r.nextInt()));
+                g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 2), 20 + r.nextInt(h / 2));
+            }
+            g.dispose();
+            for (int n = 0; n < w * h / 8; n++) {
+                int x = r.nextInt(w);
+                int y = r.nextInt(h);
+                img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt(32) * 0x010101));
+            }
+            Path d = dir.resolve("class_" + (i % classes));
+            Files.createDirectories(d);
+            ImageIO.write(img, "jpg", d.resolve(String.format("img_%06d.jpg", i)).toFile());
+        }
+        return listJpegs(dir).subList(0, samples);
+    }
+
+    static List<Path> listJpegs(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+        }
+    }
+
+    /** Stores the files as a dataset of {@code image} (bytes, jpeg) and {@code label} (class directory). */
+    public static Dataset ingest(List<Path> files, Path datasetDir, Path staging) throws IOException {
+        FileStore store = new FileStore(datasetDir);
+        if (Files.exists(datasetDir.resolve("manifest.json"))) {
+            return Dataset.open(store);
+        }
+        List<String> classes = files.stream().map(p -> p.getParent().getFileName().toString()).distinct().sorted()
+                .toList();
+        Schema schema = Schema.of(FieldSpec.bytes("image", "jpeg"), FieldSpec.of("label", DType.INT32).withClasses(classes));
+        try (DatasetWriter w = new DatasetWriter(store, "bench-images", schema, 16L << 20, staging, Map.of(), null)) {
+            for (Path p : files) {
+                int label = classes.indexOf(p.getParent().getFileName().toString());
+                w.add("train", ByteBuffer.wrap(Files.readAllBytes(p)),
+                        ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, label));
+            }
+            w.commit();
+        }
+        return Dataset.open(store);
+    }
+
+    /** Images/s of {@code decoder} alone over the in-memory bytes, on {@code threads} threads. */
+    public static double decodeOnly(List<byte[]> jpegs, String decoder, int threads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            AtomicInteger next = new AtomicInteger();
+            List<Future<?>> fs = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                fs.add(pool.submit(() -> {
+                    try (ImageDecoder d = ImageDecoders.factory(decoder).get()) {
+                        ByteBuffer buf = ByteBuffer.allocate(1 << 22);
+                        for (int k; (k = next.getAndIncrement()) < jpegs.size(); ) {
+                            byte[] b = jpegs.get(k);
+                            buf.put(0, b);
+                            d.decode(buf, 0, b.length);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+            return jpegs.size() / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Images/s of one epoch through the loader with a training decode stage. */
+    public static double loaderPath(Dataset ds, String decoder, int threads, int size, int batch, long epoch)
+            throws Exception {
+        ImageStage stage = ImageStage.training("image", size).withDecoder(decoder, threads);
+        LoaderConfig cfg = LoaderConfig.training("train", batch, 1).withImages(stage).withDropLast(false);
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
+            long n = 0;
+            long t0 = System.nanoTime();
+            try (EpochStream s = l.open(LoaderState.start(1, epoch))) {
+                for (HostBatch b; (b = s.next()) != null; ) {
+                    n += b.size();
+                    b.close();
+                }
+            }
+            return n / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+}

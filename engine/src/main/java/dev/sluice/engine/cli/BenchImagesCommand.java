@@ -1,0 +1,103 @@
+package dev.sluice.engine.cli;
+
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.image.ImageDecoders;
+import dev.sluice.data.image.OpenCvDecoder;
+import dev.sluice.engine.bench.ImageBenchmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code train.jar bench images}: decoders side by side, and the loader's image path against its decode ceiling. */
+@Command(name = "images", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Decodes the same in-memory JPEGs with each decoder (ImageIO, OpenCV/libjpeg-turbo) on the same"
+                + " threads, then streams them through the loader (shards from a file store, decode, random-resized-crop,"
+                + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9.",
+            "Without --images, generates JPEGs of 300-500 px a side in --workdir/jpegs (class per directory), which"
+                + " scripts/bench-images-torch.py reads for the PyTorch comparison. See docs/BENCHMARKS.md."})
+public final class BenchImagesCommand implements Callable<Integer> {
+
+    @Option(names = "--images", paramLabel = "DIR", description = "A folder of JPEGs, one subfolder per class.")
+    Path images;
+
+    @Option(names = "--workdir", paramLabel = "DIR", defaultValue = "bench-images",
+            description = "Where generated JPEGs and the dataset go (default: ${DEFAULT-VALUE}).")
+    Path workdir;
+
+    @Option(names = "--samples", defaultValue = "1024", description = "Images (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--image-size", defaultValue = "224", description = "Output side (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Decode threads; 0: one per core.")
+    int threads;
+
+    @Option(names = "--decoder", defaultValue = "auto", description = "Decoder of the loader path (default: auto).")
+    String decoder;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after a warm-up (default: 3).")
+    int rounds;
+
+    @Override
+    public Integer call() throws Exception {
+        int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        Path dir = images != null ? images : workdir.resolve("jpegs");
+        List<Path> files = ImageBenchmark.generateJpegs(dir, samples, 10);
+        Dataset ds = ImageBenchmark.ingest(files, workdir.resolve("dataset-" + files.size()),
+                Files.createDirectories(workdir.resolve("staging")));
+        List<byte[]> bytes = new ArrayList<>();
+        long total = 0;
+        for (Path p : files) {
+            byte[] b = Files.readAllBytes(p);
+            bytes.add(b);
+            total += b.length;
+        }
+        String chosen = ImageDecoders.resolve(decoder);
+        List<String> candidates = new ArrayList<>(List.of("imageio"));
+        if (OpenCvDecoder.available()) {
+            candidates.add("opencv");
+        }
+        System.out.printf(Locale.ROOT, "%d JPEGs, %.1f KiB mean, %d threads, output %dx%d, loader decoder %s%n",
+                files.size(), total / 1024.0 / files.size(), t, size, size, chosen);
+        // warm-up: JIT and native loading
+        for (String c : candidates) {
+            ImageBenchmark.decodeOnly(bytes.subList(0, Math.min(128, bytes.size())), c, t);
+        }
+        ImageBenchmark.loaderPath(ds, chosen, t, size, batch, 0);
+        double[][] dec = new double[candidates.size()][rounds];
+        double[] path = new double[rounds];
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int c = 0; c < candidates.size(); c++) {
+                dec[c][r] = ImageBenchmark.decodeOnly(bytes, candidates.get(c), t);
+            }
+            path[r] = ImageBenchmark.loaderPath(ds, chosen, t, size, batch, r + 1);
+            ratio[r] = path[r] / dec[candidates.indexOf(chosen)][r];
+        }
+        for (int c = 0; c < candidates.size(); c++) {
+            System.out.printf(Locale.ROOT, "decode only  %-8s %8.1f images/s (median of %d)%n", candidates.get(c),
+                    median(dec[c]), rounds);
+        }
+        System.out.printf(Locale.ROOT, "loader path  %-8s %8.1f images/s (store -> decode -> rrc+flip -> batch)%n",
+                chosen, median(path));
+        System.out.printf(Locale.ROOT, "path / decode ceiling: %.3f (median of per-round ratios; goal >= 0.9)%n",
+                median(ratio));
+        return 0;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}
