@@ -16,6 +16,9 @@ final class SparkTestSession {
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "4")
+                // Spark would claim the JVM's one URL stream handler factory for Hadoop paths; S3Mock's
+                // Tomcat needs it when it starts after a Spark session in the same test JVM
+                .config("spark.sql.defaultUrlStreamHandlerFactory.enabled", "false")
                 .getOrCreate();
     }
 }
