@@ -76,8 +76,9 @@ public final class SluiceWriter {
             Manifest old = null;
             if (store.exists(Manifest.KEY)) {
                 if (!options.overwrite()) {
-                    throw new FileAlreadyExistsException(store.location() + "/" + Manifest.KEY, null,
-                            "a dataset is already there; write elsewhere or set withOverwrite(true)");
+                    throw new FileAlreadyExistsException(dev.sluice.data.format.Dataset.where(store, Manifest.KEY), null,
+                            "a dataset is already there; write elsewhere or overwrite it (withOverwrite(true),"
+                                    + " --overwrite)");
                 }
                 old = dev.sluice.data.format.Dataset.openManifest(store).manifest();
             }
@@ -185,7 +186,7 @@ public final class SluiceWriter {
         for (ShardDescriptor d : shards) {
             Long size = listed.get(d.key());
             if (size == null || size != d.bytes()) {
-                throw new SparkWriteException("shard " + store.location() + "/" + d.key() + " reported by partition "
+                throw new SparkWriteException("shard " + dev.sluice.data.format.Dataset.where(store, d.key()) + " reported by partition "
                         + d.partition() + " is " + (size == null ? "missing" : size + " bytes, not " + d.bytes())
                         + "; attempts of that partition wrote different data (the DataFrame must be deterministic:"
                         + " persist or checkpoint it first); no manifest was written", null);
