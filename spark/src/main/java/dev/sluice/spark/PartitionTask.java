@@ -52,7 +52,9 @@ final class PartitionTask implements Function2<Integer, Iterator<Row>, Iterator<
     public Iterator<TaskResult> call(Integer partition, Iterator<Row> rows) throws IOException {
         TaskContext ctx = TaskContext.get();
         int attempt = ctx == null ? 0 : ctx.attemptNumber();
-        Path root = Files.createDirectories(Path.of(stagingRoot));
+        // null: this executor's temporary directory, which may differ from the driver's
+        Path root = Files.createDirectories(Path.of(stagingRoot != null ? stagingRoot
+                : System.getProperty("java.io.tmpdir")));
         Path staging = Files.createTempDirectory(root, String.format(".%s-p%05d-a%d-", jobId, partition, attempt));
         try (ObjectStore store = Stores.open(location, options.storeOptions())) {
             return List.of(new Run(store, staging, partition, attempt).write(rows, ctx)).iterator();

@@ -196,7 +196,8 @@ public final class SluiceWriter {
         Map<String, Split> splits = new LinkedHashMap<>();
         for (Map.Entry<String, List<ShardDescriptor>> e : bySplit.entrySet()) {
             List<ShardInfo> infos = e.getValue().stream()
-                    .sorted(Comparator.comparingInt(ShardDescriptor::partition).thenComparingInt(ShardDescriptor::sequence))
+                    .sorted(Comparator.comparingInt(ShardDescriptor::partition)
+                            .thenComparingInt(ShardDescriptor::sequence))
                     .map(ShardDescriptor::info).toList();
             splits.put(e.getKey(), new Split(e.getKey(), infos));
         }
@@ -254,7 +255,8 @@ public final class SluiceWriter {
 
     /**
      * Where tasks stage shards: the option, else a hidden directory under a file dataset's root (so that
-     * publishing is a rename; hidden names are never objects), else the JVM's temporary directory.
+     * publishing is a rename; hidden names are never objects), else null: each task stages in its own
+     * JVM's temporary directory.
      */
     private static String stagingRoot(String location, SluiceWriteOptions options, String jobId) {
         if (options.stagingDir() != null) {
@@ -264,7 +266,7 @@ public final class SluiceWriter {
         if (root != null) {
             return root.resolve(".sluice-staging").resolve(jobId).toString();
         }
-        return Path.of(System.getProperty("java.io.tmpdir"), "sluice-staging", jobId).toString();
+        return null;
     }
 
     /** Removes the job's default staging directory under a file dataset's root (tasks empty it themselves). */
