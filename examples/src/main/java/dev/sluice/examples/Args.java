@@ -1,6 +1,8 @@
 package dev.sluice.examples;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,5 +41,45 @@ final class Args {
 
     List<String> all(String name) {
         return values.getOrDefault(name, List.of());
+    }
+
+    /** An example's body: what it does with its arguments. */
+    interface Program {
+        void run(String[] args, PrintStream out) throws Exception;
+    }
+
+    /**
+     * What every example's {@code main} does: prints its usage for {@code --help} or {@code -h}, a
+     * one-line error and the usage for an unknown option (exit code 2), and otherwise runs.
+     *
+     * @return the exit code
+     */
+    static int main(String program, List<String> known, String[] args, PrintStream out, PrintStream err,
+                    Program body) throws Exception {
+        List<String> given = Arrays.asList(args);
+        if (given.contains("--help") || given.contains("-h")) {
+            out.println(usage(program, known));
+            return 0;
+        }
+        try {
+            new Args(args, known);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.println(usage(program, known));
+            return 2;
+        }
+        // as train.jar: DJL offline, logging at WARN, DJL's own CUDA probe quiet (Sluice reports devices)
+        dev.sluice.engine.cli.Main.configureRuntime();
+        body.run(args, out);
+        return 0;
+    }
+
+    static String usage(String program, List<String> known) {
+        StringBuilder sb = new StringBuilder("usage: ").append(program);
+        for (String k : known) {
+            sb.append(" [--").append(k).append(' ').append(k.toUpperCase(java.util.Locale.ROOT).replace('-', '_'))
+                    .append(']');
+        }
+        return sb.toString();
     }
 }

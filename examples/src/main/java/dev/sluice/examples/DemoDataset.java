@@ -5,7 +5,7 @@ import dev.sluice.data.format.DatasetWriter;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Schema;
 import dev.sluice.data.store.FileStore;
-import dev.sluice.engine.cli.DefaultDataset;
+import dev.sluice.engine.datasets.DefaultDataset;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

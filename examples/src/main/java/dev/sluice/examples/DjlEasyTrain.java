@@ -42,13 +42,18 @@ public final class DjlEasyTrain {
 
     private DjlEasyTrain() {}
 
+    static final List<String> OPTIONS = List.of("data", "model", "epochs", "batch-size", "scratch");
+
     public static void main(String[] args) throws Exception {
-        run(args, System.out);
+        int code = Args.main("DjlEasyTrain", OPTIONS, args, System.out, System.err, DjlEasyTrain::run);
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /** Trains as {@link #main} does, printing to {@code out}. */
     public static Result run(String[] args, PrintStream out) throws Exception {
-        Args a = new Args(args, List.of("data", "model", "epochs", "batch-size", "scratch"));
+        Args a = new Args(args, OPTIONS);
         String data = DemoDataset.resolve(a.get("data", null), Path.of(a.get("scratch", "runs/example-data")), out);
         int epochs = a.getInt("epochs", 2);
         int batch = a.getInt("batch-size", 64);

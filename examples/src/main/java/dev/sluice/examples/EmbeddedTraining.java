@@ -22,13 +22,18 @@ public final class EmbeddedTraining {
 
     private EmbeddedTraining() {}
 
+    static final List<String> OPTIONS = List.of("data", "model", "epochs", "run-dir");
+
     public static void main(String[] args) throws Exception {
-        run(args, System.out);
+        int code = Args.main("EmbeddedTraining", OPTIONS, args, System.out, System.err, EmbeddedTraining::run);
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /** Trains as {@link #main} does, printing to {@code out}; returns the run's result. */
     public static TrainResult run(String[] args, PrintStream out) throws Exception {
-        Args a = new Args(args, List.of("data", "model", "epochs", "run-dir"));
+        Args a = new Args(args, OPTIONS);
         Path runDir = Path.of(a.get("run-dir", "runs/embedded-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         String data = DemoDataset.resolve(a.get("data", null), runDir.resolveSibling("example-data"), out);
 

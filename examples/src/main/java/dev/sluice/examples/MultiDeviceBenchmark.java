@@ -1,7 +1,7 @@
 package dev.sluice.examples;
 
 import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.sluice.engine.device.PyTorchInternals;
 import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.train.EpochSummary;
 import dev.sluice.engine.train.TrainResult;
@@ -47,14 +47,19 @@ public final class MultiDeviceBenchmark {
 
     private MultiDeviceBenchmark() {}
 
+    static final List<String> OPTIONS = List.of("data", "devices", "model", "batch-size", "steps", "warmup-steps",
+                "run-dir");
+
     public static void main(String[] args) throws Exception {
-        run(args, System.out);
+        int code = Args.main("MultiDeviceBenchmark", OPTIONS, args, System.out, System.err, MultiDeviceBenchmark::run);
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /** Runs as {@link #main} does, printing to {@code out}; returns one measurement per device spec. */
     public static List<Measurement> run(String[] args, PrintStream out) throws Exception {
-        Args a = new Args(args, List.of("data", "devices", "model", "batch-size", "steps", "warmup-steps",
-                "run-dir"));
+        Args a = new Args(args, OPTIONS);
         Path runRoot = Path.of(a.get("run-dir", "runs/multi-device-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         String data = DemoDataset.resolve(a.get("data", null), runRoot.resolveSibling("example-data"), out);
         List<String> devices = a.all("devices").isEmpty() ? defaultDevices(Devices.djlGpuCount())
@@ -113,7 +118,7 @@ public final class MultiDeviceBenchmark {
         // the trainer narrows PyTorch's intra-op threads for several CPU replicas (cores / replicas)
         // and leaves the setting alone for one: start every configuration from all cores
         Engine.getInstance(); // loads the PyTorch natives first
-        JniUtils.setNumThreads(Runtime.getRuntime().availableProcessors());
+        PyTorchInternals.setIntraOpThreads(Runtime.getRuntime().availableProcessors());
         return TrainingRun.builder()
                 .data(data)
                 .model(model)

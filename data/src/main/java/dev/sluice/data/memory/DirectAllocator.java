@@ -4,13 +4,12 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Direct (unpinned) host memory, released deterministically through {@code Unsafe.invokeCleaner}
  * instead of waiting for the garbage collector.
  */
-public final class DirectAllocator implements HostAllocator {
+public final class DirectAllocator extends CountingAllocator {
 
     private static final Object UNSAFE;
     private static final Method INVOKE_CLEANER;
@@ -33,22 +32,14 @@ public final class DirectAllocator implements HostAllocator {
         INVOKE_CLEANER = cleaner;
     }
 
-    private final AtomicLong allocations = new AtomicLong();
-    private final AtomicLong frees = new AtomicLong();
-    private final AtomicLong liveBytes = new AtomicLong();
-
     @Override
-    public ByteBuffer allocate(int bytes) {
-        ByteBuffer b = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
-        allocations.incrementAndGet();
-        liveBytes.addAndGet(bytes);
-        return b;
+    protected ByteBuffer reserve(int bytes) {
+        return ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
     }
 
     @Override
-    public void free(ByteBuffer buffer) {
-        frees.incrementAndGet();
-        liveBytes.addAndGet(-buffer.capacity());
+    protected long release(ByteBuffer buffer) {
+        long bytes = buffer.capacity();
         if (INVOKE_CLEANER != null) {
             try {
                 INVOKE_CLEANER.invoke(UNSAFE, buffer);
@@ -56,6 +47,7 @@ public final class DirectAllocator implements HostAllocator {
                 throw new IllegalStateException("could not release a direct buffer", e);
             }
         }
+        return bytes;
     }
 
     @Override
@@ -66,20 +58,5 @@ public final class DirectAllocator implements HostAllocator {
     @Override
     public String describe() {
         return "direct";
-    }
-
-    /** Buffers allocated so far. */
-    public long allocations() {
-        return allocations.get();
-    }
-
-    /** Buffers freed so far. */
-    public long frees() {
-        return frees.get();
-    }
-
-    /** Bytes allocated and not yet freed. */
-    public long liveBytes() {
-        return liveBytes.get();
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.data.store;
 
+import dev.sluice.s3local.HttpHead;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -216,11 +217,11 @@ public final class FaultInjectingProxy implements AutoCloseable {
             InputStream uin = null;
             OutputStream uout = null;
             for (int n = 0; n < MAX_REQUESTS_PER_CONNECTION && !closed; n++) {
-                Head req = Head.read(cin);
+                HttpHead req = readHead(cin);
                 if (req == null) {
                     return; // client closed the connection
                 }
-                String[] line = req.startLine.split(" ", 3);
+                String[] line = req.startLine().split(" ", 3);
                 String method = line[0];
                 String path = line.length > 1 ? line[1] : "";
                 boolean expectContinue = "100-continue".equalsIgnoreCase(req.header("Expect"));
@@ -275,11 +276,11 @@ public final class FaultInjectingProxy implements AutoCloseable {
                 uout.write(req.bytes());
                 uout.write(reqBody);
                 uout.flush();
-                Head resp = Head.read(uin);
+                HttpHead resp = readHead(uin);
                 if (resp == null) {
                     throw new EOFException("upstream closed without a response");
                 }
-                int status = Integer.parseInt(resp.startLine.split(" ", 3)[1]);
+                int status = Integer.parseInt(resp.startLine().split(" ", 3)[1]);
                 boolean noBody = "HEAD".equals(method) || status == 204 || status == 304 || status / 100 == 1;
                 byte[] respBody = noBody ? new byte[0] : readBody(uin, resp, true, status);
                 boolean upstreamDone = resp.header("Content-Length") == null
@@ -304,7 +305,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /** Sends a response, faulted as asked; false if the connection is finished. */
-    private boolean forward(Fault fault, Socket client, OutputStream cout, Head resp, byte[] body, int status)
+    private boolean forward(Fault fault, Socket client, OutputStream cout, HttpHead resp, byte[] body, int status)
             throws IOException {
         switch (fault) {
             case RESET_MID_BODY, TRUNCATE_BODY -> {
@@ -397,7 +398,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /** Reads a message body as framed by its headers; chunked bodies are de-chunked and re-framed. */
-    private static byte[] readBody(InputStream in, Head head, boolean response, int status) throws IOException {
+    private static byte[] readBody(InputStream in, HttpHead head, boolean response, int status) throws IOException {
         String te = head.header("Transfer-Encoding");
         if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -438,25 +439,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     private static String readLine(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 65_536; i++) {
-            int c = in.read();
-            if (c < 0) {
-                if (sb.length() == 0) {
-                    return null;
-                }
-                throw new EOFException("connection closed mid-line");
-            }
-            if (c == '\n') {
-                int len = sb.length();
-                if (len > 0 && sb.charAt(len - 1) == '\r') {
-                    sb.setLength(len - 1);
-                }
-                return sb.toString();
-            }
-            sb.append((char) c);
-        }
-        throw new IOException("header line too long");
+        return HttpHead.readLine(in);
     }
 
     private static void closeQuietly(Socket s) {
@@ -469,69 +452,12 @@ public final class FaultInjectingProxy implements AutoCloseable {
 
     private record Rule(String method, String pathPart, Fault fixed, ArrayDeque<Fault> queue) {}
 
-    /** Start line and headers of one HTTP/1.1 message, in order. */
-    private static final class Head {
-        final String startLine;
-        final List<String[]> headers = new ArrayList<>();
-
-        private Head(String startLine) {
-            this.startLine = startLine;
-        }
-
-        static Head read(InputStream in) throws IOException {
-            String start;
-            try {
-                start = readLine(in);
-            } catch (SocketException reset) {
-                return null;
-            }
-            if (start == null) {
-                return null;
-            }
-            Head h = new Head(start);
-            for (int i = 0; i < 200; i++) {
-                String line = readLine(in);
-                if (line == null) {
-                    throw new EOFException("connection closed inside headers");
-                }
-                if (line.isEmpty()) {
-                    return h;
-                }
-                int colon = line.indexOf(':');
-                h.headers.add(new String[] {line.substring(0, colon).trim(), line.substring(colon + 1).trim()});
-            }
-            throw new IOException("too many headers");
-        }
-
-        String header(String name) {
-            for (String[] kv : headers) {
-                if (kv[0].equalsIgnoreCase(name)) {
-                    return kv[1];
-                }
-            }
+    /** A message head, or null when the connection ended (or was reset) before a message began. */
+    private static HttpHead readHead(InputStream in) throws IOException {
+        try {
+            return HttpHead.read(in);
+        } catch (SocketException reset) {
             return null;
-        }
-
-        void remove(String name) {
-            headers.removeIf(kv -> kv[0].equalsIgnoreCase(name));
-        }
-
-        void set(String name, String value) {
-            for (String[] kv : headers) {
-                if (kv[0].equalsIgnoreCase(name)) {
-                    kv[1] = value;
-                    return;
-                }
-            }
-            headers.add(new String[] {name, value});
-        }
-
-        byte[] bytes() {
-            StringBuilder sb = new StringBuilder(startLine).append("\r\n");
-            for (String[] kv : headers) {
-                sb.append(kv[0]).append(": ").append(kv[1]).append("\r\n");
-            }
-            return sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
         }
     }
 }

@@ -12,7 +12,9 @@ import dev.sluice.data.memory.DirectAllocator;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Shuffled against sequential streaming through the same {@link Loader}, store and memory budget
@@ -142,5 +144,39 @@ public final class ShuffleBenchmark {
     /** Median of the passes of one mode, by MB/s. */
     public static Pass median(List<Pass> all, String mode) {
         return Medians.byThroughput(all, mode, Pass::mode, Pass::mbPerSecond);
+    }
+
+    /**
+     * How well shuffled the shuffled passes' orders were, beside the two baselines a reader needs to
+     * judge the figures: a uniform random permutation of the same samples (the ideal) and the
+     * stored order (no shuffling).
+     *
+     * @param byOrder {@code sluice}, {@code uniform} and {@code sequential}, each the mean over the epochs
+     * @param epochs shuffled epochs measured
+     */
+    public record Quality(Map<String, ShuffleQuality> byOrder, int epochs) {}
+
+    /** {@link Quality} of the shuffled passes in {@code all}; {@code seed} seeds the uniform baseline. */
+    public Quality quality(List<Pass> all, long seed) {
+        long[] starts = shardStarts();
+        int batch = shuffled.batchSize();
+        List<ShuffleQuality> mine = new ArrayList<>();
+        List<ShuffleQuality> uniform = new ArrayList<>();
+        List<ShuffleQuality> stored = new ArrayList<>();
+        long k = 0;
+        for (Pass p : all) {
+            if (p.mode().equals("shuffled")) {
+                for (long[] order : p.orders()) {
+                    mine.add(ShuffleQuality.of(order, starts, batch));
+                    uniform.add(ShuffleQuality.of(ShuffleQuality.uniform(order, seed + k++), starts, batch));
+                    stored.add(ShuffleQuality.of(ShuffleQuality.stored(order), starts, batch));
+                }
+            }
+        }
+        Map<String, ShuffleQuality> q = new LinkedHashMap<>();
+        q.put("sluice", ShuffleQuality.mean(mine));
+        q.put("uniform", ShuffleQuality.mean(uniform));
+        q.put("sequential", ShuffleQuality.mean(stored));
+        return new Quality(q, mine.size());
     }
 }

@@ -13,10 +13,12 @@ import java.util.Map;
  * @param epoch epoch (from 0) the loader is in
  * @param loaderState the loader state as JSON ({@code LoaderState.toJson()})
  * @param optimizerSteps the optimizer's own step counter
+ * @param skippedBatches batches skipped for a non-finite loss up to {@code step} (kept across a resume)
  * @param config the settings a resumed run must match, by name (printable)
  * @param tensors named tensors: {@code param/..}, {@code buffer/..}, {@code opt/..}
  */
-public record Checkpoint(long step, long epoch, String loaderState, long optimizerSteps, Map<String, String> config,
+public record Checkpoint(long step, long epoch, String loaderState, long optimizerSteps, long skippedBatches,
+                         Map<String, String> config,
                          Map<String, Tensor> tensors) {
 
     public Checkpoint {

@@ -38,6 +38,7 @@ public final class CheckpointCodec {
         h.addProperty("epoch", cp.epoch());
         h.addProperty("loader_state", cp.loaderState());
         h.addProperty("optimizer_steps", cp.optimizerSteps());
+        h.addProperty("skipped_batches", cp.skippedBatches());
         h.add("config", GSON.toJsonTree(new java.util.TreeMap<>(cp.config())));
         JsonArray dir = new JsonArray();
         long offset = 0;
@@ -126,7 +127,9 @@ public final class CheckpointCodec {
             tensors.put(t.get("name").getAsString(), new Checkpoint.Tensor(t.get("dtype").getAsString(), shape, data));
         }
         return new Checkpoint(h.get("step").getAsLong(), h.get("epoch").getAsLong(),
-                h.get("loader_state").getAsString(), h.get("optimizer_steps").getAsLong(), config, tensors);
+                h.get("loader_state").getAsString(), h.get("optimizer_steps").getAsLong(),
+                // absent in checkpoints written before the count was kept
+                h.has("skipped_batches") ? h.get("skipped_batches").getAsLong() : 0, config, tensors);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -1,9 +1,9 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.bench.BenchReport;
 import dev.sluice.engine.collective.AllReduceBenchmark;
 import dev.sluice.engine.collective.CollectiveException;
 import dev.sluice.engine.collective.NcclAllReduceBenchmark;
-import dev.sluice.engine.train.MetricsLog;
 import dev.sluice.engine.device.CudaProbe;
 import dev.sluice.nccl.Nccl;
 import dev.sluice.nccl.NcclLoadOptions;
@@ -13,10 +13,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -118,8 +116,7 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
                     "algbw GB/s", "busbw GB/s", "memcpy GB/s", "busbw/memcpy"));
         }
         for (AllReduceBenchmark.Point p : r.points()) {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("bench", "allreduce");
+            BenchReport.Row f = BenchReport.to(out, json, "allreduce").row("size");
             f.put("transport", name);
             f.put("ranks", r.ranks());
             f.put("bytes", p.bytes());
@@ -129,20 +126,18 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
             f.put("busbw_gbps", p.busGBps());
             f.put("memcpy_gbps", p.memcpyGBps());
             f.put("busbw_over_memcpy", p.busOverMemcpy());
-            emit(out, f, String.format(Locale.ROOT, "%10s %9.3f ms %11.2f %11.2f %12.2f %14.2f", size(p.bytes()),
+            f.print(String.format(Locale.ROOT, "%10s %9.3f ms %11.2f %11.2f %12.2f %14.2f", size(p.bytes()),
                     p.secondsPerCall() * 1e3, p.algorithmGBps(), p.busGBps(), p.memcpyGBps(), p.busOverMemcpy()));
         }
         AllReduceBenchmark.Point last = r.points().get(r.points().size() - 1);
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("bench", "allreduce");
+        BenchReport.Row f = BenchReport.to(out, json, "allreduce").row("summary");
         f.put("transport", name);
-        f.put("mode", "summary");
         f.put("ranks", r.ranks());
         f.put("bytes", last.bytes());
         f.put("busbw_gbps", last.busGBps());
         f.put("memcpy_gbps", last.memcpyGBps());
         f.put("ratio", last.busOverMemcpy());
-        emit(out, f, String.format(Locale.ROOT, "%s, %d ranks, %s: bus bandwidth %.2f GB/s = %.2f x memcpy (%.2f GB/s)",
+        f.print(String.format(Locale.ROOT, "%s, %d ranks, %s: bus bandwidth %.2f GB/s = %.2f x memcpy (%.2f GB/s)",
                 name, r.ranks(), size(last.bytes()), last.busGBps(), last.busOverMemcpy(), last.memcpyGBps()));
     }
 
@@ -178,8 +173,7 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
                     "busbw GB/s"));
         }
         for (NcclAllReduceBenchmark.Point p : r.points()) {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("bench", "allreduce");
+            BenchReport.Row f = BenchReport.to(out, json, "allreduce").row("size");
             f.put("transport", "nccl");
             f.put("ranks", r.ranks());
             f.put("bytes", p.bytes());
@@ -187,7 +181,7 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
             f.put("seconds_per_call", p.secondsPerCall());
             f.put("algbw_gbps", p.algorithmGBps());
             f.put("busbw_gbps", p.busGBps());
-            emit(out, f, String.format(Locale.ROOT, "%10s %9.1f us %11.2f %11.2f", size(p.bytes()),
+            f.print(String.format(Locale.ROOT, "%10s %9.1f us %11.2f %11.2f", size(p.bytes()),
                     p.secondsPerCall() * 1e6, p.algorithmGBps(), p.busGBps()));
         }
         if (n == 1 && !json) {
@@ -197,17 +191,11 @@ public final class BenchAllReduceCommand implements Callable<Integer> {
 
     private void skipped(PrintWriter out, String message) {
         String first = message.lines().findFirst().orElse(message).strip();
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("bench", "allreduce");
+        BenchReport.Row f = BenchReport.to(out, json, "allreduce").row("skipped");
         f.put("transport", "nccl");
         f.put("skipped", true);
         f.put("reason", first);
-        emit(out, f, "nccl: skipped: " + first + " (--nccl shows the full report)");
-    }
-
-    private void emit(PrintWriter out, Map<String, Object> fields, String text) {
-        out.println(json ? MetricsLog.json(fields) : text);
-        out.flush();
+        f.print("nccl: skipped: " + first + " (--nccl shows the full report)");
     }
 
     private static List<Integer> sizes(String option, List<Long> values) {

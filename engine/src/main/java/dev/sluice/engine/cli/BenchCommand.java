@@ -1,16 +1,14 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.bench.BenchReport;
+import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.loader.LoaderConfig;
 import dev.sluice.data.store.ObjectStore;
-import dev.sluice.data.store.Stores;
 import dev.sluice.engine.bench.LoaderBenchmark;
-import dev.sluice.engine.train.MetricsLog;
 import java.io.PrintStream;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,22 +27,11 @@ public final class BenchCommand implements Runnable {
         throw new UserException("choose a benchmark: train.jar bench loader|store|shuffle|allreduce|h2d (see --help)");
     }
 
-    /** Prints a result as text or as one JSON line. */
-    static void emit(PrintStream out, boolean json, Map<String, Object> fields, String text) {
-        out.println(json ? MetricsLog.json(fields) : text);
-    }
-
     @Command(name = "loader", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Loader throughput vs. a raw sequential read of the same shards through the same store.",
-                "Reports samples/s, MB/s, the loader/raw ratio and the mean wait per batch."})
+                "Reports samples/s, MB/s, the loader/raw ratio and the mean wait per batch.",
+                "Without --data, reads the Fashion-MNIST cache (imported if needed)."})
     static final class Loader implements Callable<Integer> {
-
-        @Option(names = "--data", paramLabel = "LOCATION",
-                description = "Dataset (default: the Fashion-MNIST cache, imported if needed).")
-        String data;
-
-        @Option(names = "--split", defaultValue = "train", description = "Split (default: ${DEFAULT-VALUE}).")
-        String split;
 
         @Option(names = "--batch-size", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
         int batchSize;
@@ -56,11 +43,8 @@ public final class BenchCommand implements Runnable {
                 description = "Measured rounds of each pass, after a warm-up (default: ${DEFAULT-VALUE}).")
         int rounds;
 
-        @Option(names = "--json", description = "One JSON object per line.")
-        boolean json;
-
-        @Mixin
-        StoreOptionsMixin storeOptions;
+    @Mixin
+    DataOptionsMixin dataset;
 
         @Override
         public Integer call() throws Exception {
@@ -68,40 +52,36 @@ public final class BenchCommand implements Runnable {
             if (rounds < 1 || batchSize < 1) {
                 throw new UserException("--rounds and --batch-size must be >= 1");
             }
-            String loc = data != null ? data : DefaultDataset.ensure(out).toString();
-            try (ObjectStore store = Stores.open(loc, storeOptions.toOptions())) {
+            String loc = dataset.location(() -> DefaultDataset.ensure(out).toString());
+            try (ObjectStore store = dataset.open(loc)) {
                 Dataset ds = Dataset.open(store);
-                LoaderConfig cfg = LoaderConfig.training(split, batchSize, 1).withShuffle(!sequential, 4)
-                        .withIo(2, storeOptions.toOptions().partBytes(), 4);
+                LoaderConfig cfg = LoaderConfig.training(dataset.split, batchSize, 1).withShuffle(!sequential, 4)
+                        .withIo(2, dataset.storeOptions().partBytes(), 4);
                 LoaderBenchmark bench = new LoaderBenchmark(ds, cfg);
                 List<LoaderBenchmark.Measurement> all = bench.run(rounds);
                 for (LoaderBenchmark.Measurement m : all) {
-                    Map<String, Object> f = new LinkedHashMap<>();
-                    f.put("bench", "loader");
-                    f.put("mode", m.mode());
+                    BenchReport.Row f = BenchReport.to(out, dataset.json, "loader").row(m.mode());
                     f.put("mb_per_s", m.mbPerSecond());
                     f.put("samples_per_s", m.samplesPerSecond());
                     f.put("seconds", m.seconds());
                     f.put("bytes", m.bytes());
-                    emit(out, json, f, String.format(Locale.ROOT, "%-7s %9.1f MB/s %12.0f samples/s %7.3f s",
+                    f.print(String.format(Locale.ROOT, "%-7s %9.1f MB/s %12.0f samples/s %7.3f s",
                             m.mode(), m.mbPerSecond(), m.samplesPerSecond(), m.seconds()));
                 }
                 LoaderBenchmark.Measurement raw = LoaderBenchmark.median(all, "raw");
                 LoaderBenchmark.Measurement ld = LoaderBenchmark.median(all, "loader");
                 double ratio = ld.mbPerSecond() / raw.mbPerSecond();
-                Map<String, Object> f = new LinkedHashMap<>();
-                f.put("bench", "loader");
-                f.put("mode", "summary");
+                BenchReport.Row f = BenchReport.to(out, dataset.json, "loader").row("summary");
                 f.put("dataset", ds.manifest().name());
                 f.put("location", store.location());
-                f.put("split", split);
+                f.put("split", dataset.split);
                 f.put("shuffled", !sequential);
                 f.put("raw_mb_per_s", raw.mbPerSecond());
                 f.put("loader_mb_per_s", ld.mbPerSecond());
                 f.put("loader_samples_per_s", ld.samplesPerSecond());
                 f.put("ratio", ratio);
                 f.put("wait_ms_per_batch", ld.waitMsPerBatch());
-                emit(out, json, f, String.format(Locale.ROOT,
+                f.print(String.format(Locale.ROOT,
                         "loader %.1f MB/s (%,.0f samples/s) vs raw %.1f MB/s: ratio %.2f; mean wait %.3f ms/batch"
                                 + " (medians of %d rounds)",
                         ld.mbPerSecond(), ld.samplesPerSecond(), raw.mbPerSecond(), ratio, ld.waitMsPerBatch(),

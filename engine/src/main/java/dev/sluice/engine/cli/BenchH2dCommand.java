@@ -1,12 +1,11 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.bench.BenchReport;
 import dev.sluice.engine.bench.H2dBenchmark;
 import dev.sluice.engine.bench.H2dBenchmarkResult;
 import dev.sluice.engine.device.DeviceUnavailableException;
 import java.io.PrintStream;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,8 +41,7 @@ final class BenchH2dCommand implements Callable<Integer> {
             throw new UserException(e.getMessage());
         }
         for (H2dBenchmarkResult r : results) {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("bench", "h2d");
+            BenchReport.Row f = BenchReport.to(out, json, "h2d").row("size");
             f.put("device", r.device());
             f.put("bytes", r.bytes());
             f.put("pageable_heap_gb_per_s", r.pageableHeapGBps());
@@ -52,7 +50,7 @@ final class BenchH2dCommand implements Callable<Integer> {
             f.put("feeder_gb_per_s", r.feederGBps());
             f.put("feeder_over_pinned", r.feederOverPinned());
             f.put("meets_goal", r.meetsGoal());
-            BenchCommand.emit(out, json, f, r.describe());
+            f.print(r.describe());
         }
         return 0;
     }

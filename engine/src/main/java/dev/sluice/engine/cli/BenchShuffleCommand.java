@@ -1,16 +1,16 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.bench.BenchReport;
+import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.loader.Loader;
 import dev.sluice.data.loader.LoaderConfig;
 import dev.sluice.data.store.ObjectStore;
-import dev.sluice.data.store.Stores;
 import dev.sluice.engine.bench.ShuffleBenchmark;
 import dev.sluice.engine.bench.ImageDatasetGenerator;
 import dev.sluice.engine.bench.ShuffleQuality;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,10 +30,6 @@ import picocli.CommandLine.Option;
                 + "and the shuffled/sequential ratio of the medians (goal >= 0.9). See docs/BENCHMARKS.md."})
 public final class BenchShuffleCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "LOCATION",
-            description = "Dataset: a directory, file:///dir or s3://bucket/prefix (default: generate one in --workdir).")
-    String data;
-
     @Option(names = "--workdir", paramLabel = "DIR",
             description = "Where the generated dataset lives (default: $SLUICE_HOME/bench/shuffle-<samples>-<shard size>,"
                     + " SLUICE_HOME defaulting to ~/.cache/sluice).")
@@ -46,9 +42,6 @@ public final class BenchShuffleCommand implements Callable<Integer> {
     @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "16MB", converter = ByteSizeConverter.class,
             description = "Target shard size of the generated dataset (default: ${DEFAULT-VALUE}).")
     long shardSize;
-
-    @Option(names = "--split", defaultValue = "train", description = "Split (default: ${DEFAULT-VALUE}).")
-    String split;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -71,11 +64,8 @@ public final class BenchShuffleCommand implements Callable<Integer> {
             description = "Epochs streamed per measured pass, through one loader (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--json", description = "One JSON object per line.")
-    boolean json;
-
     @Mixin
-    StoreOptionsMixin storeOptions;
+    DataOptionsMixin dataset;
 
     @Override
     public Integer call() throws Exception {
@@ -83,34 +73,32 @@ public final class BenchShuffleCommand implements Callable<Integer> {
         if (rounds < 1 || epochs < 1 || window < 1 || prefetch < 0 || batchSize < 1) {
             throw new UserException("--rounds, --epochs, --window and --batch-size must be >= 1 and --prefetch >= 0");
         }
-        String loc = data;
+        String loc = dataset.data;
         if (loc == null) {
             Path dir = workdir != null ? workdir : defaultWorkdir();
-            if (!json) {
+            if (!dataset.json) {
                 out.println("dataset: " + dir + " (synthetic; generated if absent)");
             }
             ImageDatasetGenerator gen = new ImageDatasetGenerator(Math.toIntExact(samples), 3, 224, 224, shardSize);
             long t0 = System.nanoTime();
-            if (gen.ensure(dir, n -> { }) && !json) {
+            if (gen.ensure(dir, n -> { }) && !dataset.json) {
                 out.printf(java.util.Locale.ROOT, "generated %,d samples in %s in %.1f s%n", samples, dir,
                         (System.nanoTime() - t0) / 1e9);
             }
             loc = dir.toString();
         }
-        try (ObjectStore store = Stores.open(loc, storeOptions.toOptions())) {
+        try (ObjectStore store = dataset.open(loc)) {
             Dataset ds = Dataset.open(store);
-            LoaderConfig cfg = LoaderConfig.training(split, batchSize, seed).withShuffle(true, window)
-                    .withIo(prefetch, storeOptions.toOptions().partBytes(), 4);
+            LoaderConfig cfg = LoaderConfig.training(dataset.split, batchSize, seed).withShuffle(true, window)
+                    .withIo(prefetch, dataset.storeOptions().partBytes(), 4);
             ShuffleBenchmark bench = new ShuffleBenchmark(ds, cfg);
             Loader.Memory mem = bench.memory();
-            Map<String, Object> setup = new LinkedHashMap<>();
-            setup.put("bench", "shuffle");
-            setup.put("mode", "setup");
+            BenchReport.Row setup = BenchReport.to(out, dataset.json, "shuffle").row("setup");
             setup.put("location", store.location());
-            setup.put("split", split);
-            setup.put("samples", ds.manifest().split(split).samples());
-            setup.put("shards", ds.manifest().split(split).shards().size());
-            setup.put("bytes", ds.manifest().split(split).bytes());
+            setup.put("split", dataset.split);
+            setup.put("samples", ds.manifest().split(dataset.split).samples());
+            setup.put("shards", ds.manifest().split(dataset.split).shards().size());
+            setup.put("bytes", ds.manifest().split(dataset.split).bytes());
             setup.put("batch_size", batchSize);
             setup.put("window", window);
             setup.put("prefetch", prefetch);
@@ -118,19 +106,17 @@ public final class BenchShuffleCommand implements Callable<Integer> {
             setup.put("shuffle_buffer_bytes", mem.shuffleBytes());
             setup.put("shard_slab_bytes", mem.shardBytes());
             setup.put("batch_pool_bytes", mem.batchBytes());
-            BenchCommand.emit(out, json, setup, String.format(Locale.ROOT,
+            setup.print(String.format(Locale.ROOT,
                     "%s: %,d samples in %d shards (%,.0f MB); batch %d, window %d, prefetch %d%n"
                             + "memory bound: shuffle buffer <= %,d samples / %,.1f MB; shard slabs %,.1f MB;"
                             + " batch pool %,.1f MB",
-                    store.location(), setup.get("samples"), setup.get("shards"), ds.manifest().split(split).bytes() / 1e6,
+                    store.location(), setup.fields().get("samples"), setup.fields().get("shards"), ds.manifest().split(dataset.split).bytes() / 1e6,
                     batchSize, window, prefetch, mem.shuffleSamples(), mem.shuffleBytes() / 1e6,
                     mem.shardBytes() / 1e6, mem.batchBytes() / 1e6));
 
             List<ShuffleBenchmark.Pass> all = bench.run(rounds, epochs);
             for (ShuffleBenchmark.Pass p : all) {
-                Map<String, Object> f = new LinkedHashMap<>();
-                f.put("bench", "shuffle");
-                f.put("mode", p.mode());
+                BenchReport.Row f = BenchReport.to(out, dataset.json, "shuffle").row(p.mode());
                 f.put("mb_per_s", p.mbPerSecond());
                 f.put("samples_per_s", p.samplesPerSecond());
                 f.put("seconds", p.seconds());
@@ -138,7 +124,7 @@ public final class BenchShuffleCommand implements Callable<Integer> {
                 f.put("epochs", p.orders().size());
                 f.put("first_batch_ms", p.firstBatchMs());
                 f.put("wait_ms_per_batch", p.waitMsPerBatch());
-                BenchCommand.emit(out, json, f, String.format(Locale.ROOT,
+                f.print(String.format(Locale.ROOT,
                         "%-10s %9.1f MB/s %10.0f samples/s %7.3f s  first batch %6.1f ms  wait %.3f ms/batch",
                         p.mode(), p.mbPerSecond(), p.samplesPerSecond(), p.seconds(), p.firstBatchMs(),
                         p.waitMsPerBatch()));
@@ -146,48 +132,27 @@ public final class BenchShuffleCommand implements Callable<Integer> {
 
             ShuffleBenchmark.Pass seq = ShuffleBenchmark.median(all, "sequential");
             ShuffleBenchmark.Pass shuf = ShuffleBenchmark.median(all, "shuffled");
-            long[] starts = bench.shardStarts();
-            List<ShuffleQuality> mine = new ArrayList<>();
-            List<ShuffleQuality> uniform = new ArrayList<>();
-            List<ShuffleQuality> stored = new ArrayList<>();
-            long k = 0;
-            for (ShuffleBenchmark.Pass p : all) {
-                if (p.mode().equals("shuffled")) {
-                    for (long[] order : p.orders()) {
-                        mine.add(ShuffleQuality.of(order, starts, batchSize));
-                        uniform.add(ShuffleQuality.of(ShuffleQuality.uniform(order, seed + k++), starts, batchSize));
-                        stored.add(ShuffleQuality.of(ShuffleQuality.stored(order), starts, batchSize));
-                    }
-                }
-            }
-            Map<String, ShuffleQuality> quality = new LinkedHashMap<>();
-            quality.put("sluice", ShuffleQuality.mean(mine));
-            quality.put("uniform", ShuffleQuality.mean(uniform));
-            quality.put("sequential", ShuffleQuality.mean(stored));
-            if (!json) {
-                out.printf(Locale.ROOT, "quality, mean of %d epochs:%n", mine.size());
+            ShuffleBenchmark.Quality quality = bench.quality(all, seed);
+            if (!dataset.json) {
+                out.printf(Locale.ROOT, "quality, mean of %d epochs:%n", quality.epochs());
                 out.println("order        displacement  spearman  adjacent-kept  shards/batch");
             }
-            for (Map.Entry<String, ShuffleQuality> e : quality.entrySet()) {
+            for (Map.Entry<String, ShuffleQuality> e : quality.byOrder().entrySet()) {
                 ShuffleQuality q = e.getValue();
-                Map<String, Object> f = new LinkedHashMap<>();
-                f.put("bench", "shuffle");
-                f.put("mode", "quality");
+                BenchReport.Row f = BenchReport.to(out, dataset.json, "shuffle").row("quality");
                 f.put("order", e.getKey());
                 f.put("samples", q.samples());
-                f.put("epochs", mine.size());
+                f.put("epochs", quality.epochs());
                 f.put("displacement", q.displacement());
                 f.put("spearman", q.spearman());
                 f.put("adjacent_kept", q.adjacentKept());
                 f.put("shards_per_batch", q.shardsPerBatch());
-                BenchCommand.emit(out, json, f, String.format(Locale.ROOT, "%-12s %12.4f %9.4f %14.4f %13.2f",
+                f.print(String.format(Locale.ROOT, "%-12s %12.4f %9.4f %14.4f %13.2f",
                         e.getKey(), q.displacement(), q.spearman(), q.adjacentKept(), q.shardsPerBatch()));
             }
 
             double ratio = shuf.mbPerSecond() / seq.mbPerSecond();
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("bench", "shuffle");
-            f.put("mode", "summary");
+            BenchReport.Row f = BenchReport.to(out, dataset.json, "shuffle").row("summary");
             f.put("sequential_mb_per_s", seq.mbPerSecond());
             f.put("shuffled_mb_per_s", shuf.mbPerSecond());
             f.put("shuffled_samples_per_s", shuf.samplesPerSecond());
@@ -197,7 +162,7 @@ public final class BenchShuffleCommand implements Callable<Integer> {
             f.put("shuffled_first_batch_ms", shuf.firstBatchMs());
             f.put("rounds", rounds);
             f.put("epochs_per_pass", epochs);
-            BenchCommand.emit(out, json, f, String.format(Locale.ROOT,
+            f.print(String.format(Locale.ROOT,
                     "shuffled %.1f MB/s (%,.0f samples/s) vs sequential %.1f MB/s: ratio %.3f (goal >= 0.9);"
                             + " first batch %.1f vs %.1f ms (medians of %d rounds of %d epochs)",
                     shuf.mbPerSecond(), shuf.samplesPerSecond(), seq.mbPerSecond(), ratio, shuf.firstBatchMs(),

@@ -1,5 +1,7 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.bench.BenchReport;
+import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.Split;
 import dev.sluice.data.loader.LoaderConfig;
@@ -8,15 +10,13 @@ import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.StoreOptions;
 import dev.sluice.data.store.Stores;
 import dev.sluice.engine.bench.ImageDatasetGenerator;
-import dev.sluice.engine.bench.LocalS3Server;
+import dev.sluice.s3local.LocalS3Server;
 import dev.sluice.engine.bench.StoreBenchmark;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -40,11 +40,6 @@ public final class BenchStoreCommand implements Callable<Integer> {
     /** Bucket name the local server gives the served directory. */
     static final String LOCAL_BUCKET = "sluice-bench";
 
-    @Option(names = "--data", paramLabel = "LOCATION",
-            description = "Dataset to read: a local directory (served over the local S3 server) or s3://bucket/prefix"
-                    + " (default: generate one in --workdir).")
-    String data;
-
     @Option(names = "--workdir", paramLabel = "DIR",
             description = "Where the generated dataset is kept and reused, as store-images-<side>x<side>-<samples>"
                     + " (default: $SLUICE_HOME/bench, SLUICE_HOME defaulting to ~/.cache/sluice).")
@@ -61,9 +56,6 @@ public final class BenchStoreCommand implements Callable<Integer> {
     @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "64MB", converter = ByteSizeConverter.class,
             description = "Shard size of the generated dataset (default: ${DEFAULT-VALUE}).")
     long shardSize;
-
-    @Option(names = "--split", defaultValue = "train", description = "Split (default: ${DEFAULT-VALUE}).")
-    String split;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -84,11 +76,8 @@ public final class BenchStoreCommand implements Callable<Integer> {
             description = "Diagnosis: the loader skips its CRC32C checks, to show what they cost (not for training).")
     boolean noCrc;
 
-    @Option(names = "--json", description = "One JSON object per line.")
-    boolean json;
-
     @Mixin
-    StoreOptionsMixin storeOptions;
+    DataOptionsMixin dataset;
 
     @Mixin
     CacheOptionsMixin cacheOptions;
@@ -99,17 +88,17 @@ public final class BenchStoreCommand implements Callable<Integer> {
         if (rounds < 1 || side < 1 || batchSize < 1) {
             throw new UserException("--rounds, --image-side and --batch-size must be positive");
         }
-        StoreOptions options = storeOptions.toOptions();
+        StoreOptions options = dataset.storeOptions();
         String location;
         Path serve = null;
-        if (data != null && Stores.isS3(data)) {
-            location = data;
+        if (dataset.data != null && Stores.isS3(dataset.data)) {
+            location = dataset.data;
         } else {
             if (options.s3Endpoint() != null) {
                 throw new UserException("--s3-endpoint needs --data s3://bucket/prefix (the dataset on that server);"
                         + " without it this command serves a local dataset itself");
             }
-            serve = data != null ? Path.of(data.startsWith("file:") ? java.net.URI.create(data).getPath() : data)
+            serve = dataset.data != null ? Path.of(dataset.data.startsWith("file:") ? java.net.URI.create(dataset.data).getPath() : dataset.data)
                     : generate(out);
             if (!Files.isRegularFile(serve.resolve("manifest.json"))) {
                 throw new UserException(serve + " holds no dataset (no manifest.json); create one with ingest");
@@ -138,7 +127,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
         ImageDatasetGenerator gen = ImageDatasetGenerator.ofSize(size, 3, side, side, shardSize);
         Path target = dir.resolve(String.format(Locale.ROOT, "store-images-%dx%d-%d", side, side, gen.samples()));
         if (gen.existsIn(target)) {
-            if (!json) {
+            if (!dataset.json) {
                 out.printf(Locale.ROOT, "reusing %s (%,d samples)%n", target, gen.samples());
             }
             return target;
@@ -148,7 +137,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
                 .setStyle(ProgressBarStyle.ASCII).setUnit(" samples", 1).showSpeed().setMaxRenderedLength(100).build()) {
             gen.ensure(target, pb::stepTo);
         }
-        if (!json) {
+        if (!dataset.json) {
             out.printf(Locale.ROOT, "generated %s: %,d samples in %.1f s%n", target, gen.samples(),
                     (System.nanoTime() - t0) / 1e9);
         }
@@ -162,13 +151,11 @@ public final class BenchStoreCommand implements Callable<Integer> {
     private int measure(PrintStream out, ObjectStore store, StoreOptions options, LocalS3Server server,
                         ShardCache cache) throws Exception {
         Dataset ds = Dataset.open(store);
-        Split sp = ds.manifest().split(split);
-        LoaderConfig cfg = LoaderConfig.training(split, batchSize, 1).withShuffle(true, window)
+        Split sp = ds.manifest().split(dataset.split);
+        LoaderConfig cfg = LoaderConfig.training(dataset.split, batchSize, 1).withShuffle(true, window)
                 .withIo(prefetch, options.partBytes(), 4).withVerifyChecksums(!noCrc);
         StoreBenchmark bench = new StoreBenchmark(ds, cfg, cache);
-        Map<String, Object> head = new LinkedHashMap<>();
-        head.put("bench", "store");
-        head.put("mode", "setup");
+        BenchReport.Row head = BenchReport.to(out, dataset.json, "store").row("setup");
         head.put("dataset", ds.manifest().name());
         head.put("location", store.location());
         head.put("endpoint", server != null ? server.endpoint() + " (local, started by this command)"
@@ -182,16 +169,14 @@ public final class BenchStoreCommand implements Callable<Integer> {
         head.put("batch_size", batchSize);
         head.put("crc32c", !noCrc);
         head.put("cores", Runtime.getRuntime().availableProcessors());
-        BenchCommand.emit(out, json, head, String.format(Locale.ROOT,
+        head.print(String.format(Locale.ROOT,
                 "%s: %,d samples, %.2f GB in %d shards at %s via %s%n"
                         + "parts of %.1f MiB, %d requests in flight, %d shards in flight, batch %d, %d cores",
                 ds.manifest().name(), sp.samples(), sp.bytes() / 1e9, sp.shards().size(), store.location(),
-                head.get("endpoint"), options.partBytes() / 1048576.0, options.maxConcurrency(),
+                head.fields().get("endpoint"), options.partBytes() / 1048576.0, options.maxConcurrency(),
                 bench.shardsInFlight(), batchSize, Runtime.getRuntime().availableProcessors()));
         List<StoreBenchmark.Measurement> all = bench.run(rounds, m -> {
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("bench", "store");
-            f.put("mode", m.mode());
+            BenchReport.Row f = BenchReport.to(out, dataset.json, "store").row(m.mode());
             f.put("mb_per_s", m.mbPerSecond());
             f.put("samples_per_s", m.samplesPerSecond());
             f.put("seconds", m.seconds());
@@ -199,7 +184,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
             f.put("requests", m.requests());
             f.put("cpu_cores_busy", m.coresBusy());
             f.put("cpu_s_per_gb", m.cpuSecondsPerGb());
-            BenchCommand.emit(out, json, f, String.format(Locale.ROOT,
+            f.print(String.format(Locale.ROOT,
                     "%-7s %9.1f MB/s %10.0f samples/s %7.2f s   cpu %.2f cores, %.2f cpu-s/GB",
                     m.mode(), m.mbPerSecond(), m.samplesPerSecond(), m.seconds(), m.coresBusy(),
                     m.cpuSecondsPerGb()));
@@ -207,9 +192,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
         StoreBenchmark.Measurement raw = StoreBenchmark.median(all, "raw");
         StoreBenchmark.Measurement ld = StoreBenchmark.median(all, "loader");
         double ratio = ld.mbPerSecond() / raw.mbPerSecond();
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("bench", "store");
-        f.put("mode", "summary");
+        BenchReport.Row f = BenchReport.to(out, dataset.json, "store").row("summary");
         f.put("raw_mb_per_s", raw.mbPerSecond());
         f.put("loader_mb_per_s", ld.mbPerSecond());
         f.put("loader_samples_per_s", ld.samplesPerSecond());
@@ -219,7 +202,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
         f.put("loader_cpu_s_per_gb", ld.cpuSecondsPerGb());
         f.put("retries", store.stats().retries());
         f.put("rounds", rounds);
-        BenchCommand.emit(out, json, f, String.format(Locale.ROOT,
+        f.print(String.format(Locale.ROOT,
                 "loader %.1f MB/s (%,.0f samples/s) vs raw parallel GET %.1f MB/s: ratio %.2f; %d retries"
                         + " (medians of %d rounds); cpu-s/GB raw %.2f, loader %.2f",
                 ld.mbPerSecond(), ld.samplesPerSecond(), raw.mbPerSecond(), ratio, store.stats().retries(), rounds,

@@ -1,5 +1,6 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Manifest;

@@ -1,5 +1,6 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.datasets.DefaultDataset;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Set;
@@ -52,7 +53,7 @@ public final class Main implements Runnable {
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Throwable t = e;
-            if (t instanceof UserException) {
+            if (t instanceof UserException || t instanceof DefaultDataset.NotInstalledException) {
                 err.println("error: " + t.getMessage());
                 return USAGE;
             }
@@ -96,8 +97,8 @@ public final class Main implements Runnable {
         return sb.toString();
     }
 
-    /** DJL must never download anything; logging stays quiet unless asked. */
-    static void configureRuntime() {
+    /** DJL must never download anything; logging stays quiet unless asked (the examples call it too). */
+    public static void configureRuntime() {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("java.awt.headless", "true");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {

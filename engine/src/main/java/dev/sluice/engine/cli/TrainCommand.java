@@ -1,13 +1,15 @@
 package dev.sluice.engine.cli;
 
 import dev.sluice.data.loader.Remainder;
+import dev.sluice.engine.datasets.DefaultDataset;
+import dev.sluice.engine.device.DeviceSpec;
 import dev.sluice.engine.train.TrainConfig;
+import dev.sluice.engine.train.TrainDefaults;
 import dev.sluice.engine.train.TrainResult;
 import dev.sluice.engine.train.Trainer;
+import dev.sluice.models.ModelRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,75 +24,74 @@ import picocli.CommandLine.Option;
         })
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "LOCATION",
-            description = "Dataset: a directory, file:///dir or s3://bucket/prefix (default: Fashion-MNIST in the cache).")
-    String data;
+    /** Exit code of a run stopped by a signal after writing its checkpoint. */
+    public static final int STOPPED = 143;
 
-    @Option(names = "--split", defaultValue = "train", description = "Split to train on (default: ${DEFAULT-VALUE}).")
-    String split;
-
-    @Option(names = "--eval-split", defaultValue = "test",
+    @Option(names = "--eval-split", defaultValue = TrainDefaults.EVAL_SPLIT,
             description = "Split to evaluate after each epoch; 'none' to skip (default: ${DEFAULT-VALUE}).")
     String evalSplit;
 
-    @Option(names = "--model", defaultValue = "mlp",
+    @Option(names = "--model", defaultValue = TrainDefaults.MODEL,
             description = "Model: mlp, cnn, resnet18, gpt-small (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = TrainDefaults.EPOCHS_TEXT, description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "128",
+    @Option(names = "--batch-size", defaultValue = TrainDefaults.BATCH_SIZE_TEXT,
             description = "Samples per step per replica (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = TrainDefaults.LR_TEXT, description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", defaultValue = TrainDefaults.OPTIMIZER_TEXT, description = "adamw or sgd (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--momentum", defaultValue = TrainDefaults.MOMENTUM_TEXT, description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     float momentum;
 
     @Option(names = "--nesterov", description = "Nesterov momentum for SGD.")
     boolean nesterov;
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = TrainDefaults.WEIGHT_DECAY_TEXT, description = "Weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
-    @Option(names = "--clip-norm", defaultValue = "0",
+    @Option(names = "--clip-norm", defaultValue = TrainDefaults.CLIP_NORM_TEXT,
             description = "Clip gradients to this global L2 norm; 0 disables (default: ${DEFAULT-VALUE}).")
     float clipNorm;
 
-    @Option(names = "--warmup", defaultValue = "0", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = TrainDefaults.WARMUP_TEXT, description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
     long warmup;
 
-    @Option(names = "--schedule", defaultValue = "cosine",
+    @Option(names = "--schedule", defaultValue = TrainDefaults.SCHEDULE_TEXT,
             description = "Learning-rate schedule after warmup: cosine or constant (default: ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--seed", defaultValue = "42",
+    @Option(names = "--seed", defaultValue = TrainDefaults.SEED_TEXT,
             description = "Seed of initialization and data order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--devices", defaultValue = "auto",
+    @Option(names = "--devices", defaultValue = TrainDefaults.DEVICES,
             description = "auto, cpu, cpu:N (N CPU replicas), cuda or cuda:0,1 (default: ${DEFAULT-VALUE}).")
     String devices;
 
+    @Option(names = "--force", description = "Run more CPU replicas than there are cores (refused otherwise).")
+    boolean force;
+
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Where metrics, plots and checkpoints go (default: runs/<time>-<model>; with --resume and"
+            description = "Where metrics, plots and checkpoints go (default: a new runs/<time>-<model>[-N]; with --resume and"
                     + " no --checkpoint-dir, the newest runs/*-<model> that holds checkpoints).")
     Path runDir;
 
-    @Option(names = "--shuffle-window", defaultValue = "4",
+    @Option(names = "--shuffle-window", defaultValue = TrainDefaults.SHUFFLE_WINDOW_TEXT,
             description = "Shards open at once for the bounded shuffle (default: ${DEFAULT-VALUE}).")
     int shuffleWindow;
 
-    @Option(names = "--prefetch", defaultValue = "2", description = "Shards fetched ahead (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prefetch", defaultValue = TrainDefaults.PREFETCH_TEXT, description = "Shards fetched ahead (default: ${DEFAULT-VALUE}).")
     int prefetch;
 
-    @Option(names = "--max-steps", defaultValue = "0",
+    @Option(names = "--max-steps", defaultValue = TrainDefaults.MAX_STEPS_TEXT,
             description = "Stop after this many steps in total; 0 for no limit (default: ${DEFAULT-VALUE}).")
     long maxSteps;
 
@@ -98,19 +99,16 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Progress bar: auto (when the output is a terminal), always or never (default: ${DEFAULT-VALUE}).")
     String progress;
 
-    @Option(names = "--json", description = "Also print per-epoch and final summaries as JSON lines.")
-    boolean json;
-
     @Option(names = "--checkpoint-dir", paramLabel = "LOCATION",
             description = "Where checkpoints go: a directory or s3://bucket/prefix (default: <run-dir>/checkpoints).")
     String checkpointDir;
 
-    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS",
+    @Option(names = "--checkpoint-every", defaultValue = TrainDefaults.CHECKPOINT_EVERY_TEXT, paramLabel = "STEPS",
             description = "Also checkpoint every this many steps; checkpoints are always taken at epoch ends"
                     + " and on SIGTERM/Ctrl-C (default: ${DEFAULT-VALUE}).")
     long checkpointEvery;
 
-    @Option(names = "--keep-checkpoints", defaultValue = "3",
+    @Option(names = "--keep-checkpoints", defaultValue = TrainDefaults.KEEP_CHECKPOINTS_TEXT,
             description = "Keep the newest K checkpoints (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
@@ -119,12 +117,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + " taken with another configuration and says what differs.")
     boolean resume;
 
-    @Option(names = "--on-nan", defaultValue = "stop",
+    @Option(names = "--on-nan", defaultValue = TrainDefaults.ON_NAN_TEXT,
             description = "When the loss is NaN or infinite: stop (with the step and the last good checkpoint) or"
                     + " skip the batch (default: ${DEFAULT-VALUE}).")
     String onNan;
 
-    @Option(names = "--remainder", defaultValue = "drop",
+    @Option(names = "--remainder", defaultValue = TrainDefaults.REMAINDER_TEXT,
             description = "Samples of an epoch that do not divide among the replicas: drop them (a different few"
                     + " each epoch) or wrap (repeat a few from the start) (default: ${DEFAULT-VALUE}).")
     String remainder;
@@ -134,12 +132,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + " e.g. the nvidia-nccl-cu13 Python wheel's nvidia/nccl/lib).")
     String ncclLib;
 
-    @Option(names = "--log-every", defaultValue = "50",
+    @Option(names = "--log-every", defaultValue = TrainDefaults.LOG_EVERY_TEXT,
             description = "Write the step loss to metrics.jsonl every this many steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
     @Mixin
-    StoreOptionsMixin store;
+    DataOptionsMixin dataset;
 
     @Mixin
     CacheOptionsMixin cache;
@@ -147,37 +145,52 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        String location = data != null ? data : DefaultDataset.ensure(out).toString();
-        Path dir = runDir != null ? runDir
-                : resume && checkpointDir == null ? latestRun(model)
-                : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model);
-        if (!schedule.equals("cosine") && !schedule.equals("constant")) {
-            throw new UserException("--schedule must be cosine or constant, not '" + schedule + "'");
+        // every option is checked before the default dataset is imported or anything is written
+        TrainConfig cfg = config(dataset.location(() -> "(default dataset)"));
+        if (dataset.data == null) {
+            cfg = config(DefaultDataset.ensure(out).toString());
         }
+        TrainResult r = new Trainer(cfg, out, System.getenv(), true, cache.open()).run();
+        // stopped by SIGTERM/Ctrl-C: 128 + 15, as a shell reports a process ended by SIGTERM, so a
+        // scheduler knows the run did not finish (after its checkpoint, plots and summary)
+        return r.stopped() ? STOPPED : r.steps() > 0 ? 0 : 1;
+    }
+
+    /** The run's configuration from the options; every wrong value is a usage error. */
+    TrainConfig config(String location) throws java.io.IOException {
+        Path dir = runDir != null ? runDir
+                : resume && checkpointDir == null ? latestRun(model) : null;
         boolean bar = switch (progress) {
             case "always" -> true;
             case "never" -> false;
             case "auto" -> System.console() != null;
             default -> throw new UserException("--progress must be auto, always or never, not '" + progress + "'");
         };
-        if (!remainder.equals("drop") && !remainder.equals("wrap")) {
-            throw new UserException("--remainder must be drop or wrap, not '" + remainder + "'");
+        if (!ModelRegistry.builtIn().names().contains(model)) {
+            throw new UserException("--model " + model + ": no such model; models: "
+                    + String.join(", ", ModelRegistry.builtIn().names()));
         }
-        if (!onNan.equals("stop") && !onNan.equals("skip")) {
-            throw new UserException("--on-nan must be stop or skip, not '" + onNan + "'");
-        }
-        TrainConfig cfg;
         try {
-            cfg = new TrainConfig(location, store.toOptions(), split, evalSplit.equals("none") ? null : evalSplit,
-                    model, epochs, batchSize, lr, optimizer, momentum, nesterov, weightDecay, clipNorm, warmup,
-                    schedule.equals("cosine"), seed, devices, dir, shuffleWindow, prefetch, maxSteps, bar, json,
-                    checkpointDir, checkpointEvery, keepCheckpoints, resume, onNan.equals("skip"), logEvery,
-                    remainder.equals("wrap") ? Remainder.WRAP : Remainder.DROP, ncclLib);
+            Remainder rem = switch (remainder) {
+                case "drop" -> Remainder.DROP;
+                case "wrap" -> Remainder.WRAP;
+                default -> throw new IllegalArgumentException("--remainder must be drop or wrap, not '" + remainder + "'");
+            };
+            TrainConfig cfg = new TrainConfig(
+                    new TrainConfig.Data(location, dataset.storeOptions(), dataset.split, evalSplit.equals("none") ? null : evalSplit,
+                            shuffleWindow, prefetch, rem),
+                    new TrainConfig.Job(model, epochs, batchSize, seed, maxSteps),
+                    new TrainConfig.Optimization(TrainConfig.OptimizerKind.parse(optimizer), lr, momentum, nesterov,
+                            weightDecay, clipNorm, warmup, TrainConfig.Decay.parse(schedule),
+                            TrainConfig.NanPolicy.parse(onNan)),
+                    new TrainConfig.Checkpointing(checkpointDir, checkpointEvery, keepCheckpoints, resume),
+                    new TrainConfig.Output(dir, bar, dataset.json, logEvery),
+                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force));
+            cfg.hardware().checkCores(Runtime.getRuntime().availableProcessors());
+            return cfg;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
-        TrainResult r = new Trainer(cfg, out, System.getenv(), true, cache.open()).run();
-        return r.steps() > 0 ? 0 : 1;
     }
 
     /** The newest {@code runs/*-MODEL} directory that holds checkpoints, for a bare {@code --resume}. */

@@ -43,7 +43,7 @@ final class CudaRuntime {
 
     /**
      * The address of the region {@code position..limit} of a direct buffer, e.g. a view over CUDA
-     * memory from {@code TensorMemory}. Only reads the buffer's address field; the memory itself is
+     * memory from {@code PyTorchInternals.memory}. Only reads the buffer's address field; the memory itself is
      * never touched, so this is safe for device memory. Needs no CUDA.
      *
      * @throws IllegalArgumentException if the buffer is not direct
@@ -63,7 +63,7 @@ final class CudaRuntime {
 
     /**
      * A direct buffer over {@code bytes} of device memory at {@code address} (JNI
-     * {@code NewDirectByteBuffer}, through JNA, which only wraps the number): what {@code TensorMemory} gives for a CUDA tensor.
+     * {@code NewDirectByteBuffer}, through JNA, which only wraps the number): what {@code PyTorchInternals.memory} gives for a CUDA tensor.
      * It carries the address and length only; reading or writing it from Java would crash the JVM.
      */
     static ByteBuffer view(long address, long bytes) {
@@ -167,7 +167,7 @@ final class CudaRuntime {
             JCuda.cudaGetLastError(); // clear the error state of this thread
             throw new IllegalArgumentException(what + ": 0x" + Long.toHexString(address)
                     + " is not memory CUDA knows (" + cudaError.stringFor(rc)
-                    + "); pass a view over device memory, e.g. TensorMemory.of(a CUDA tensor)");
+                    + "); pass a view over device memory, e.g. PyTorchInternals.memory(a CUDA tensor)");
         }
         int type = attributes.type;
         if (type != cudaMemoryType.cudaMemoryTypeDevice && type != cudaMemoryType.cudaMemoryTypeManaged) {

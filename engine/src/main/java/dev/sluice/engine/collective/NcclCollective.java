@@ -25,7 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * {@link Collective} over NCCL for buffers in GPU memory: one instance per rank, each on one local
  * CUDA device. The {@link ByteBuffer}s passed in are views over device memory (e.g.
- * {@code TensorMemory.of(cudaTensor)}); only their address and length are used, the memory is
+ * {@code PyTorchInternals.memory(cudaTensor)}); only their address and length are used, the memory is
  * never dereferenced in Java.
  *
  * <p><b>Asynchrony.</b> {@link #allReduce} and {@link #broadcast} enqueue the NCCL operation on a

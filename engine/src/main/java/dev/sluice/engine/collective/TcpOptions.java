@@ -1,7 +1,6 @@
 package dev.sluice.engine.collective;
 
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * Settings of a {@link TcpCollective}: where rank 0 listens, who this rank is and how long to wait.
@@ -64,35 +63,6 @@ public record TcpOptions(String masterHost, int masterPort, int rank, int worldS
     public static TcpOptions of(String masterHost, int masterPort, int rank, int worldSize) {
         return new TcpOptions(masterHost, masterPort, rank, worldSize, "", DEFAULT_RENDEZVOUS_TIMEOUT,
                 DEFAULT_OPERATION_TIMEOUT, DEFAULT_CHUNK_BYTES);
-    }
-
-    /**
-     * Options from the torchrun/Slurm-style variables {@code MASTER_ADDR}, {@code MASTER_PORT},
-     * {@code RANK} and {@code WORLD_SIZE} (pass {@link System#getenv()}).
-     *
-     * @throws IllegalArgumentException naming the variable that is missing or not a number
-     */
-    public static TcpOptions fromEnvironment(Map<String, String> env) {
-        return of(require(env, "MASTER_ADDR"), number(env, "MASTER_PORT"), number(env, "RANK"),
-                number(env, "WORLD_SIZE"));
-    }
-
-    private static String require(Map<String, String> env, String name) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException(name + " is not set: multi-process runs need MASTER_ADDR,"
-                    + " MASTER_PORT, RANK and WORLD_SIZE (as torchrun or Slurm set them)");
-        }
-        return v.trim();
-    }
-
-    private static int number(Map<String, String> env, String name) {
-        String v = require(env, name);
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + "=" + v + " is not a number", e);
-        }
     }
 
     public TcpOptions withRank(int newRank) {

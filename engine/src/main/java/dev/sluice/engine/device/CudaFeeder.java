@@ -185,8 +185,8 @@ public final class CudaFeeder implements Feeder {
             images[i] = ringManager.create(new Shape(capacity, input.channels(), input.height(), input.width()),
                     DataType.FLOAT32);
             labelTensors[i] = ringManager.create(new Shape(capacity), DataType.INT64);
-            targets.add(new DeviceStager.Target(NativeAddress.of(TensorMemory.of(images[i])),
-                    NativeAddress.of(TensorMemory.of(labelTensors[i]))));
+            targets.add(new DeviceStager.Target(NativeAddress.of(PyTorchInternals.memory(images[i])),
+                    NativeAddress.of(PyTorchInternals.memory(labelTensors[i]))));
         }
         stager = new DeviceStager(gpu, transform, capacity, targets);
     }

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class Devices {
 
     private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
-    private static final Devices STANDARD = new Devices(CudaProbe::system, Devices::djlGpuCount, LOG::warn);
+    // the notice is only given when --devices auto falls back to the CPU: what was asked for (auto) is
+    // what happens, so it is information, not a warning (an explicit GPU request fails instead)
+    private static final Devices STANDARD = new Devices(CudaProbe::system, Devices::djlGpuCount, LOG::info);
 
     /**
      * What a spec resolved to.
@@ -68,7 +70,7 @@ public final class Devices {
         this.notices = Objects.requireNonNull(notices, "notices");
     }
 
-    /** The process-wide instance: real probes, the fallback notice logged once (WARN). */
+    /** The process-wide instance: real probes, the CPU-fallback notice logged once (INFO). */
     public static Devices standard() {
         return STANDARD;
     }

@@ -189,8 +189,8 @@ public final class HostFeeder implements Feeder {
         slot.images = ringManager.create(new Shape(capacity, input.channels(), input.height(), input.width()),
                 DataType.FLOAT32);
         slot.labels = ringManager.create(new Shape(capacity), DataType.INT64);
-        slot.imageMemory = TensorMemory.of(slot.images);
-        slot.labelMemory = TensorMemory.of(slot.labels);
+        slot.imageMemory = PyTorchInternals.memory(slot.images);
+        slot.labelMemory = PyTorchInternals.memory(slot.labels);
         slot.capacity = capacity;
         allocatedSlots++;
     }

@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
 
 /**
  * The raw address behind a direct buffer: pinned host memory, or a DJL tensor's {@code data_ptr}
- * (see {@link TensorMemory}), which CUDA calls and kernels need as a number. Read through
+ * (see {@link PyTorchInternals#memory}), which CUDA calls and kernels need as a number. Read through
  * {@code sun.misc.Unsafe} because the JDK keeps {@code Buffer.address} private.
  */
 public final class NativeAddress {

@@ -1,11 +1,10 @@
 package dev.sluice.engine.device;
 
-import dev.sluice.data.memory.HostAllocator;
+import dev.sluice.data.memory.CountingAllocator;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import jcuda.runtime.JCuda;
 
 /**
@@ -15,12 +14,9 @@ import jcuda.runtime.JCuda;
  *
  * <p>Pinned memory is a scarce system resource: allocate once per pool, never per batch. Thread-safe.
  */
-public final class PinnedAllocator implements HostAllocator {
+public final class PinnedAllocator extends CountingAllocator {
 
     private final Map<ByteBuffer, Block> live = new IdentityHashMap<>();
-    private final AtomicLong allocations = new AtomicLong();
-    private final AtomicLong frees = new AtomicLong();
-    private final AtomicLong liveBytes = new AtomicLong();
 
     private record Block(DevicePointer pointer, int bytes) {}
 
@@ -45,10 +41,7 @@ public final class PinnedAllocator implements HostAllocator {
      * @throws CudaCallException when the system refuses to pin that much memory (the message says how much)
      */
     @Override
-    public ByteBuffer allocate(int bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("cannot allocate " + bytes + " bytes");
-        }
+    protected ByteBuffer reserve(int bytes) {
         DevicePointer p = new DevicePointer();
         CudaCallException.check(JCuda.cudaHostAlloc(p, Math.max(1, bytes), JCuda.cudaHostAllocPortable),
                 "cudaHostAlloc(" + bytes + " bytes, portable)");
@@ -56,8 +49,6 @@ public final class PinnedAllocator implements HostAllocator {
         synchronized (live) {
             live.put(b, new Block(p, bytes));
         }
-        allocations.incrementAndGet();
-        liveBytes.addAndGet(bytes);
         return b;
     }
 
@@ -65,7 +56,7 @@ public final class PinnedAllocator implements HostAllocator {
      * @throws IllegalArgumentException if the buffer was not allocated here or was already freed
      */
     @Override
-    public void free(ByteBuffer buffer) {
+    protected long release(ByteBuffer buffer) {
         Block block;
         synchronized (live) {
             block = live.remove(buffer);
@@ -74,9 +65,8 @@ public final class PinnedAllocator implements HostAllocator {
             throw new IllegalArgumentException("buffer " + buffer + " was not allocated by this PinnedAllocator"
                     + " or was freed already");
         }
-        frees.incrementAndGet();
-        liveBytes.addAndGet(-block.bytes());
         CudaCallException.check(JCuda.cudaFreeHost(block.pointer()), "cudaFreeHost(" + block.bytes() + " bytes)");
+        return block.bytes();
     }
 
     @Override
@@ -87,20 +77,5 @@ public final class PinnedAllocator implements HostAllocator {
     @Override
     public String describe() {
         return "pinned (cudaHostAlloc, portable)";
-    }
-
-    /** Buffers allocated so far. */
-    public long allocations() {
-        return allocations.get();
-    }
-
-    /** Buffers freed so far. */
-    public long frees() {
-        return frees.get();
-    }
-
-    /** Bytes allocated and not yet freed. */
-    public long liveBytes() {
-        return liveBytes.get();
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -200,12 +201,18 @@ public final class RunPlots {
             return;
         }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // ImageIO's disk cache registers a shutdown hook on first use, which fails with "Shutdown in
+        // progress" when the plots are drawn after SIGTERM; the images are small, memory will do
+        ImageIO.setUseCache(false);
         try (OutputStream o = Files.newOutputStream(tmp)) {
             if (charts.size() == 1) {
                 BitmapEncoder.saveBitmap(charts.get(0), o, BitmapEncoder.BitmapFormat.PNG);
             } else {
                 BitmapEncoder.saveBitmap(charts, charts.size(), 1, o, BitmapEncoder.BitmapFormat.PNG);
             }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         try {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -6,7 +6,7 @@ import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.engine.collective.Collective;
 import dev.sluice.engine.collective.ElementType;
 import dev.sluice.engine.collective.ReduceOp;
-import dev.sluice.engine.device.TensorMemory;
+import dev.sluice.engine.device.PyTorchInternals;
 import dev.sluice.engine.optim.Param;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -71,7 +71,7 @@ final class CollectiveGradientSync implements GradientSync {
             ByteBuffer bucket = bucket(bucketNo++, (int) bytes);
             int off = 0;
             for (int k = i; k < j; k++) {
-                ByteBuffer src = TensorMemory.of(arrays.get(k));
+                ByteBuffer src = PyTorchInternals.memory(arrays.get(k));
                 bucket.put(off, src, 0, src.limit());
                 off += src.limit();
             }
@@ -83,7 +83,7 @@ final class CollectiveGradientSync implements GradientSync {
             }
             off = 0;
             for (int k = i; k < j; k++) {
-                ByteBuffer dst = TensorMemory.of(arrays.get(k));
+                ByteBuffer dst = PyTorchInternals.memory(arrays.get(k));
                 dst.put(0, bucket, off, dst.limit());
                 off += dst.limit();
             }

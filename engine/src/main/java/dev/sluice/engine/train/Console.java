@@ -2,36 +2,48 @@ package dev.sluice.engine.train;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * What a person watching the run sees: the run directory, a progress bar per epoch (samples/s,
- * loss, ETA) or, when output is not a terminal, a line every quarter epoch; a summary per epoch
- * and at the end.
+ * loss, ETA) or, when output is not a terminal, a progress line every quarter epoch and at least
+ * every {@link #LINE_EVERY_SECONDS} seconds (so a log shows life within seconds, not after a
+ * quarter of a long epoch); a summary per epoch and at the end.
  */
 final class Console {
+
+    /** Without a terminal, a progress line at least this often. */
+    static final double LINE_EVERY_SECONDS = 5;
 
     private final PrintStream out;
     private final boolean bar;
     private final boolean json;
     private final boolean quiet;
+    private final LongSupplier nanoClock;
 
     Console(PrintStream out, boolean bar, boolean json) {
-        this(out, bar, json, false);
+        this(out, bar, json, false, System::nanoTime);
     }
 
-    private Console(PrintStream out, boolean bar, boolean json, boolean quiet) {
+    /** As above, with the clock the progress lines are timed by (tests). */
+    Console(PrintStream out, boolean bar, boolean json, LongSupplier nanoClock) {
+        this(out, bar, json, false, nanoClock);
+    }
+
+    private Console(PrintStream out, boolean bar, boolean json, boolean quiet, LongSupplier nanoClock) {
         this.out = out;
         this.bar = bar;
         this.json = json;
         this.quiet = quiet;
+        this.nanoClock = nanoClock;
     }
 
     /** A console that prints nothing (replicas other than the chief). */
     Console quiet() {
-        return new Console(out, false, false, true);
+        return new Console(out, false, false, true, nanoClock);
     }
 
     void line(String s) {
@@ -61,42 +73,59 @@ final class Console {
         }
     }
 
-    /** Progress of one epoch. */
-    Progress epoch(int epoch, int epochs, long steps, int samplesPerStep) {
-        return new Progress(epoch, epochs, steps, samplesPerStep);
+    /**
+     * Progress of one epoch.
+     *
+     * @param already steps of this epoch trained before this run (a resume mid-epoch), counted as done
+     * @param steps steps this run will take in the epoch
+     */
+    Progress epoch(int epoch, int epochs, long already, long steps, int samplesPerStep) {
+        return new Progress(epoch, epochs, already, steps, samplesPerStep);
     }
 
     final class Progress implements AutoCloseable {
         private final ProgressBar pb;
         private final String name;
-        private final long steps;
+        private final long already;
+        private final long total;
         private final int samplesPerStep;
-        private final long t0 = System.nanoTime();
+        private final long t0 = nanoClock.getAsLong();
+        private long lastLine = t0;
         private long done;
         private int quarter;
 
-        Progress(int epoch, int epochs, long steps, int samplesPerStep) {
+        Progress(int epoch, int epochs, long already, long steps, int samplesPerStep) {
             this.name = "epoch " + epoch + "/" + epochs;
-            this.steps = steps;
+            this.already = already;
+            this.total = already + steps;
+            this.done = already;
+            this.quarter = total == 0 ? 0 : (int) (already * 4 / total);
             this.samplesPerStep = samplesPerStep;
-            this.pb = bar && !quiet ? new ProgressBarBuilder().setTaskName(name).setInitialMax(steps)
+            this.pb = bar && !quiet ? new ProgressBarBuilder().setTaskName(name).setInitialMax(total)
+                    .startsFrom(already, java.time.Duration.ZERO)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1)
                     .setMaxRenderedLength(110).build() : null;
         }
 
         void step(double loss) {
             done++;
-            double secs = (System.nanoTime() - t0) / 1e9;
-            double rate = done * samplesPerStep / Math.max(secs, 1e-9);
+            long now = nanoClock.getAsLong();
+            double secs = (now - t0) / 1e9;
+            long here = done - already;
+            double rate = here * samplesPerStep / Math.max(secs, 1e-9);
             String msg = String.format(Locale.ROOT, "loss %.4f | %,.0f samples/s", loss, rate);
             if (pb != null) {
                 pb.step();
                 pb.setExtraMessage(msg);
-            } else if (!quiet && steps > 0 && done * 4 / steps > quarter) {
-                quarter = (int) (done * 4 / steps);
-                double eta = secs / done * (steps - done);
-                line(String.format(Locale.ROOT, "%s  %3d%%  step %d/%d  %s  ETA %.0fs", name, done * 100 / steps,
-                        done, steps, msg, eta));
+                return;
+            }
+            boolean nextQuarter = total > 0 && done * 4 / total > quarter;
+            if (!quiet && total > 0 && (nextQuarter || (now - lastLine) / 1e9 >= LINE_EVERY_SECONDS)) {
+                quarter = (int) (done * 4 / total);
+                lastLine = now;
+                double eta = secs / here * (total - done);
+                line(String.format(Locale.ROOT, "%s  %3d%%  step %d/%d  %s  ETA %.0fs", name, done * 100 / total,
+                        done, total, msg, eta));
             }
         }
 

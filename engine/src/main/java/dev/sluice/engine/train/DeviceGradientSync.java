@@ -5,11 +5,10 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.sluice.engine.collective.Collective;
 import dev.sluice.engine.collective.ElementType;
 import dev.sluice.engine.collective.ReduceOp;
-import dev.sluice.engine.device.TensorMemory;
+import dev.sluice.engine.device.PyTorchInternals;
 import dev.sluice.engine.optim.Param;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,8 +61,8 @@ final class DeviceGradientSync implements GradientSync {
     }
 
     private void reduce(List<NDArray> arrays, NDManager tmp, boolean average) throws Exception {
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
+        boolean grad = PyTorchInternals.gradMode();
+        PyTorchInternals.setGradMode(false);
         try {
             int i = 0;
             while (i < arrays.size()) {
@@ -81,9 +80,9 @@ final class DeviceGradientSync implements GradientSync {
                 NDArray bucket = flat.size() == 1 ? flat.get(0).duplicate() : NDArrays.concat(flat);
                 bucket.attach(tmp);
                 if (average) {
-                    device.allReduce(TensorMemory.of(bucket), ElementType.FLOAT32, ReduceOp.AVG);
+                    device.allReduce(PyTorchInternals.memory(bucket), ElementType.FLOAT32, ReduceOp.AVG);
                 } else {
-                    device.broadcast(TensorMemory.of(bucket), 0);
+                    device.broadcast(PyTorchInternals.memory(bucket), 0);
                 }
                 device.synchronize();
                 long off = 0;
@@ -98,7 +97,7 @@ final class DeviceGradientSync implements GradientSync {
                 i = j;
             }
         } finally {
-            JniUtils.setGradMode(grad);
+            PyTorchInternals.setGradMode(grad);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.sluice.engine.train;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
+import dev.sluice.engine.report.JsonLine;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,18 +14,41 @@ import java.util.Map;
 /**
  * {@code metrics.jsonl} in the run directory: one JSON object per line, each with an {@code event}
  * ({@code step}, {@code epoch}, {@code summary}, ...). Appends, so a resumed run continues the file.
+ * A number that is NaN or infinite is written as {@code null} (see {@link JsonLine}).
  */
 public final class MetricsLog implements AutoCloseable {
 
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
-
     private final Path file;
     private final Object lock = new Object();
+    private final int attempt;
     private BufferedWriter out;
 
-    /** A log that creates (or appends to) {@code file} when the first event is written. */
+    /**
+     * A log that creates (or appends to) {@code file} when the first event is written. Every event
+     * carries {@code attempt}: 1 for a new run, one more than the attempts already in the file for a
+     * resumed one, so the rows of an interrupted attempt can be told from those written after it.
+     */
     public MetricsLog(Path file) {
         this.file = file;
+        this.attempt = attemptsIn(file) + 1;
+    }
+
+    /** The number of {@code start} events in an existing log (0 if there is none). */
+    private static int attemptsIn(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return (int) lines.filter(l -> l.startsWith("{\"event\":\"start\"")).count();
+        } catch (IOException | UncheckedIOException e) {
+            throw new UncheckedIOException("could not read " + file + " to continue it", e instanceof IOException io
+                    ? io : ((UncheckedIOException) e).getCause());
+        }
+    }
+
+    /** This attempt's number (see the constructor). */
+    public int attempt() {
+        return attempt;
     }
 
     private BufferedWriter writer() throws IOException {
@@ -45,7 +67,7 @@ public final class MetricsLog implements AutoCloseable {
 
     /** Serializes one value as a JSON line (used for --json console output too). */
     public static String json(Map<String, Object> fields) {
-        return GSON.toJson(fields);
+        return JsonLine.encode(fields);
     }
 
     public Path file() {
@@ -58,6 +80,7 @@ public final class MetricsLog implements AutoCloseable {
 
         private Event(String name) {
             fields.put("event", name);
+            fields.put("attempt", attempt);
         }
 
         public Event put(String key, Object value) {
@@ -74,7 +97,7 @@ public final class MetricsLog implements AutoCloseable {
             try {
                 synchronized (lock) {
                     BufferedWriter w = writer();
-                    w.write(GSON.toJson(fields));
+                    w.write(JsonLine.encode(fields));
                     w.newLine();
                 }
             } catch (IOException e) {

@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
@@ -15,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.sluice.engine.checkpoint.Checkpoint;
 import dev.sluice.engine.checkpoint.CheckpointException;
 import dev.sluice.engine.device.DeviceBatch;
+import dev.sluice.engine.device.PyTorchInternals;
 import dev.sluice.engine.optim.Optimizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,7 +26,7 @@ import java.util.List;
 
 /**
  * One model replica on one device: its own parameters, forward and backward on its own batches.
- * Autograd is driven through PyTorch's JNI directly because DJL's gradient collector allows only
+ * Autograd is driven through {@link PyTorchInternals} because DJL's gradient collector allows only
  * one collector per JVM, and every replica thread needs its own.
  */
 final class Replica implements AutoCloseable {
@@ -75,6 +74,17 @@ final class Replica implements AutoCloseable {
         return model;
     }
 
+    /** Bytes of the parameters and buffers. */
+    long stateBytes() {
+        long n = 0;
+        for (List<Param> group : List.of(params, buffers)) {
+            for (Param p : group) {
+                n += p.array().size() * p.array().getDataType().getNumOfBytes();
+            }
+        }
+        return n;
+    }
+
     /** Trainable parameters in block order (the same order on every replica). */
     List<Param> params() {
         return params;
@@ -90,24 +100,24 @@ final class Replica implements AutoCloseable {
 
     /** Forward and backward on one batch; gradients are left on the parameters. */
     StepOutput forwardBackward(DeviceBatch batch) {
-        JniUtils.setGradMode(true);
+        PyTorchInternals.setGradMode(true);
         try {
             NDList out = model.block().forward(store, new NDList(batch.inputs()), true);
             NDArray logits = out.singletonOrThrow();
             NDArray l = loss.evaluate(new NDList(batch.labels()), out);
             NDArray seed = batch.manager().ones(l.getShape(), l.getDataType());
-            JniUtils.backward((PtNDArray) l, (PtNDArray) seed, false, false);
-            JniUtils.setGradMode(false);
+            PyTorchInternals.backward(l, seed);
+            PyTorchInternals.setGradMode(false);
             long correct = logits.argMax(1).eq(batch.labels()).countNonzero().getLong();
             return new StepOutput(l.getFloat(), correct);
         } finally {
-            JniUtils.setGradMode(false);
+            PyTorchInternals.setGradMode(false);
         }
     }
 
     /** Forward only, for evaluation: summed loss and correct predictions. */
     StepOutput evaluate(DeviceBatch batch) {
-        JniUtils.setGradMode(false);
+        PyTorchInternals.setGradMode(false);
         NDList out = model.block().forward(store, new NDList(batch.inputs()), false);
         NDArray logits = out.singletonOrThrow();
         float sum = loss.evaluate(new NDList(batch.labels()), out).getFloat() * batch.size();
@@ -118,7 +128,7 @@ final class Replica implements AutoCloseable {
     /** Sets every gradient to zero (also NaN ones) after an update or a skipped batch. */
     void zeroGradients() {
         for (Param p : params) {
-            JniUtils.zeroGrad((PtNDArray) p.array());
+            PyTorchInternals.zeroGrad(p.array());
         }
     }
 
@@ -154,7 +164,7 @@ final class Replica implements AutoCloseable {
      * @throws CheckpointException if a tensor is missing or has another shape (another model)
      */
     void importTensors(Checkpoint cp, Optimizer optimizer, String where) throws CheckpointException {
-        JniUtils.setGradMode(false);
+        PyTorchInternals.setGradMode(false);
         for (List<Param> group : List.of(params, buffers)) {
             String prefix = group == params ? "param/" : "buffer/";
             for (Param p : group) {

@@ -2,7 +2,6 @@ package dev.sluice.engine.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.loader.ShardCache;
 import dev.sluice.data.store.ObjectStore;
@@ -21,16 +20,17 @@ import dev.sluice.engine.collective.TcpOptions;
 import dev.sluice.engine.device.ComputeDevice;
 import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.device.FeedSpec;
+import dev.sluice.engine.device.PyTorchInternals;
 import dev.sluice.engine.optim.AdamW;
 import dev.sluice.engine.optim.Optimizer;
 import dev.sluice.engine.optim.Sgd;
-import dev.sluice.engine.report.RunReport;
 import dev.sluice.models.BuiltModel;
 import dev.sluice.models.InputSpec;
 import dev.sluice.models.ModelRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +50,8 @@ import java.util.concurrent.Future;
  */
 public final class Trainer {
 
-    private final TrainConfig cfg;
+    /** The run's configuration; its run directory is filled in when the run claims one (a Trainer runs once). */
+    private TrainConfig cfg;
     private final Console console;
     private final Map<String, String> env;
     private final boolean installSignal;
@@ -82,7 +83,7 @@ public final class Trainer {
     public Trainer(TrainConfig cfg, PrintStream out, Map<String, String> env, boolean installSignalHandler,
                    ShardCache cache) {
         this.cfg = cfg;
-        this.console = new Console(out, cfg.progress(), cfg.json());
+        this.console = new Console(out, cfg.output().progress(), cfg.output().json());
         this.env = env;
         this.installSignal = installSignalHandler;
         this.cache = cache;
@@ -91,10 +92,28 @@ public final class Trainer {
     /** Trains and evaluates; the result holds the final evaluation accuracy. */
     public TrainResult run() throws Exception {
         long start = System.nanoTime();
+        // what can be checked without the data is checked before anything is written
+        if (!ModelRegistry.builtIn().names().contains(cfg.job().model())) {
+            throw new IllegalArgumentException("unknown model '" + cfg.job().model() + "'; models: "
+                    + String.join(", ", ModelRegistry.builtIn().names()));
+        }
+        cfg.hardware().checkCores(Runtime.getRuntime().availableProcessors());
         Optional<Launch> launch = Launch.fromEnvironment(env);
         List<ComputeDevice> devices = openDevices(launch);
         try {
-            return run(start, launch, devices);
+            boolean chief = launch.map(Launch::rank).orElse(0) == 0;
+            java.time.LocalDateTime now = java.time.LocalDateTime.now();
+            // ranks other than the chief write only their own log there: they use the plain name, not a new one
+            Path explicit = cfg.output().runDir() != null || chief ? cfg.output().runDir()
+                    : TrainDefaults.RUNS.resolve(RunDirectory.defaultName(cfg.job().model(), now));
+            RunDirectory dir = RunDirectory.claim(explicit, TrainDefaults.RUNS, cfg.job().model(), now);
+            cfg = cfg.withRunDir(dir.path());
+            try {
+                return run(start, launch, devices);
+            } catch (Throwable t) {
+                dir.removeIfNothingWritten();
+                throw t;
+            }
         } finally {
             // also when setup fails before training starts: an embedding application keeps running
             devices.forEach(ComputeDevice::close);
@@ -105,8 +124,8 @@ public final class Trainer {
         int local = devices.size();
         int world = launch.map(Launch::worldSize).orElse(local);
         boolean nccl = world > 1 && devices.get(0).isCuda();
-        NcclLoadOptions ncclOptions = cfg.ncclLib() == null ? NcclLoadOptions.defaults()
-                : NcclLoadOptions.defaults().withNcclLibrary(java.nio.file.Path.of(cfg.ncclLib()));
+        NcclLoadOptions ncclOptions = cfg.hardware().ncclLib() == null ? NcclLoadOptions.defaults()
+                : NcclLoadOptions.defaults().withNcclLibrary(java.nio.file.Path.of(cfg.hardware().ncclLib()));
         if (nccl) {
             // every rank loads NCCL before the rendezvous, so one without it fails here with the reason
             // instead of leaving the others waiting for the unique id
@@ -115,42 +134,39 @@ public final class Trainer {
         int firstRank = launch.map(Launch::rank).orElse(0);
         boolean chiefHere = firstRank == 0;
         Console out = chiefHere ? console : console.quiet();
-        Files.createDirectories(cfg.runDir());
-        out.line("Run directory: " + cfg.runDir().toAbsolutePath());
+        out.line("Run directory: " + cfg.output().runDir().toAbsolutePath());
         Engine.getInstance(); // loads the PyTorch natives
-        // replicas share the cores: one intra-op thread pool each would oversubscribe them (set every run:
-        // the setting is process-wide and an embedding application may run several jobs)
-        JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / local));
+        PyTorchInternals.setIntraOpThreads(intraOpThreads(Runtime.getRuntime().availableProcessors(), local));
         // installed only now, right before the block that closes it: a hook left installed by a failure
         // above would hold the exiting JVM for its 120 s wait
         StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
         List<AutoCloseable> closeLater = new ArrayList<>();
-        try (stop; ObjectStore store = Stores.open(cfg.data(), cfg.store());
+        try (stop; ObjectStore store = Stores.open(cfg.data().location(), cfg.data().store());
              // only the chief writes events; other ranks' logs stay empty and create no file
-             MetricsLog metrics = new MetricsLog(cfg.runDir().resolve(
+             MetricsLog metrics = new MetricsLog(cfg.output().runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
             Dataset ds = Dataset.open(store);
             FeedSpec feed = FeedSpec.from(ds.manifest());
             InputSpec input = InputSpec.image(feed.imageField(), feed.channels(), feed.height(), feed.width());
             ModelRegistry registry = ModelRegistry.builtIn();
             out.line(String.format(Locale.ROOT, "Training %s on %s (%s, %,d samples): %d replica(s)%s, batch %d each",
-                    cfg.model(), ds.manifest().name(), cfg.trainSplit(), ds.manifest().split(cfg.trainSplit()).samples(),
+                    cfg.job().model(), ds.manifest().name(), cfg.data().trainSplit(), ds.manifest().split(cfg.data().trainSplit()).samples(),
                     world, launch.isPresent() ? " across " + world + " processes"
-                            : " on " + devices.stream().map(ComputeDevice::name).distinct().toList(), cfg.batchSize()));
-            String identity = datasetIdentity(ds, cfg.trainSplit());
+                            : " on " + devices.stream().map(ComputeDevice::name).distinct().toList(), cfg.job().batchSize()));
+            String identity = datasetIdentity(ds, cfg.data().trainSplit());
             Map<String, String> resumeKey = cfg.resumeKey(identity);
-            ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.store());
+            ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.data().store());
             closeLater.add(ckptStore);
-            Checkpoints checkpoints = new Checkpoints(ckptStore, cfg.keepCheckpoints());
+            Checkpoints checkpoints = new Checkpoints(ckptStore, cfg.checkpoints().keep());
             Checkpoint resumeFrom = null;
-            if (!cfg.resume() && !checkpoints.steps().isEmpty()) {
+            if (!cfg.checkpoints().resume() && !checkpoints.steps().isEmpty()) {
                 // a fresh run's checkpoints would mix with the old ones: pruning by step could delete the
                 // new ones, and a later --resume could pick an old one
                 throw new CheckpointException(ckptStore.location() + " already holds checkpoints of an earlier run"
                         + " (steps " + checkpoints.steps() + "); continue it with --resume, or start this run in"
                         + " another --run-dir or --checkpoint-dir");
             }
-            if (cfg.resume()) {
+            if (cfg.checkpoints().resume()) {
                 resumeFrom = checkpoints.latestValid(msg -> out.line("skipping damaged checkpoint: " + msg))
                         .orElseThrow(() -> new CheckpointException("--resume: no valid checkpoint in "
                                 + ckptStore.location() + "; start without --resume, or point --checkpoint-dir"
@@ -179,40 +195,56 @@ public final class Trainer {
             try {
                 List<Worker> workers = new ArrayList<>();
                 Worker.Context context = new Worker.Context(cfg, ds, feed, world, metrics, checkpoints, resumeKey,
-                        resumeFrom, stop, s -> report(out, s, metrics), cache);
+                        resumeFrom, stop, cache);
+                // the chief's concerns besides stepping, in the order they act at the end of a run:
+                // the plots are drawn before the summary event so the report's table ends with the epochs,
+                // and the run's last line stays the progress listener's
+                ProgressListener progress = new ProgressListener(out, cfg.job().epochs(), cfg.job().batchSize() * world,
+                        cfg.data().evalSplit());
+                List<TrainingListener> chiefListeners = List.of(new PlotsListener(out, cfg.output().runDir()),
+                        new MetricsListener(metrics, cfg.output().logEvery(), cfg.data().evalSplit()), progress);
                 for (int r = 0; r < local; r++) {
-                    Engine.getInstance().setRandomSeed(Long.hashCode(cfg.seed()) + firstRank + r);
-                    BuiltModel model = registry.create(cfg.model(), input, feed.numClasses());
+                    Engine.getInstance().setRandomSeed(Long.hashCode(cfg.job().seed()) + firstRank + r);
+                    BuiltModel model = registry.create(cfg.job().model(), input, feed.numClasses());
                     Replica replica = new Replica(firstRank + r, devices.get(r).djlDevice(), model);
                     replicas.add(replica);
+                    if (r == 0 && !devices.get(0).isCuda()) {
+                        // sized from the first replica, before the others are allocated
+                        checkHostMemory(replica.stateBytes(), local, freeHostMemory());
+                    }
                     GradientSync sync = collectives.isEmpty() ? GradientSync.none()
                             : nccl ? new DeviceGradientSync(ncclGroup.get(r), new CollectiveGradientSync(collectives.get(r)))
                             : new CollectiveGradientSync(collectives.get(r));
                     syncs.add(sync);
                     boolean chief = replica.rank() == 0;
                     workers.add(new Worker(context, replica, devices.get(r), sync, optimizer(),
-                            chief ? out : out.quiet()));
+                            chief ? out : out.quiet(), chief ? chiefListeners : List.of()));
                 }
                 if (chiefHere) {
-                    metrics.event("start").put("model", cfg.model()).put("dataset", ds.manifest().name())
-                            .put("data", cfg.data()).put("replicas", world).put("batch_size", cfg.batchSize())
+                    metrics.event("start").put("model", cfg.job().model()).put("dataset", ds.manifest().name())
+                            .put("data", cfg.data().location()).put("replicas", world).put("batch_size", cfg.job().batchSize())
                             .put("optimizer", optimizer().describe())
-                            .put("lr", cfg.lr()).put("epochs", cfg.epochs()).put("seed", cfg.seed()).write();
+                            .put("lr", cfg.optimization().lr()).put("epochs", cfg.job().epochs()).put("seed", cfg.job().seed()).write();
                 }
                 List<Future<List<EpochSummary>>> futures = new ArrayList<>();
                 for (int r = 0; r < local; r++) {
                     futures.add(pool.submit(leavingOnFailure(workers.get(r)::run,
                             collectives.isEmpty() ? null : collectives.get(r))));
                 }
-                List<EpochSummary> summaries = await(futures, collectives);
+                List<EpochSummary> summaries;
+                try {
+                    summaries = await(futures, collectives);
+                } finally {
+                    progress.close();
+                }
                 Worker first = workers.get(0);
                 Worker.Evaluation last = first.lastEvaluation();
                 double secs = (System.nanoTime() - start) / 1e9;
                 TrainResult result = new TrainResult(summaries, last == null ? Double.NaN : last.accuracy(),
                         last == null ? 0 : last.correct(), last == null ? 0 : last.samples(), first.steps(), secs,
-                        cfg.runDir(), first.stopped(), first.lastCheckpoint(), first.skippedBatches());
+                        cfg.output().runDir(), first.stopped(), first.lastCheckpoint(), first.skippedBatches());
                 if (chiefHere) {
-                    finish(result, metrics);
+                    finish(result, chiefListeners);
                 } else {
                     console.line(String.format(Locale.ROOT, "rank %d: %d steps done in %.1f s", firstRank,
                             result.steps(), secs));
@@ -234,6 +266,41 @@ public final class Trainer {
     }
 
     /**
+     * PyTorch's intra-op threads for each of {@code replicas} replicas on {@code cores} cores: the
+     * cores less one, shared by the replicas, at least one. One core is left to the loader's threads
+     * and the JVM: on 2 cores, 2 intra-op threads made a step 3-8x slower than 1 (docs/BENCHMARKS.md,
+     * "PyTorch threads"), since PyTorch's threads wait for each other at every operation and any
+     * other busy thread stalls them all. The setting is process-wide, so it is set on every run; the
+     * property {@code sluice.intraOpThreads} overrides it (to measure).
+     */
+    static int intraOpThreads(int cores, int replicas) {
+        return Integer.getInteger("sluice.intraOpThreads", Math.max(1, (cores - 1) / replicas));
+    }
+
+    /**
+     * Refuses CPU replicas whose training state would not fit in the free host memory: each holds
+     * its parameters and buffers, a gradient per parameter and up to two optimizer moments (AdamW),
+     * so about four times its state. Checked after the first replica, before the others allocate.
+     *
+     * @param stateBytes one replica's parameters and buffers, in bytes
+     * @param freeBytes free physical memory, or a negative number when unknown (no check)
+     * @throws IllegalArgumentException naming what is needed and what is free
+     */
+    static void checkHostMemory(long stateBytes, int replicas, long freeBytes) {
+        long needed = 4 * stateBytes * (long) replicas;
+        if (freeBytes >= 0 && needed > freeBytes) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%d CPU replica(s) need about %.1f GB"
+                    + " for parameters, gradients and optimizer state, but %.1f GB of memory is free; use fewer"
+                    + " replicas (--devices cpu:N) or a smaller model", replicas, needed / 1e9, freeBytes / 1e9));
+        }
+    }
+
+    private static long freeHostMemory() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getFreeMemorySize() : -1;
+    }
+
+    /**
      * Dataset name and a digest of the training split's shard keys and checksums: what "the same
      * data" means. Other splits are left out, so adding or re-ingesting an evaluation split does not
      * make a checkpoint unusable.
@@ -252,22 +319,25 @@ public final class Trainer {
      * replica per process (the GPU of {@code LOCAL_RANK} when GPUs are selected).
      */
     private List<ComputeDevice> openDevices(Optional<Launch> launch) {
-        Devices.Selection sel = Devices.standard().select(cfg.devices());
+        Devices.Selection sel = Devices.standard().select(cfg.hardware().devices());
         if (launch.isPresent()) {
             if (!sel.cuda() && sel.replicas() > 1) {
-                throw new IllegalArgumentException("--devices " + cfg.devices() + " asks for " + sel.replicas()
+                throw new IllegalArgumentException("--devices " + cfg.hardware().devices() + " asks for " + sel.replicas()
                         + " replicas in each of WORLD_SIZE=" + launch.get().worldSize()
                         + " processes; with a multi-process launch use one CPU replica per process (--devices cpu)");
             }
             String one = sel.cuda() ? "cuda:" + sel.gpus().get(launch.get().localRank() % sel.gpus().size()) : "cpu";
             return Devices.standard().open(one);
         }
-        return Devices.standard().open(cfg.devices());
+        return Devices.standard().open(cfg.hardware().devices().toString());
     }
 
     private Optimizer optimizer() {
-        return cfg.optimizer().equals("sgd") ? new Sgd(cfg.momentum(), cfg.nesterov(), cfg.weightDecay())
-                : AdamW.withWeightDecay(cfg.weightDecay());
+        TrainConfig.Optimization o = cfg.optimization();
+        return switch (o.optimizer()) {
+            case SGD -> new Sgd(o.momentum(), o.nesterov(), o.weightDecay());
+            case ADAMW -> AdamW.withWeightDecay(o.weightDecay());
+        };
     }
 
     /**
@@ -276,8 +346,8 @@ public final class Trainer {
      */
     String fingerprint(Dataset ds) {
         return String.format(Locale.ROOT, "dataset=%s split=%s model=%s batch=%d seed=%d optimizer=%s lr=%s",
-                datasetIdentity(ds, cfg.trainSplit()), cfg.trainSplit(), cfg.model(), cfg.batchSize(), cfg.seed(), cfg.optimizer(),
-                cfg.lr());
+                datasetIdentity(ds, cfg.data().trainSplit()), cfg.data().trainSplit(), cfg.job().model(), cfg.job().batchSize(), cfg.job().seed(), cfg.optimization().optimizer(),
+                cfg.optimization().lr());
     }
 
     private List<Collective> connect(Optional<Launch> launch, int local, String fingerprint) throws IOException {
@@ -370,68 +440,17 @@ public final class Trainer {
         return first;
     }
 
-    private void report(Console out, EpochSummary s, MetricsLog metrics) throws IOException {
-        String evalPart = Double.isNaN(s.evalAccuracy()) ? ""
-                : String.format(Locale.ROOT, " | %s loss %.4f acc %.4f", cfg.evalSplit(), s.evalLoss(), s.evalAccuracy());
-        out.line(String.format(Locale.ROOT,
-                "epoch %d/%d: train loss %.4f acc %.4f%s | %.1f s, %,.0f samples/s, data wait %.1f%%",
-                s.epoch(), cfg.epochs(), s.trainLoss(), s.trainAccuracy(), evalPart, s.seconds(),
-                s.samplesPerSecond(), s.dataWaitFraction() * 100));
-        StepTiming t = s.timing();
-        out.line(String.format(Locale.ROOT,
-                "  per step %.2f ms: data wait %.2f, host-to-device %.2f, compute %.2f, all-reduce %.2f",
-                t.totalMs(), t.dataWaitMs(), t.hostToDeviceMs(), t.computeMs(), t.allReduceMs()));
-        if (s.io() != null) {
-            out.line("  " + s.io().line());
-        }
-        MetricsLog.Event ev = metrics.event("epoch").put("epoch", s.epoch()).put("steps", s.steps())
-                .put("train_loss", s.trainLoss()).put("train_accuracy", s.trainAccuracy())
-                .put("eval_loss", s.evalLoss()).put("eval_accuracy", s.evalAccuracy())
-                .put("seconds", s.seconds()).put("samples_per_s", s.samplesPerSecond())
-                .put("data_wait_fraction", s.dataWaitFraction())
-                .put("data_wait_ms", s.timing().dataWaitMs()).put("h2d_ms", s.timing().hostToDeviceMs())
-                .put("compute_ms", s.timing().computeMs()).put("allreduce_ms", s.timing().allReduceMs());
-        ev.write();
-        out.json(MetricsLog.json(ev.fields()));
-        metrics.flush();
-    }
-
-    private void finish(TrainResult r, MetricsLog metrics) throws IOException {
+    private void finish(TrainResult r, List<TrainingListener> listeners) throws Exception {
         if (r.epochs().isEmpty()) {
             // --resume from a checkpoint at the run's end: nothing was trained or evaluated, and the
             // summary logged by the run that got there stays the last one in metrics.jsonl
             console.line(String.format(Locale.ROOT, "nothing left to train: %s is at step %d, where this run ends"
                     + " (--epochs %d%s); start a new run to train further", r.lastCheckpoint(), r.steps(),
-                    cfg.epochs(), cfg.maxSteps() > 0 ? ", --max-steps " + cfg.maxSteps() : ""));
+                    cfg.job().epochs(), cfg.job().maxSteps() > 0 ? ", --max-steps " + cfg.job().maxSteps() : ""));
             return;
         }
-        // the report is drawn before the summary event so its table ends with the epochs, and the
-        // run's last line stays the one below
-        RunReport report = RunReport.write(cfg.runDir());
-        console.line(report.table().stripTrailing());
-        console.line("Plots: " + report.plots().stream().map(p -> p.getFileName().toString()).toList() + " in "
-                + cfg.runDir().toAbsolutePath());
-        // like the steps, the epochs count from the start of the run, also after a resume (the
-        // summaries hold only the epochs trained by this call)
-        int epochs = r.epochs().isEmpty() ? 0 : r.epochs().get(r.epochs().size() - 1).epoch();
-        MetricsLog.Event ev = metrics.event("summary").put("test_accuracy", r.evalAccuracy())
-                .put("eval_split", cfg.evalSplit()).put("eval_correct", r.evalCorrect())
-                .put("eval_samples", r.evalSamples()).put("epochs", epochs).put("steps", r.steps())
-                .put("seconds", r.seconds()).put("run_dir", r.runDir().toAbsolutePath().toString())
-                .put("stopped", r.stopped()).put("last_checkpoint", r.lastCheckpoint())
-                .put("skipped_batches", r.skippedBatches());
-        ev.write();
-        metrics.flush();
-        if (r.stopped()) {
-            console.line(String.format(Locale.ROOT, "stopped at step %d on request; checkpoint %s; continue with"
-                    + " --resume --run-dir %s", r.steps(), r.lastCheckpoint(), cfg.runDir()));
-        } else if (Double.isNaN(r.evalAccuracy())) {
-            console.line(String.format(Locale.ROOT, "done: %d steps in %.1f s (no evaluation split)", r.steps(),
-                    r.seconds()));
-        } else {
-            console.line(String.format(Locale.ROOT, "test accuracy %.4f (%d/%d %s samples) after %d epoch(s), %.1f s",
-                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), cfg.evalSplit(), epochs, r.seconds()));
+        for (TrainingListener l : listeners) {
+            l.onTrainingEnd(r);
         }
-        console.json(MetricsLog.json(ev.fields()));
     }
 }

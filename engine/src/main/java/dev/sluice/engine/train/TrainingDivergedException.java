@@ -1,6 +1,9 @@
 package dev.sluice.engine.train;
 
-/** The loss became NaN or infinite; the message gives the step and what to do. */
+/**
+ * The loss became NaN or infinite, rose by orders of magnitude, or most batches were skipped; the
+ * message gives the step, the last good checkpoint and what to do.
+ */
 public final class TrainingDivergedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -11,7 +14,7 @@ public final class TrainingDivergedException extends RuntimeException {
         this.step = step;
     }
 
-    /** Global step (from 1) whose loss was not finite. */
+    /** Global step (from 1) at which the run stopped. */
     public long step() {
         return step;
     }

@@ -1,7 +1,9 @@
 package dev.sluice.engine.train;
 
+import dev.sluice.data.loader.Remainder;
 import dev.sluice.data.loader.ShardCache;
 import dev.sluice.data.store.StoreOptions;
+import dev.sluice.engine.device.DeviceSpec;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -57,35 +59,36 @@ public final class TrainingRun {
     public static final class Builder {
         private String data;
         private StoreOptions store = StoreOptions.defaults();
-        private String trainSplit = "train";
-        private String evalSplit = "test";
-        private String model = "mlp";
-        private int epochs = 5;
-        private int batchSize = 128;
-        private float lr = 1e-3f;
-        private String optimizer = "adamw";
-        private float momentum = 0.9f;
+        private String trainSplit = TrainDefaults.TRAIN_SPLIT;
+        private String evalSplit = TrainDefaults.EVAL_SPLIT;
+        private String model = TrainDefaults.MODEL;
+        private int epochs = TrainDefaults.EPOCHS;
+        private int batchSize = TrainDefaults.BATCH_SIZE;
+        private float lr = TrainDefaults.LR;
+        private TrainConfig.OptimizerKind optimizer = TrainConfig.OptimizerKind.parse(TrainDefaults.OPTIMIZER_TEXT);
+        private float momentum = TrainDefaults.MOMENTUM;
         private boolean nesterov;
-        private float weightDecay;
-        private float clipNorm;
-        private long warmup;
-        private boolean cosine = true;
-        private long seed = 42;
-        private String devices = "auto";
+        private float weightDecay = TrainDefaults.WEIGHT_DECAY;
+        private float clipNorm = TrainDefaults.CLIP_NORM;
+        private long warmup = TrainDefaults.WARMUP;
+        private TrainConfig.Decay decay = TrainConfig.Decay.parse(TrainDefaults.SCHEDULE_TEXT);
+        private long seed = TrainDefaults.SEED;
+        private String devices = TrainDefaults.DEVICES;
         private Path runDir;
-        private int shuffleWindow = 4;
-        private int prefetch = 2;
-        private long maxSteps;
+        private int shuffleWindow = TrainDefaults.SHUFFLE_WINDOW;
+        private int prefetch = TrainDefaults.PREFETCH;
+        private long maxSteps = TrainDefaults.MAX_STEPS;
         private PrintStream out = new PrintStream(OutputStream.nullOutputStream());
         private Map<String, String> env = Map.of();
         private String checkpointDir;
-        private long checkpointEvery;
-        private int keepCheckpoints = 3;
+        private long checkpointEvery = TrainDefaults.CHECKPOINT_EVERY;
+        private int keepCheckpoints = TrainDefaults.KEEP_CHECKPOINTS;
         private boolean resume;
-        private boolean skipNonFinite;
-        private int logEvery = 50;
-        private dev.sluice.data.loader.Remainder remainder = dev.sluice.data.loader.Remainder.DROP;
+        private TrainConfig.NanPolicy onNan = TrainConfig.NanPolicy.parse(TrainDefaults.ON_NAN_TEXT);
+        private int logEvery = TrainDefaults.LOG_EVERY;
+        private Remainder remainder = Remainder.valueOf(TrainDefaults.REMAINDER_TEXT.toUpperCase(java.util.Locale.ROOT));
         private String ncclLib;
+        private boolean force;
         private ShardCache cache;
 
         /** Dataset location: a directory, {@code file://} or {@code s3://} URI (required). */
@@ -135,14 +138,14 @@ public final class TrainingRun {
 
         /** AdamW with the given weight decay. */
         public Builder adamW(float weightDecay) {
-            this.optimizer = "adamw";
+            this.optimizer = TrainConfig.OptimizerKind.ADAMW;
             this.weightDecay = weightDecay;
             return this;
         }
 
         /** SGD with momentum (Nesterov if asked) and L2 weight decay. */
         public Builder sgd(float momentum, boolean nesterov, float weightDecay) {
-            this.optimizer = "sgd";
+            this.optimizer = TrainConfig.OptimizerKind.SGD;
             this.momentum = momentum;
             this.nesterov = nesterov;
             this.weightDecay = weightDecay;
@@ -158,7 +161,7 @@ public final class TrainingRun {
         /** Linear warmup steps, then cosine decay (or constant). */
         public Builder schedule(long warmupSteps, boolean cosineDecay) {
             this.warmup = warmupSteps;
-            this.cosine = cosineDecay;
+            this.decay = cosineDecay ? TrainConfig.Decay.COSINE : TrainConfig.Decay.CONSTANT;
             return this;
         }
 
@@ -222,12 +225,12 @@ public final class TrainingRun {
 
         /** Skip batches whose loss is not finite instead of stopping the run. */
         public Builder skipNonFiniteLoss(boolean on) {
-            this.skipNonFinite = on;
+            this.onNan = on ? TrainConfig.NanPolicy.SKIP : TrainConfig.NanPolicy.STOP;
             return this;
         }
 
         /** What to do with the samples of an epoch that do not divide among the replicas (drop or wrap). */
-        public Builder remainder(dev.sluice.data.loader.Remainder policy) {
+        public Builder remainder(Remainder policy) {
             this.remainder = policy;
             return this;
         }
@@ -244,6 +247,12 @@ public final class TrainingRun {
             return this;
         }
 
+        /** Allow more CPU replicas than cores (refused otherwise). */
+        public Builder force(boolean on) {
+            this.force = on;
+            return this;
+        }
+
         /** Write a {@code step} line to metrics.jsonl every this many steps. */
         public Builder logEvery(int steps) {
             this.logEvery = steps;
@@ -257,12 +266,14 @@ public final class TrainingRun {
          */
         public TrainingRun build() {
             Objects.requireNonNull(data, "data(location) is required");
-            Path dir = runDir != null ? runDir : Path.of("runs", java.time.LocalDateTime.now().format(
-                    java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + model);
-            TrainConfig cfg = new TrainConfig(data, store, trainSplit, evalSplit, model, epochs, batchSize, lr,
-                    optimizer, momentum, nesterov, weightDecay, clipNorm, warmup, cosine, seed, devices, dir,
-                    shuffleWindow, prefetch, maxSteps, false, false, checkpointDir, checkpointEvery, keepCheckpoints,
-                    resume, skipNonFinite, logEvery, remainder, ncclLib);
+            TrainConfig cfg = new TrainConfig(
+                    new TrainConfig.Data(data, store, trainSplit, evalSplit, shuffleWindow, prefetch, remainder),
+                    new TrainConfig.Job(model, epochs, batchSize, seed, maxSteps),
+                    new TrainConfig.Optimization(optimizer, lr, momentum, nesterov, weightDecay, clipNorm, warmup, decay,
+                            onNan),
+                    new TrainConfig.Checkpointing(checkpointDir, checkpointEvery, keepCheckpoints, resume),
+                    new TrainConfig.Output(runDir, false, false, logEvery),
+                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force));
             return new TrainingRun(cfg, out, env, cache);
         }
     }

@@ -24,17 +24,15 @@ import java.util.Map;
 
 /**
  * Runs one replica through the whole job: each epoch it streams its share of the training split,
- * does forward and backward, agrees with the other replicas on the loss (NaN policy) and on a stop
- * request, averages gradients, updates, and joins the partitioned evaluation. Replicas step in
- * lockstep; the collective calls are the meeting points. The chief (global rank 0) reports and
- * writes checkpoints.
+ * does forward and backward, agrees with the other replicas on the loss and on a stop request,
+ * averages gradients, updates, and joins the partitioned evaluation. Replicas step in lockstep;
+ * the collective calls are the meeting points.
+ *
+ * <p>The step loop only steps. What happens around a step is in one place per concern: the NaN
+ * policy in {@link DivergenceGuard}, checkpoints in {@link CheckpointListener}, and for the chief
+ * (global rank 0) progress, metrics and plots in the other {@link TrainingListener}s.
  */
 final class Worker {
-
-    /** What the chief does at each epoch end: report and log. */
-    interface EpochListener {
-        void epochEnded(EpochSummary summary) throws Exception;
-    }
 
     /** Accuracy and loss on the evaluation split, over all ranks. */
     record Evaluation(double loss, long correct, long samples) {
@@ -46,7 +44,7 @@ final class Worker {
     /** Everything a worker needs besides its replica. */
     record Context(TrainConfig cfg, Dataset dataset, FeedSpec feed, int world, MetricsLog metrics,
                    Checkpoints checkpoints, Map<String, String> resumeKey, Checkpoint resumeFrom, StopSignal stop,
-                   EpochListener listener, ShardCache cache) {}
+                   ShardCache cache) {}
 
     private final Context ctx;
     private final TrainConfig cfg;
@@ -55,16 +53,20 @@ final class Worker {
     private final GradientSync sync;
     private final Optimizer optimizer;
     private final Console console;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final DivergenceGuard guard;
     private long step;
-    private long skipped;
     private Evaluation lastEval;
     private String lastCheckpoint;
     private boolean stopped;
     private LoaderMetrics.Snapshot ioMark;
-    private boolean epochComplete;
 
+    /**
+     * @param chiefListeners what the chief does around its steps (progress, metrics); ignored on
+     *     other ranks
+     */
     Worker(Context ctx, Replica replica, ComputeDevice device, GradientSync sync, Optimizer optimizer,
-           Console console) {
+           Console console, List<TrainingListener> chiefListeners) {
         this.ctx = ctx;
         this.cfg = ctx.cfg();
         this.replica = replica;
@@ -72,6 +74,15 @@ final class Worker {
         this.sync = sync;
         this.optimizer = optimizer;
         this.console = console;
+        Checkpoint cp = ctx.resumeFrom();
+        this.guard = new DivergenceGuard(cfg.optimization().skipNonFinite(), cp == null ? 0 : cp.skippedBatches(),
+                () -> lastCheckpoint);
+        if (chief()) {
+            listeners.addAll(chiefListeners);
+        }
+        // last: a step's metrics line is written before the checkpoint that flushes the log, so the log
+        // of a run killed after a checkpoint holds every step up to it
+        listeners.add(new CheckpointListener(cfg.checkpoints().every(), this::checkpoint));
     }
 
     boolean chief() {
@@ -97,22 +108,22 @@ final class Worker {
     }
 
     long skippedBatches() {
-        return skipped;
+        return guard.skipped();
     }
 
     LoaderConfig trainLoader() {
-        return LoaderConfig.training(cfg.trainSplit(), cfg.batchSize(), cfg.seed())
+        return LoaderConfig.training(cfg.data().trainSplit(), cfg.job().batchSize(), cfg.job().seed())
                 .withRank(replica.rank(), ctx.world())
-                .withShuffle(true, cfg.shuffleWindow())
-                .withRemainder(cfg.remainder())
-                .withIo(cfg.prefetch(), cfg.store().partBytes(), 4)
+                .withShuffle(true, cfg.data().shuffleWindow())
+                .withRemainder(cfg.data().remainder())
+                .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4)
                 .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()));
     }
 
     /** Runs the remaining epochs; returns the per-epoch summaries (identical on every rank). */
     List<EpochSummary> run() throws Exception {
         long startEpoch = 0;
-        LoaderState state = LoaderState.start(cfg.seed(), 0);
+        LoaderState state = LoaderState.start(cfg.job().seed(), 0);
         Checkpoint cp = ctx.resumeFrom();
         if (cp != null) {
             replica.importTensors(cp, optimizer, ctx.checkpoints().where(cp.step()));
@@ -127,40 +138,45 @@ final class Worker {
         sync.broadcast(all);
         List<EpochSummary> out = new ArrayList<>();
         try (Loader loader = new Loader(ctx.dataset(), trainLoader(), device.hostAllocator(), null, ctx.cache());
-             Loader evalLoader = cfg.evalSplit() == null ? null : new Loader(ctx.dataset(), evalLoaderConfig(),
+             Loader evalLoader = cfg.data().evalSplit() == null ? null : new Loader(ctx.dataset(), evalLoaderConfig(),
                      device.hostAllocator(), null, ctx.cache())) {
             long perEpoch = loader.batchesPerEpoch();
             if (perEpoch == 0) {
-                throw new IllegalArgumentException("split '" + cfg.trainSplit() + "' has " + loader.split().samples()
-                        + " samples, fewer than one batch of " + cfg.batchSize() + " for each of " + ctx.world()
+                throw new IllegalArgumentException("split '" + cfg.data().trainSplit() + "' has " + loader.split().samples()
+                        + " samples, fewer than one batch of " + cfg.job().batchSize() + " for each of " + ctx.world()
                         + " replica(s); lower --batch-size");
             }
-            long total = cfg.maxSteps() > 0 ? Math.min(cfg.maxSteps(), perEpoch * cfg.epochs())
-                    : perEpoch * cfg.epochs();
-            LrSchedule schedule = new LrSchedule(cfg.lr(), cfg.warmupSteps(), total, cfg.cosine(), 0f);
-            for (long e = startEpoch; e < cfg.epochs() && step < total && !stopped; e++) {
-                EpochSummary s = epoch((int) e, loader, state, total, schedule);
-                state = LoaderState.start(cfg.seed(), e + 1);
+            long total = cfg.job().maxSteps() > 0 ? Math.min(cfg.job().maxSteps(), perEpoch * cfg.job().epochs())
+                    : perEpoch * cfg.job().epochs();
+            LrSchedule schedule = new LrSchedule(cfg.optimization().lr(), cfg.optimization().warmupSteps(), total, cfg.optimization().cosine(), 0f);
+            for (long e = startEpoch; e < cfg.job().epochs() && step < total && !stopped; e++) {
+                Trained t = epoch((int) e, loader, state, total, schedule);
+                state = LoaderState.start(cfg.job().seed(), e + 1);
                 // batch-norm statistics are not gradients: keep rank 0's so evaluation sees one model
                 sync.broadcast(replica.buffers());
+                EpochEnd end = new EpochEnd((int) e + 1, step, t.complete(), stopped, t.position(), state);
+                for (TrainingListener l : listeners) {
+                    l.onEpochTrained(t.summary(), end);
+                }
+                EpochSummary s = t.summary();
                 if (!stopped) {
-                    if (epochComplete) {
-                        checkpoint(e + 1, state);
-                    }
                     lastEval = evalLoader == null ? null : evaluate(evalLoader);
                     // an epoch cut short by a stop is not evaluated: it keeps NaN, not the previous epoch's
                     s = withEval(s, lastEval);
+                    for (TrainingListener l : listeners) {
+                        l.onEpochEnd(s);
+                    }
                 }
                 out.add(s);
-                if (chief() && !stopped) {
-                    ctx.listener().epochEnded(s);
-                }
             }
         }
         return out;
     }
 
-    private EpochSummary epoch(int epoch, Loader loader, LoaderState state, long total, LrSchedule schedule)
+    /** An epoch's training figures and where its steps ended. */
+    private record Trained(EpochSummary summary, boolean complete, LoaderState position) {}
+
+    private Trained epoch(int epoch, Loader loader, LoaderState state, long total, LrSchedule schedule)
             throws Exception {
         double lossSum = 0;
         long correct = 0;
@@ -177,11 +193,17 @@ final class Worker {
         LoaderMetrics.Snapshot before = ioMark != null ? ioMark : loader.metrics().snapshot();
         long t0 = System.nanoTime();
         // the next epoch's first shards are fetched while this one ends, unless the run ends here
-        boolean more = epoch + 1 < cfg.epochs() && step + loader.batchesPerEpoch() < total;
-        try (EpochStream stream = loader.open(state, more ? LoaderState.start(cfg.seed(), epoch + 1) : null);
-             Console.Progress bar = console.epoch(epoch + 1, cfg.epochs(),
-                     Math.min(stream.plannedSamples() / cfg.batchSize(), total - step), cfg.batchSize() * world);
+        boolean more = epoch + 1 < cfg.job().epochs() && step + loader.batchesPerEpoch() < total;
+        boolean complete;
+        LoaderState position;
+        try (EpochStream stream = loader.open(state, more ? LoaderState.start(cfg.job().seed(), epoch + 1) : null);
              Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
+            long planned = stream.plannedSamples() / cfg.job().batchSize();
+            // resumed mid-epoch: the stream holds what is left of the epoch
+            long already = Math.max(0, loader.batchesPerEpoch() - planned);
+            for (TrainingListener l : listeners) {
+                l.onEpochBegin(epoch + 1, already, Math.min(planned, total - step));
+            }
             while (step < total) {
                 DeviceBatch batch = feeder.next();
                 if (batch == null) {
@@ -196,48 +218,31 @@ final class Worker {
                     double[] agreed = world == 1 ? new double[] {out.loss(), ctx.stop().requested() ? 1 : 0}
                             : sync.averageScalars(new double[] {out.loss(), ctx.stop().requested() ? 1 : 0});
                     long r = System.nanoTime() - r0;
-                    boolean finite = Double.isFinite(agreed[0]);
-                    if (!finite && !cfg.skipNonFinite()) {
-                        throw new TrainingDivergedException(step, "loss is " + agreed[0] + " at step " + step
-                                + " (epoch " + (epoch + 1) + "); last good checkpoint: "
-                                + (lastCheckpoint == null ? "none" : lastCheckpoint)
-                                + ". Lower --lr, set --clip-norm, or pass --on-nan skip");
-                    }
+                    boolean update = guard.admit(step, epoch + 1, agreed[0]);
                     float lr = schedule.at(step - 1);
-                    if (finite) {
+                    if (update) {
                         r += sync.average(replica.params());
-                        if (cfg.clipNorm() > 0) {
-                            GradClip.clip(replica.params(), cfg.clipNorm());
+                        if (cfg.optimization().clipNorm() > 0) {
+                            GradClip.clip(replica.params(), cfg.optimization().clipNorm());
                         }
                         optimizer.step(replica.params(), lr);
-                    } else {
-                        skipped++;
-                        if (chief()) {
-                            ctx.metrics().event("skipped").put("step", step).put("loss", agreed[0]).write();
-                        }
+                        lossSum += out.loss();
+                        finiteSteps++;
                     }
                     replica.zeroGradients();
                     long c = System.nanoTime();
                     done++;
-                    if (finite) {
-                        lossSum += out.loss();
-                        finiteSteps++;
-                    }
                     correct += out.correct();
                     samples += batch.size();
                     waitNs += batch.dataWaitNanos();
                     copyNs += batch.copyNanos() + batch.transformNanos();
                     computeNs += c - a - r;
                     reduceNs += r;
-                    bar.step(out.loss());
-                    if (chief() && (step % cfg.logEvery() == 0 || step == total)) {
-                        ctx.metrics().event("step").put("epoch", epoch + 1).put("step", step)
-                                .put("loss", (double) out.loss()).put("lr", lr)
-                                .put("samples_per_s", samples * world / ((c - t0) / 1e9)).write();
-                    }
                     boolean stopNow = agreed[1] > 0;
-                    if (stopNow || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
-                        checkpoint(epoch, stream.state());
+                    StepEvent ev = new StepEvent(epoch + 1, step, total, out.loss(), agreed[0], update, lr,
+                            samples * world / ((c - t0) / 1e9), stopNow, stream::state);
+                    for (TrainingListener l : listeners) {
+                        l.onStep(ev);
                     }
                     if (stopNow) {
                         stopped = true;
@@ -246,12 +251,8 @@ final class Worker {
                 }
             }
             // training drops a final partial batch, so the epoch holds plannedSamples / batch steps
-            epochComplete = !stopped && done >= stream.plannedSamples() / cfg.batchSize();
-            if (!epochComplete && !stopped && (cfg.checkpointEvery() == 0 || step % cfg.checkpointEvery() != 0)) {
-                // the step limit ended the run inside the epoch: its last checkpoint holds the position
-                // in this epoch, not the start of the next
-                checkpoint(epoch, stream.state());
-            }
+            complete = !stopped && done >= planned;
+            position = stream.state();
         }
         long wall = System.nanoTime() - t0;
         ioMark = loader.metrics().snapshot();
@@ -265,15 +266,10 @@ final class Worker {
         StepTiming t = new StepTiming(waitNs / n / 1e6, copyNs / n / 1e6, computeNs / n / 1e6, reduceNs / n / 1e6);
         double stepMs = t.totalMs();
         double allSamples = avg[2] * world;
-        if (chief()) {
-            ctx.metrics().event("loader").put("epoch", epoch + 1).put("bytes_read", io.bytesRead())
-                    .put("requests", io.requests()).put("retries", io.retries()).put("shards", io.shardLoads())
-                    .put("cache_hits", io.cacheHits()).put("cache_hit_rate", io.cacheHitRate())
-                    .put("data_wait_s", io.dataWaitSeconds()).write();
-        }
-        return new EpochSummary(epoch + 1, done, avg[0], allSamples == 0 ? Double.NaN : avg[1] * world / allSamples,
-                Double.NaN, Double.NaN, wall / 1e9, allSamples / (wall / 1e9),
-                stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t, io);
+        EpochSummary summary = new EpochSummary(epoch + 1, done, avg[0],
+                allSamples == 0 ? Double.NaN : avg[1] * world / allSamples, Double.NaN, Double.NaN, wall / 1e9,
+                allSamples / (wall / 1e9), stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t, io);
+        return new Trained(summary, complete, position);
     }
 
     /** The chief saves; the others go on and wait at the next collective call. */
@@ -281,8 +277,8 @@ final class Worker {
         if (!chief() || ctx.checkpoints() == null) {
             return;
         }
-        Checkpoint cp = new Checkpoint(step, epoch, state.toJson(), optimizer.steps(), ctx.resumeKey(),
-                replica.exportTensors(optimizer));
+        Checkpoint cp = new Checkpoint(step, epoch, state.toJson(), optimizer.steps(), guard.skipped(),
+                ctx.resumeKey(), replica.exportTensors(optimizer));
         lastCheckpoint = ctx.checkpoints().save(cp);
         ctx.metrics().event("checkpoint").put("step", step).put("epochs_done", epoch).put("location", lastCheckpoint)
                 .write();
@@ -300,10 +296,10 @@ final class Worker {
 
     /** Each rank evaluates its own part of the split, in stored order, every sample once. */
     private LoaderConfig evalLoaderConfig() {
-        return LoaderConfig.evaluation(cfg.evalSplit(), Math.max(256, cfg.batchSize()))
+        return LoaderConfig.evaluation(cfg.data().evalSplit(), Math.max(256, cfg.job().batchSize()))
                 .withRank(replica.rank(), ctx.world()).withRemainder(Remainder.UNEVEN)
                 .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
-                .withIo(cfg.prefetch(), cfg.store().partBytes(), 4);
+                .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4);
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.s3local.LocalS3Server;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.loader.EpochStream;
 import dev.sluice.data.loader.HostBatch;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.s3local.LocalS3Server;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.ShardInfo;
 import dev.sluice.data.format.Split;

@@ -1,5 +1,6 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.datasets.DefaultDataset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -111,6 +111,14 @@ class ResumeTest {
         assertTrue(resumed.out().contains("Resuming from") && resumed.out().contains("step 60"), resumed.out());
         Map<Long, Double> after = losses(killed);
         assertEquals(reference.keySet(), after.keySet());
+        // the interrupted attempt's rows stay in the log; each row says which attempt wrote it
+        List<JsonObject> steps = events(killed, "step");
+        assertTrue(steps.stream().allMatch(o -> o.has("attempt")), "every row carries its attempt");
+        assertEquals(1, steps.get(0).get("attempt").getAsInt());
+        assertTrue(steps.stream().filter(o -> o.get("step").getAsLong() <= 60)
+                .allMatch(o -> o.get("attempt").getAsInt() == 1));
+        assertTrue(steps.stream().filter(o -> o.get("step").getAsLong() > reached)
+                .allMatch(o -> o.get("attempt").getAsInt() == 2));
         for (long s = 1; s <= 120; s++) {
             assertEquals(reference.get(s), after.get(s), "loss at step " + s);
         }
@@ -211,17 +219,19 @@ class ResumeTest {
         a.addAll(List.of(diverge));
         CliRunner.Result r = CliRunner.run(a.toArray(String[]::new));
         assertEquals(1, r.code(), r.all());
-        assertTrue(r.err().matches("(?s).*loss is (NaN|Infinity|-Infinity) at step \\d+.*"), r.err());
+        // the loss either becomes non-finite or explodes first: both stop the run
+        assertTrue(r.err().matches("(?s).*training diverged: (loss is (NaN|Infinity|-Infinity) at step \\d+"
+                + "|the loss rose from ).*"), r.err());
         assertTrue(r.err().contains("last good checkpoint: ") && r.err().contains("ckpt-"), r.err());
 
+        // skipping does not hide a run that skips most of its batches: it stops, non-zero
         Path skip = tmp.resolve("nan-skip");
         a = new ArrayList<>(List.of(args(skip, "--max-steps", "40", "--on-nan", "skip", "--json")));
         a.addAll(List.of(diverge));
         r = CliRunner.run(a.toArray(String[]::new));
-        assertEquals(0, r.code(), r.all());
-        JsonObject summary = events(skip, "summary").get(0);
-        assertTrue(summary.get("skipped_batches").getAsLong() > 0, summary.toString());
-        assertFalse(events(skip, "skipped").isEmpty());
+        assertEquals(1, r.code(), r.all());
+        assertTrue(r.err().contains("training diverged"), r.err());
+        assertTrue(events(skip, "summary").isEmpty(), "a diverged run writes no summary");
     }
 
     @Test
@@ -255,8 +265,19 @@ class ResumeTest {
         }
         p.destroy(); // SIGTERM
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exits after checkpointing");
+        String log = Files.readString(tmp.resolve("term.log"));
+        // 128 + SIGTERM: a scheduler sees that the run did not finish
+        assertEquals(143, p.exitValue(), log);
+        assertFalse(log.contains("error:"), "no false error while the JVM shuts down: " + log);
+        assertTrue(Files.isRegularFile(run.resolve("loss.png")), "the plots are drawn: " + log);
+        try (var files = Files.list(run)) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".tmp")).toList(), "nothing half-written");
+        }
+        List<JsonObject> summaries = events(run, "summary");
+        assertEquals(1, summaries.size(), log);
+        assertTrue(summaries.get(0).get("stopped").getAsBoolean(), summaries.get(0).toString());
         List<JsonObject> cps = events(run, "checkpoint");
-        assertFalse(cps.isEmpty(), Files.readString(tmp.resolve("term.log")));
+        assertFalse(cps.isEmpty(), log);
         long step = cps.get(cps.size() - 1).get("step").getAsLong();
         assertTrue(step >= 5, "checkpoint at the step where the signal arrived: " + step);
         File[] files = run.resolve("checkpoints").toFile().listFiles((d, n) -> n.endsWith(".ckpt"));

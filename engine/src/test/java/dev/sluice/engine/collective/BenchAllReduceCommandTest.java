@@ -44,7 +44,7 @@ class BenchAllReduceCommandTest {
         List<JsonObject> lines = r.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
         for (String transport : List.of("in-process", "tcp")) {
             List<JsonObject> points = lines.stream().filter(o -> o.get("transport").getAsString().equals(transport)
-                    && !o.has("mode")).toList();
+                    && o.get("mode").getAsString().equals("size")).toList();
             assertEquals(2, points.size(), transport + ": " + r.out());
             assertEquals(1 << 20, points.get(0).get("bytes").getAsInt());
             assertEquals(2 << 20, points.get(1).get("bytes").getAsInt());
@@ -61,7 +61,7 @@ class BenchAllReduceCommandTest {
                         1e-9 * alg, "algbw = bytes / time");
             }
             JsonObject summary = lines.stream().filter(o -> o.get("transport").getAsString().equals(transport)
-                    && o.has("mode")).findFirst().orElseThrow();
+                    && o.get("mode").getAsString().equals("summary")).findFirst().orElseThrow();
             assertEquals(points.get(1).get("busbw_over_memcpy").getAsDouble(), summary.get("ratio").getAsDouble());
         }
 

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import dev.sluice.engine.train.Launch;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -170,19 +171,14 @@ class TcpCollectiveTest extends CollectiveContractTest {
 
     @Test
     void optionsComeFromTorchrunStyleEnvironment() {
-        TcpOptions o = TcpOptions.fromEnvironment(Map.of("MASTER_ADDR", "10.1.2.3", "MASTER_PORT", "29500",
-                "RANK", "3", "WORLD_SIZE", "8"));
+        // the trainer reads the launch variables through Launch and builds its options from it
+        Launch l = Launch.fromEnvironment(Map.of("MASTER_ADDR", "10.1.2.3", "MASTER_PORT", "29500",
+                "RANK", "3", "WORLD_SIZE", "8")).orElseThrow();
+        TcpOptions o = TcpOptions.of(l.masterAddr(), l.masterPort(), l.rank(), l.worldSize());
         assertEquals("10.1.2.3", o.masterHost());
         assertEquals(29500, o.masterPort());
         assertEquals(3, o.rank());
         assertEquals(8, o.worldSize());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> TcpOptions.fromEnvironment(Map.of("MASTER_ADDR", "h", "MASTER_PORT", "1", "RANK", "0")));
-        assertTrue(missing.getMessage().startsWith("WORLD_SIZE is not set"), missing.getMessage());
-        IllegalArgumentException notNumber = assertThrows(IllegalArgumentException.class,
-                () -> TcpOptions.fromEnvironment(Map.of("MASTER_ADDR", "h", "MASTER_PORT", "x", "RANK", "0",
-                        "WORLD_SIZE", "2")));
-        assertTrue(notNumber.getMessage().contains("MASTER_PORT=x"), notNumber.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TcpOptions.of("h", 1, 2, 2));
     }
 }

@@ -215,7 +215,7 @@ class HostFeederTest {
                 long address = -1;
                 for (int i = 0; i < 4; i++) {
                     try (DeviceBatch b = f.next()) {
-                        long a = NativeAddress.of(TensorMemory.of(b.inputs()));
+                        long a = NativeAddress.of(PyTorchInternals.memory(b.inputs()));
                         if (address >= 0) {
                             assertEquals(address, a, "a closed batch's tensor memory is reused");
                         }
@@ -229,8 +229,8 @@ class HostFeederTest {
                 long[] heldLabels = held.labels().toLongArray();
                 DeviceBatch second = f.next();
                 assertEquals(2, f.allocatedSlots());
-                long heldAddress = NativeAddress.of(TensorMemory.of(held.inputs()));
-                assertNotEquals(heldAddress, NativeAddress.of(TensorMemory.of(second.inputs())));
+                long heldAddress = NativeAddress.of(PyTorchInternals.memory(held.inputs()));
+                assertNotEquals(heldAddress, NativeAddress.of(PyTorchInternals.memory(second.inputs())));
                 IllegalStateException full = assertThrows(IllegalStateException.class, f::next);
                 assertTrue(full.getMessage().contains("close each batch"), full.getMessage());
                 assertArrayEquals(heldValues, held.inputs().toFloatArray(), "the held batch is untouched");
@@ -239,7 +239,7 @@ class HostFeederTest {
                 held.close();
                 held.close(); // idempotent
                 try (DeviceBatch third = f.next()) {
-                    assertEquals(heldAddress, NativeAddress.of(TensorMemory.of(third.inputs())),
+                    assertEquals(heldAddress, NativeAddress.of(PyTorchInternals.memory(third.inputs())),
                             "the slot freed by closing is the one reused");
                 }
                 second.close();

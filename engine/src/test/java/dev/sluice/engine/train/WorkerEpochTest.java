@@ -70,21 +70,30 @@ class WorkerEpochTest {
                 onLine.accept(s);
             }
         };
-        try (ObjectStore store = Stores.open(data.toString(), cfg.store());
-             ObjectStore ckpts = Stores.open(cfg.checkpointLocation(), cfg.store());
+        try (ObjectStore store = Stores.open(data.toString(), cfg.data().store());
+             ObjectStore ckpts = Stores.open(cfg.checkpointLocation(), cfg.data().store());
              MetricsLog metrics = new MetricsLog(runDir.resolve("metrics.jsonl"))) {
             Dataset ds = Dataset.open(store);
             FeedSpec feed = FeedSpec.from(ds.manifest());
-            Map<String, String> key = cfg.resumeKey(Trainer.datasetIdentity(ds, cfg.trainSplit()));
+            Map<String, String> key = cfg.resumeKey(Trainer.datasetIdentity(ds, cfg.data().trainSplit()));
             Worker.Context ctx = new Worker.Context(cfg, ds, feed, 1, metrics, new Checkpoints(ckpts, 5), key,
-                    resumeFrom, stop, reported::add, null);
+                    resumeFrom, stop, null);
+            Console out = new Console(console, false, false);
+            TrainingListener reports = new TrainingListener() {
+                @Override
+                public void onEpochEnd(EpochSummary summary) {
+                    reported.add(summary);
+                }
+            };
+            List<TrainingListener> listeners = List.of(new ProgressListener(out, cfg.job().epochs(), BATCH, "test"),
+                    reports);
             ComputeDevice cpu = Devices.standard().open("cpu").get(0);
             Engine.getInstance().setRandomSeed(1);
             try (Replica replica = new Replica(0, cpu.djlDevice(), ModelRegistry.builtIn().create("mlp",
                     InputSpec.image(feed.imageField(), feed.channels(), feed.height(), feed.width()),
                     feed.numClasses()))) {
-                Worker w = new Worker(ctx, replica, cpu, GradientSync.none(), AdamW.withWeightDecay(0f),
-                        new Console(console, false, false));
+                Worker w = new Worker(ctx, replica, cpu, GradientSync.none(), AdamW.withWeightDecay(0f), out,
+                        listeners);
                 return w.run();
             } finally {
                 cpu.close();

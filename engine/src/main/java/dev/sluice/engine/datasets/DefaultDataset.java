@@ -1,4 +1,4 @@
-package dev.sluice.engine.cli;
+package dev.sluice.engine.datasets;
 
 import dev.sluice.data.format.DatasetWriter;
 import dev.sluice.data.format.Manifest;
@@ -7,24 +7,40 @@ import dev.sluice.data.ingest.IdxImporter;
 import dev.sluice.data.store.FileStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /**
  * The dataset {@code train.jar} uses when no {@code --data} is given: Fashion-MNIST from Debian's
- * {@code dataset-fashion-mnist} package, imported once into the cache directory.
+ * {@code dataset-fashion-mnist} package, imported once into the cache directory. The import holds a
+ * lock ({@code fashion-mnist.lock} beside it): when two runs start at once on an empty cache, one
+ * imports and the other waits, then uses the result.
  */
 public final class DefaultDataset {
 
     /** Where Debian's package puts the IDX files. */
     public static final Path SOURCE = Path.of("/usr/share/datasets/fashion-mnist");
 
+    /** The IDX files are not installed; the message says how to get them. A problem the user can fix. */
+    public static final class NotInstalledException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotInstalledException(String message) {
+            super(message);
+        }
+    }
+
     /** The IDX directory to import from: {@link #SOURCE}, or the {@code sluice.fashionMnistDir} property. */
-    static Path source() {
+    public static Path source() {
         String dir = System.getProperty("sluice.fashionMnistDir");
         return dir != null ? Path.of(dir) : SOURCE;
     }
+
+    private static final Object IMPORT = new Object();
 
     private DefaultDataset() {}
 
@@ -46,7 +62,7 @@ public final class DefaultDataset {
     /**
      * Returns the cached dataset, importing it first if needed.
      *
-     * @throws UserException if Debian's Fashion-MNIST files are not installed, saying how to get them
+     * @throws NotInstalledException if Debian's Fashion-MNIST files are not installed, saying how to get them
      */
     public static Path ensure(PrintStream out) throws IOException {
         Path dir = location();
@@ -60,14 +76,39 @@ public final class DefaultDataset {
         for (String[] p : parts) {
             for (int i = 1; i < 3; i++) {
                 if (!Files.isRegularFile(source().resolve(p[i]))) {
-                    throw new UserException("no --data given and the default dataset, Fashion-MNIST, is not installed ("
-                            + source().resolve(p[i]) + " is missing).\n"
+                    throw new NotInstalledException("no --data given and the default dataset, Fashion-MNIST, is not"
+                            + " installed (" + source().resolve(p[i]) + " is missing).\n"
                             + "  Install it:   sudo apt-get install dataset-fashion-mnist\n"
                             + "  or train on your own dataset:   java -jar train.jar --data DIR|s3://bucket/prefix\n"
                             + "  (create one with: java -jar train.jar ingest --from idx:IMAGES.gz,LABELS.gz --to DIR)");
                 }
             }
         }
+        Files.createDirectories(dir.getParent());
+        Path lockFile = dir.resolveSibling(dir.getFileName() + ".lock");
+        // one import at a time: a file lock between processes (two first runs at once), and a monitor
+        // between the threads of one process (a JVM holds a file lock for all its threads)
+        synchronized (IMPORT) {
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock lock = ch.tryLock();
+                if (lock == null) {
+                    out.println("Waiting for another process that is importing Fashion-MNIST into " + dir
+                            + " (lock: " + lockFile + ")");
+                    lock = ch.lock();
+                }
+                try {
+                    if (!Files.isRegularFile(dir.resolve(Manifest.KEY))) {
+                        importInto(dir, parts, out);
+                    }
+                } finally {
+                    lock.release();
+                }
+            }
+        }
+        return dir;
+    }
+
+    private static void importInto(Path dir, String[][] parts, PrintStream out) throws IOException {
         Path src = source();
         out.println("Importing Fashion-MNIST from " + src + " into " + dir + " (once)");
         Files.createDirectories(dir);
@@ -91,6 +132,5 @@ public final class DefaultDataset {
                         m.split("train").samples(), m.split("test").samples(), (System.nanoTime() - t0) / 1e9);
             }
         }
-        return dir;
     }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.engine.bench;
+package dev.sluice.s3local;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -68,8 +68,6 @@ public final class LocalS3Server implements AutoCloseable {
     /** An idle keep-alive connection is closed after this long. */
     public static final int IDLE_TIMEOUT_MS = 30_000;
 
-    private static final int MAX_LINE = 16 * 1024;
-    private static final int MAX_HEADERS = 100;
     private static final int MAX_REQUESTS_PER_CONNECTION = 1_000_000;
     private static final long MAX_DISCARDED_BODY = 16L << 20;
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
@@ -338,7 +336,7 @@ public final class LocalS3Server implements AutoCloseable {
             boolean partial = false;
             String range = req.header("range");
             if (range != null) {
-                long[] r = parseRange(range.trim(), size);
+                long[] r = HttpHead.byteRange(range.trim(), size);
                 if (r == null) {
                     range = null; // unparseable or multi-range: S3 ignores it and sends the object
                 } else if (r.length == 0) {
@@ -379,46 +377,6 @@ public final class LocalS3Server implements AutoCloseable {
                     bytesSent.addAndGet(n);
                 }
             }
-        }
-    }
-
-    /**
-     * {@code bytes=a-b}, {@code bytes=a-}, {@code bytes=-n} against an object of {@code size}:
-     * {first, last}; an empty array when unsatisfiable; null when the header is to be ignored.
-     */
-    static long[] parseRange(String header, long size) {
-        if (!header.startsWith("bytes=") || header.indexOf(',') >= 0) {
-            return null;
-        }
-        String spec = header.substring(6).trim();
-        int dash = spec.indexOf('-');
-        if (dash < 0) {
-            return null;
-        }
-        try {
-            String a = spec.substring(0, dash).trim();
-            String b = spec.substring(dash + 1).trim();
-            if (a.isEmpty()) {
-                if (b.isEmpty()) {
-                    return null;
-                }
-                long n = Long.parseLong(b);
-                if (n <= 0 || size == 0) {
-                    return new long[0];
-                }
-                return new long[] {Math.max(0, size - n), size - 1};
-            }
-            long first = Long.parseLong(a);
-            long last = b.isEmpty() ? size - 1 : Math.min(Long.parseLong(b), size - 1);
-            if (first < 0 || (!b.isEmpty() && Long.parseLong(b) < first)) {
-                return null;
-            }
-            if (first >= size) {
-                return new long[0];
-            }
-            return new long[] {first, last};
-        } catch (NumberFormatException e) {
-            return null;
         }
     }
 
@@ -674,12 +632,12 @@ public final class LocalS3Server implements AutoCloseable {
         final String target;
         final String path;
         final Map<String, String> query;
-        final Map<String, String> headers;
+        final HttpHead head;
 
-        private Request(String method, String target, Map<String, String> headers) {
+        private Request(String method, String target, HttpHead head) {
             this.method = method;
             this.target = target;
-            this.headers = headers;
+            this.head = head;
             int q = target.indexOf('?');
             this.path = decode(q < 0 ? target : target.substring(0, q), false);
             this.query = new LinkedHashMap<>();
@@ -695,55 +653,21 @@ public final class LocalS3Server implements AutoCloseable {
             }
         }
 
-        String header(String lowerCaseName) {
-            return headers.get(lowerCaseName);
+        String header(String name) {
+            return head.header(name);
         }
 
         /** Reads one request head; null if the connection ended before a request began. */
         static Request read(InputStream in) throws IOException {
-            String start = line(in, true);
-            if (start == null) {
+            HttpHead head = HttpHead.read(in);
+            if (head == null) {
                 return null;
             }
-            String[] parts = start.split(" ");
+            String[] parts = head.startLine().split(" ");
             if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
-                throw new IOException("not an HTTP/1.x request line: '" + start + "'");
+                throw new IOException("not an HTTP/1.x request line: '" + head.startLine() + "'");
             }
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (int i = 0; i <= MAX_HEADERS; i++) {
-                String l = line(in, false);
-                if (l.isEmpty()) {
-                    return new Request(parts[0], parts[1], headers);
-                }
-                int colon = l.indexOf(':');
-                if (colon <= 0) {
-                    throw new IOException("malformed header line '" + l + "'");
-                }
-                headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
-            }
-            throw new IOException("more than " + MAX_HEADERS + " headers");
-        }
-
-        private static String line(InputStream in, boolean startOfRequest) throws IOException {
-            StringBuilder sb = new StringBuilder(128);
-            for (int i = 0; i < MAX_LINE; i++) {
-                int c = in.read();
-                if (c < 0) {
-                    if (startOfRequest && sb.length() == 0) {
-                        return null;
-                    }
-                    throw new EOFException("connection closed inside a request head");
-                }
-                if (c == '\n') {
-                    int len = sb.length();
-                    if (len > 0 && sb.charAt(len - 1) == '\r') {
-                        sb.setLength(len - 1);
-                    }
-                    return sb.toString();
-                }
-                sb.append((char) c);
-            }
-            throw new IOException("request line or header longer than " + MAX_LINE + " bytes");
+            return new Request(parts[0], parts[1], head);
         }
 
         /** Percent-decoding; '+' means a space only in the query. */
