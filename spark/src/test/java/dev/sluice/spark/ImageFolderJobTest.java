@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.data.format.Dataset;
-import dev.sluice.data.format.DatasetWriter;
+import dev.sluice.data.ingest.ImageFolderImporter;
+import dev.sluice.data.ingest.Ingest;
 import dev.sluice.data.format.DType;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Manifest;
@@ -81,36 +82,13 @@ class ImageFolderJobTest {
         }
     }
 
-    /**
-     * The single-process dataset of the same folder: files in sorted order, class by class, written with
-     * the format's own DatasetWriter (what {@code ingest --from imagefolder:} does, minus its parallel reads
-     * and header checks). The importer was not on main when this was written; this test also passed with
-     * {@code new Ingest(new ImageFolderImporter(folder, "train"), store, Ingest.Options.defaults(...)).run()}
-     * in place of this method, on a merge of the importer's branch. Switch to it once both are on main.
-     */
+    /** The single-process dataset of the same folder, written by the importer behind {@code ingest --from imagefolder:}. */
     private static Manifest reference(Path folder, Path out) throws IOException {
-        List<String> classes = List.of("cat", "dog", "fish");
-        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT64).withClasses(classes));
-        try (ObjectStore store = new FileStore(out);
-             DatasetWriter w = new DatasetWriter(store, "reference", schema, 16 << 10, out.resolve(".staging"), Map.of(),
-                     null)) {
-            for (String split : List.of("train", "val")) {
-                for (int c = 0; c < classes.size(); c++) {
-                    Path dir = folder.resolve(split).resolve(classes.get(c));
-                    if (!Files.isDirectory(dir)) {
-                        continue;
-                    }
-                    try (Stream<Path> files = Files.list(dir)) {
-                        for (Path f : files.sorted().toList()) {
-                            if (f.toString().endsWith(".png")) {
-                                w.add(split, ByteBuffer.wrap(Files.readAllBytes(f)),
-                                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, c));
-                            }
-                        }
-                    }
-                }
-            }
-            return w.commit();
+        try (ObjectStore store = new FileStore(out)) {
+            new Ingest(new ImageFolderImporter(folder, "train"), store,
+                    Ingest.Options.defaults("reference", out.resolveSibling("reference-staging")).withShardBytes(16 << 10))
+                    .run();
+            return Dataset.open(store).manifest();
         }
     }
 
