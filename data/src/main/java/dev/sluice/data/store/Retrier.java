@@ -74,6 +74,15 @@ final class Retrier {
          */
         Throwable giveUp(int attempts, Throwable last, boolean exhausted);
 
+        /**
+         * Like {@link #giveUp(int, Throwable, boolean)}, also told the most recent failure of this
+         * operation that was not {@link #silent} (null if every attempt went unanswered), so that a
+         * run of throttled attempts whose last one stalled is not reported as a silent server.
+         */
+        default Throwable giveUp(int attempts, Throwable last, boolean exhausted, Throwable lastAnswered) {
+            return giveUp(attempts, last, exhausted);
+        }
+
         /** A one-line, credential-free summary of a failure for log lines. */
         String describe(Throwable failure);
 
@@ -192,6 +201,7 @@ final class Retrier {
         final Operation<T> operation;
         final Failures failures;
         volatile int attempt; // written by one step at a time; read by close()
+        private Throwable lastAnswered; // the latest failure that was not silent; one step at a time
         volatile Attempt<T> current;
 
         Run(String description, boolean watchStalls, Operation<T> operation, Failures failures) {
@@ -365,8 +375,11 @@ final class Retrier {
                     result.completeExceptionally(failures.giveUp(attempt, cause, false));
                     return;
                 }
+                if (!failures.silent(cause)) {
+                    lastAnswered = cause;
+                }
                 if (attempt >= policy.maxAttempts()) {
-                    result.completeExceptionally(failures.giveUp(attempt, cause, true));
+                    result.completeExceptionally(failures.giveUp(attempt, cause, true, lastAnswered));
                     return;
                 }
                 Duration delay = policy.backoff(attempt, ThreadLocalRandom.current().nextDouble());

@@ -490,6 +490,11 @@ public final class S3Store implements ObjectStore {
 
         @Override
         public Throwable giveUp(int attempts, Throwable last, boolean exhausted) {
+            return giveUp(attempts, last, exhausted, silent(last) ? null : last);
+        }
+
+        @Override
+        public Throwable giveUp(int attempts, Throwable last, boolean exhausted, Throwable lastAnswered) {
             counters.failures.incrementAndGet();
             Throwable cause = redactor.sanitize(last);
             String store = location();
@@ -526,7 +531,7 @@ public final class S3Store implements ObjectStore {
                         attempts, rangeText(rangeStart, rangeEnd) + " start past the end of the object (" + summary
                                 + "); the object is truncated or the index that gave this range is stale", cause);
             }
-            if (exhausted && silent(last)) {
+            if (exhausted && silent(last) && lastAnswered == null) {
                 return new TransferFailedException(store, key, location.bucket(), objectKey, rangeStart, rangeEnd,
                         attempts, what + " failed after " + attempts + " attempts: the server accepted the connection"
                                 + " but sent nothing for " + retrier.policy().responseTimeout().toSeconds()
@@ -537,6 +542,8 @@ public final class S3Store implements ObjectStore {
             }
             String message = exhausted
                     ? what + " failed after " + attempts + " attempts (last: " + summary
+                            + (lastAnswered != null && lastAnswered != last
+                                    ? "; before it: " + describe(lastAnswered) : "")
                             + "); the server kept failing or throttling: check the endpoint and network, or allow"
                             + " more attempts (RetryPolicy.maxAttempts)"
                     : what + " failed (" + summary + ") with an error that retrying cannot fix";

@@ -77,4 +77,61 @@ class RetrierTest {
         assertEquals("gave up after 1", e.getCause().getMessage());
         assertEquals(0, permits.inUse());
     }
+
+    /** A throttled answer and a stalled one, as S3Store tells them apart. */
+    static final class Throttled extends IOException {
+        Throttled(String m) {
+            super(m);
+        }
+    }
+
+    @Test
+    void exhaustionAfterAnsweredFailuresIsToldTheLastAnsweredOneEvenIfTheLastAttemptWasSilent() throws Exception {
+        // attempts 1 and 2 are throttled, attempt 3 (the last) goes unanswered
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<Throwable> told = new java.util.ArrayList<>();
+        Retrier.Failures failures = new Retrier.Failures() {
+            @Override
+            public boolean retryable(Throwable failure) {
+                return true;
+            }
+
+            @Override
+            public boolean silent(Throwable failure) {
+                return !(failure instanceof Throttled);
+            }
+
+            @Override
+            public Throwable giveUp(int attempts, Throwable last, boolean exhausted) {
+                throw new AssertionError("the four-argument giveUp is the one an exhausted operation calls");
+            }
+
+            @Override
+            public Throwable giveUp(int attempts, Throwable last, boolean exhausted, Throwable lastAnswered) {
+                told.add(last);
+                told.add(lastAnswered);
+                return new IOException("gave up after " + attempts);
+            }
+
+            @Override
+            public String describe(Throwable failure) {
+                return String.valueOf(failure);
+            }
+        };
+        CompletableFuture<String> failed = retrier.run("op", false, progress -> new Retrier.Attempt<>() {
+            final int k = n.incrementAndGet();
+
+            @Override
+            public CompletableFuture<String> future() {
+                return CompletableFuture.failedFuture(k < 3 ? new Throttled("SlowDown " + k) : new IOException("no answer"));
+            }
+
+            @Override
+            public void abandon() {}
+        }, failures);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
+        assertEquals("gave up after 3", e.getCause().getMessage());
+        assertEquals("no answer", told.get(0).getMessage(), "last: the silent attempt");
+        assertEquals("SlowDown 2", told.get(1).getMessage(), "last answered: the second throttled attempt");
+    }
 }
