@@ -40,6 +40,11 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  *       place (see {@link RangeSink}); a read completes only when exactly the requested bytes
  *       arrived. Reads larger than {@link StoreOptions#partBytes()} are fetched by the client as
  *       parallel part GETs.
+ *   <li><b>Hedged reads</b> follow {@link StoreOptions#hedge()}: a read still unanswered well
+ *       past the recent latency distribution is sent a second time and the first complete answer
+ *       wins (see {@link HedgedRead}); hedges are capped to a fraction of reads and counted in
+ *       {@link StoreStats#hedges()}. A read is hedged as a whole, so this cuts the tail of reads
+ *       of up to {@code partBytes} (what the loader issues), one HTTP request each.
  *   <li><b>Concurrency</b>: at most {@link StoreOptions#maxConcurrency()} operations are in flight;
  *       further ones wait without blocking a thread.
  *   <li><b>Retries</b> follow {@link StoreOptions#retry()}: throttling (503 SlowDown, 429), 5xx,
@@ -71,6 +76,7 @@ public final class S3Store implements ObjectStore {
     private final ScheduledThreadPoolExecutor timer;
     private final AsyncPermits permits;
     private final Retrier.Counters counters = new Retrier.Counters();
+    private final Hedger hedger;
     private final AtomicLong shortReads = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
@@ -87,6 +93,7 @@ public final class S3Store implements ObjectStore {
         timer.setRemoveOnCancelPolicy(true);
         this.permits = new AsyncPermits(options.maxConcurrency());
         this.retrier = new Retrier(options.retry(), permits, timer, counters);
+        this.hedger = new Hedger(options.hedge());
     }
 
     /**
@@ -125,7 +132,9 @@ public final class S3Store implements ObjectStore {
                 .forcePathStyle(options.pathStyle())
                 .minimumPartSizeInBytes(options.partBytes())
                 .thresholdInBytes(options.multipartThresholdBytes())
-                .maxConcurrency(options.maxConcurrency())
+                // room for hedges beyond the store's own limit, so a hedge does not queue in the
+                // client behind the very requests it is meant to overtake
+                .maxConcurrency(options.maxConcurrency() + hedgeRoom(options))
                 // The CRT retries each part itself; 0 would mean its default of 5 (aws-c-io), so 1 is
                 // the least. Our RetryPolicy is the outer layer: it sees what one part retry cannot fix
                 // and what the CRT does not check (a range shorter than asked, a stalled body).
@@ -144,6 +153,11 @@ public final class S3Store implements ObjectStore {
             }
             throw e;
         }
+    }
+
+    /** Connections kept free for hedged requests: none without hedging, else a quarter of the limit (at least 2). */
+    static int hedgeRoom(StoreOptions options) {
+        return options.hedge().enabled() ? Math.max(2, options.maxConcurrency() / 4) : 0;
     }
 
     private static Region region(StoreOptions options) {
@@ -170,7 +184,7 @@ public final class S3Store implements ObjectStore {
     @Override
     public StoreStats stats() {
         return new StoreStats(counters.attempts.get(), counters.retries.get(), counters.failures.get(), shortReads.get(),
-                bytesRead.get(), bytesWritten.get());
+                bytesRead.get(), bytesWritten.get(), hedger.hedges(), hedger.hedgeWins());
     }
 
     @Override
@@ -208,28 +222,16 @@ public final class S3Store implements ObjectStore {
         String range = "bytes=" + offset + "-" + (end - 1);
         Failures failures = new Failures(key, "GET " + rangeText(offset, end), offset, end);
         CompletableFuture<Long> transfer = retrier.run(location() + "/" + key + " GET " + rangeText(offset, end), true,
-                progress -> {
-            RangeSink sink = new RangeSink(dst, start, length, offset, progress);
-            CompletableFuture<Long> sdk = client.getObject(b -> b.bucket(location.bucket()).key(objectKey).range(range),
-                    sink);
-            CompletableFuture<Long> done = sdk.whenComplete((n, failure) -> {
-                if (failure != null && find(failure, RangeSink.ShortBody.class) != null) {
-                    shortReads.incrementAndGet();
-                }
-            });
-            return new Retrier.Attempt<Long>() {
-                @Override
-                public CompletableFuture<Long> future() {
-                    return done;
-                }
-
-                @Override
-                public void abandon() {
-                    sink.abandon();
-                    sdk.cancel(false);
-                }
-            };
-        }, failures);
+                progress -> HedgedRead.start(dst, start, length, offset, progress, sink -> {
+                    CompletableFuture<Long> sdk = client.getObject(
+                            b -> b.bucket(location.bucket()).key(objectKey).range(range), sink);
+                    sdk.whenComplete((n, failure) -> {
+                        if (failure != null && find(failure, RangeSink.ShortBody.class) != null) {
+                            shortReads.incrementAndGet();
+                        }
+                    });
+                    return sdk;
+                }, hedger, timer), failures);
         // The only place the caller's position moves: once, after the attempt that the retrier
         // accepted (a late success of an abandoned attempt cannot move it).
         CompletableFuture<Void> result = transfer.thenRun(() -> {

@@ -69,6 +69,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
         STALL,
         /** 403 SignatureDoesNotMatch whose message and body echo the request's credential fields. */
         FORBIDDEN_ECHO_CREDENTIALS,
+        /** Forward; hold the whole response for the delay given to {@link #delayEvery}, then send it. */
+        DELAY,
     }
 
     private static final int MAX_CONNECTIONS = 2_000;
@@ -86,6 +88,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
     private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger connections = new AtomicInteger();
     private final long deadlineNanos;
+    private volatile Periodic periodic;
     private volatile boolean closed;
 
     /**
@@ -122,8 +125,22 @@ public final class FaultInjectingProxy implements AutoCloseable {
         rules.add(new Rule(method, pathPart, fault, null));
     }
 
+    /**
+     * Every {@code n}-th request with {@code method} whose path contains {@code pathPart} (counted
+     * from now) gets {@link Fault#DELAY} for {@code delay}; a request repeating one already delayed
+     * (same path and Range) passes through and is not counted, as if it reached another server.
+     * Takes precedence over the other rules; replaces an earlier periodic rule.
+     */
+    public void delayEvery(String method, String pathPart, int n, Duration delay) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be at least 1, got " + n);
+        }
+        periodic = new Periodic(method, pathPart, n, delay);
+    }
+
     /** Drops all rules: requests pass through. */
     public void clearRules() {
+        periodic = null;
         rules.clear();
     }
 
@@ -166,7 +183,18 @@ public final class FaultInjectingProxy implements AutoCloseable {
         }
     }
 
-    private Fault faultFor(String method, String path) {
+    private Fault faultFor(String method, String path, String range) {
+        Periodic p = periodic;
+        if (p != null && p.method.equals(method) && path.contains(p.pathPart)) {
+            synchronized (p) {
+                if (p.delayed.add(path + " " + range)) {
+                    if (++p.seen % p.n == 0) {
+                        return Fault.DELAY;
+                    }
+                    p.delayed.remove(path + " " + range);
+                }
+            }
+        }
         for (Rule r : rules) {
             if (!r.method.equals(method) || !path.contains(r.pathPart)) {
                 continue;
@@ -231,7 +259,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
                     cout.flush();
                 }
                 byte[] reqBody = readBody(cin, req, false, 0);
-                Fault fault = faultFor(method, path);
+                Fault fault = faultFor(method, path, String.valueOf(req.header("Range")));
                 requestLog.add(method + " " + path + " -> " + fault);
                 if (fault != Fault.NONE) {
                     injected.get(fault).incrementAndGet();
@@ -320,6 +348,15 @@ public final class FaultInjectingProxy implements AutoCloseable {
                 }
                 client.close();
                 return false;
+            }
+            case DELAY -> {
+                Periodic p = periodic;
+                try {
+                    Thread.sleep(p == null ? 0 : p.delay.toMillis()); // the fault itself: a slow answer
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
             case SHORT_RANGE -> {
                 String cr = resp.header("Content-Range");
@@ -451,6 +488,23 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     private record Rule(String method, String pathPart, Fault fixed, ArrayDeque<Fault> queue) {}
+
+    /** The {@link #delayEvery} rule: its count and the requests it delayed (guarded by itself). */
+    private static final class Periodic {
+        final String method;
+        final String pathPart;
+        final int n;
+        final Duration delay;
+        final java.util.Set<String> delayed = new java.util.HashSet<>();
+        long seen;
+
+        Periodic(String method, String pathPart, int n, Duration delay) {
+            this.method = method;
+            this.pathPart = pathPart;
+            this.n = n;
+            this.delay = delay;
+        }
+    }
 
     /** A message head, or null when the connection ended (or was reset) before a message began. */
     private static HttpHead readHead(InputStream in) throws IOException {
