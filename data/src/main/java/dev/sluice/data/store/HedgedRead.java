@@ -34,6 +34,7 @@ final class HedgedRead implements Retrier.Attempt<Long> {
     private final Retrier.Progress progress;
     private final Request request;
     private final Hedger hedger;
+    private final Runnable onHedge;
     private final CompletableFuture<Long> result = new CompletableFuture<>();
 
     private Leg first;
@@ -50,7 +51,8 @@ final class HedgedRead implements Retrier.Attempt<Long> {
     }
 
     private HedgedRead(ByteBuffer dst, int start, int length, long offset, Retrier.Progress progress,
-            Request request, Hedger hedger) {
+            Request request, Hedger hedger, Runnable onHedge) {
+        this.onHedge = onHedge;
         this.dst = dst;
         this.start = start;
         this.length = length;
@@ -65,10 +67,13 @@ final class HedgedRead implements Retrier.Attempt<Long> {
      *
      * @param dst the caller's buffer; bytes go to {@code [start, start + length)}
      * @param offset offset in the object of the first byte
+     * @param onStart runs now, once (the caller counts attempts)
+     * @param onHedge runs if a hedge is sent
      */
     static HedgedRead start(ByteBuffer dst, int start, int length, long offset, Retrier.Progress progress,
-            Request request, Hedger hedger, ScheduledExecutorService timers) {
-        HedgedRead read = new HedgedRead(dst, start, length, offset, progress, request, hedger);
+            Runnable onStart, Runnable onHedge, Request request, Hedger hedger, ScheduledExecutorService timers) {
+        onStart.run();
+        HedgedRead read = new HedgedRead(dst, start, length, offset, progress, request, hedger, onHedge);
         hedger.readStarted();
         long deadline = hedger.deadlineNanos();
         synchronized (read) {
@@ -143,6 +148,7 @@ final class HedgedRead implements Retrier.Attempt<Long> {
             ByteBuffer scratch = ByteBuffer.allocate(length);
             hedge = launch(new RangeSink(scratch, 0, length, offset, progress), scratch);
         }
+        onHedge.run();
     }
 
     private void won(Leg leg) {

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -45,6 +47,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  *       wins (see {@link HedgedRead}); hedges are capped to a fraction of reads and counted in
  *       {@link StoreStats#hedges()}. A read is hedged as a whole, so this cuts the tail of reads
  *       of up to {@code partBytes} (what the loader issues), one HTTP request each.
+ *   <li><b>Back-off per prefix</b>: a throttling answer (503 SlowDown, 429) slows down only the
+ *       requests to that key's prefix (see {@link PrefixGates}); other prefixes keep their pace.
  *   <li><b>Concurrency</b>: at most {@link StoreOptions#maxConcurrency()} operations are in flight;
  *       further ones wait without blocking a thread.
  *   <li><b>Retries</b> follow {@link StoreOptions#retry()}: throttling (503 SlowDown, 429), 5xx,
@@ -69,6 +73,9 @@ public final class S3Store implements ObjectStore {
     private static final Set<String> RETRYABLE_CODES = Set.of("SlowDown", "InternalError", "ServiceUnavailable",
             "RequestTimeout", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests");
 
+    private static final Set<String> THROTTLING_CODES = Set.of("SlowDown", "Throttling", "ThrottlingException",
+            "RequestLimitExceeded", "TooManyRequests");
+
     private final S3Location location;
     private final S3AsyncClient client;
     private final Redactor redactor;
@@ -77,6 +84,7 @@ public final class S3Store implements ObjectStore {
     private final AsyncPermits permits;
     private final Retrier.Counters counters = new Retrier.Counters();
     private final Hedger hedger;
+    private final PrefixGates prefixes;
     private final AtomicLong shortReads = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
@@ -94,6 +102,7 @@ public final class S3Store implements ObjectStore {
         this.permits = new AsyncPermits(options.maxConcurrency());
         this.retrier = new Retrier(options.retry(), permits, timer, counters);
         this.hedger = new Hedger(options.hedge());
+        this.prefixes = new PrefixGates(options.maxConcurrency(), options.retry(), timer);
     }
 
     /**
@@ -184,7 +193,13 @@ public final class S3Store implements ObjectStore {
     @Override
     public StoreStats stats() {
         return new StoreStats(counters.attempts.get(), counters.retries.get(), counters.failures.get(), shortReads.get(),
-                bytesRead.get(), bytesWritten.get(), hedger.hedges(), hedger.hedgeWins());
+                bytesRead.get(), bytesWritten.get(), hedger.hedges(), hedger.hedgeWins(),
+                prefixes.throttles(), prefixes.waits());
+    }
+
+    /** The back-off gate of {@code key}'s prefix (for tests). */
+    PrefixGates.Gate prefixGate(String key) {
+        return prefixes.gate(location.objectKey(key));
     }
 
     @Override
@@ -201,6 +216,19 @@ public final class S3Store implements ObjectStore {
 
     @Override
     public CompletableFuture<Void> readAsync(String key, long offset, ByteBuffer dst) {
+        CompletableFuture<ReadReport> reported = readReported(key, offset, dst);
+        CompletableFuture<Void> result = reported.thenApply(r -> null);
+        result.whenComplete((v, t) -> {
+            if (result.isCancelled()) {
+                reported.cancel(false);
+            }
+        });
+        return result;
+    }
+
+    /** Like {@link #readAsync}; the report holds the attempts made and whether a hedge was sent. */
+    @Override
+    public CompletableFuture<ReadReport> readReported(String key, long offset, ByteBuffer dst) {
         try {
             checkKey(key);
         } catch (StoreException e) {
@@ -214,15 +242,21 @@ public final class S3Store implements ObjectStore {
         }
         int length = dst.remaining();
         if (length == 0) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(ReadReport.ONE);
         }
         int start = dst.position();
         long end = offset + length;
         String objectKey = location.objectKey(key);
         String range = "bytes=" + offset + "-" + (end - 1);
         Failures failures = new Failures(key, "GET " + rangeText(offset, end), offset, end);
+        AtomicInteger tries = new AtomicInteger();
+        AtomicBoolean hedged = new AtomicBoolean();
+        StoreReadEvent event = new StoreReadEvent();
+        event.begin();
         CompletableFuture<Long> transfer = retrier.run(location() + "/" + key + " GET " + rangeText(offset, end), true,
-                progress -> HedgedRead.start(dst, start, length, offset, progress, sink -> {
+                prefixes.gate(objectKey), progress -> HedgedRead.start(dst, start, length, offset, progress, () -> {
+                    tries.incrementAndGet();
+                }, () -> hedged.set(true), sink -> {
                     CompletableFuture<Long> sdk = client.getObject(
                             b -> b.bucket(location.bucket()).key(objectKey).range(range), sink);
                     sdk.whenComplete((n, failure) -> {
@@ -234,9 +268,12 @@ public final class S3Store implements ObjectStore {
                 }, hedger, timer), failures);
         // The only place the caller's position moves: once, after the attempt that the retrier
         // accepted (a late success of an abandoned attempt cannot move it).
-        CompletableFuture<Void> result = transfer.thenRun(() -> {
+        CompletableFuture<ReadReport> result = transfer.thenApply(n -> {
             dst.position(start + length);
             bytesRead.addAndGet(length);
+            ReadReport report = new ReadReport(tries.get(), hedged.get());
+            event.commit(location.toString(), key, offset, length, report);
+            return report;
         });
         result.whenComplete((v, t) -> {
             if (result.isCancelled()) {
@@ -439,6 +476,23 @@ public final class S3Store implements ObjectStore {
                 return !m.contains("credential");
             }
             return failure instanceof IOException;
+        }
+
+        @Override
+        public boolean throttled(Throwable failure) {
+            int status = statusOf(failure);
+            String code = errorCodeOf(failure);
+            if (status == 429 || status == 503 || (code != null && THROTTLING_CODES.contains(code))) {
+                return true;
+            }
+            // the CRT reports a throttling answer as a client error (AWS_ERROR_S3_SLOW_DOWN) with
+            // no status; its message is the only trace
+            for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (String.valueOf(t.getMessage()).contains("indicates throttling")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

@@ -89,6 +89,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final long deadlineNanos;
     private volatile Periodic periodic;
+    private final List<RateLimit> rateLimits = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     /**
@@ -138,8 +139,19 @@ public final class FaultInjectingProxy implements AutoCloseable {
         periodic = new Periodic(method, pathPart, n, delay);
     }
 
+    /**
+     * Requests with {@code method} whose path contains {@code pathPart} are limited to
+     * {@code perSecond} (a token bucket holding at most {@code burst}); those over the limit get
+     * {@link Fault#SLOW_DOWN_503}, as S3 does when one prefix gets more requests than it serves.
+     * Takes precedence over the other rules.
+     */
+    public void rateLimit(String method, String pathPart, double perSecond, int burst) {
+        rateLimits.add(new RateLimit(method, pathPart, perSecond, burst));
+    }
+
     /** Drops all rules: requests pass through. */
     public void clearRules() {
+        rateLimits.clear();
         periodic = null;
         rules.clear();
     }
@@ -184,6 +196,11 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     private Fault faultFor(String method, String path, String range) {
+        for (RateLimit r : rateLimits) {
+            if (r.method.equals(method) && path.contains(r.pathPart) && !r.take()) {
+                return Fault.SLOW_DOWN_503;
+            }
+        }
         Periodic p = periodic;
         if (p != null && p.method.equals(method) && path.contains(p.pathPart)) {
             synchronized (p) {
@@ -488,6 +505,35 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     private record Rule(String method, String pathPart, Fault fixed, ArrayDeque<Fault> queue) {}
+
+    /** A {@link #rateLimit} rule: a token bucket (guarded by itself). */
+    private static final class RateLimit {
+        final String method;
+        final String pathPart;
+        final double perNano;
+        final int burst;
+        double tokens;
+        long last = System.nanoTime();
+
+        RateLimit(String method, String pathPart, double perSecond, int burst) {
+            this.method = method;
+            this.pathPart = pathPart;
+            this.perNano = perSecond / 1e9;
+            this.burst = burst;
+            this.tokens = burst;
+        }
+
+        synchronized boolean take() {
+            long now = System.nanoTime();
+            tokens = Math.min(burst, tokens + (now - last) * perNano);
+            last = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return true;
+            }
+            return false;
+        }
+    }
 
     /** The {@link #delayEvery} rule: its count and the requests it delayed (guarded by itself). */
     private static final class Periodic {
