@@ -34,6 +34,7 @@ public final class DatasetWriter implements AutoCloseable {
     private final Map<String, String> metadata;
     private final Manifest base;
     private final String runId;
+    private int hashedPrefixes;
     private final Map<String, ShardWriter> open = new LinkedHashMap<>();
     private final Map<String, List<ShardInfo>> written = new LinkedHashMap<>();
     private final List<String> published = new ArrayList<>();
@@ -66,6 +67,39 @@ public final class DatasetWriter implements AutoCloseable {
         this.runId = String.format("%08x", ThreadLocalRandom.current().nextInt());
     }
 
+    /**
+     * Spreads the shard keys this writer publishes over {@code count} hashed key prefixes
+     * ({@code split/3f/split-run-00000.shard} instead of {@code split/split-run-00000.shard}). S3
+     * serves a bounded request rate per key prefix (about 5,500 GET/s), so a large dataset read by
+     * many nodes should not sit under one. The manifest records each shard's key, so readers need
+     * nothing new. Call before the first {@link #add}.
+     *
+     * @param count prefixes, 1 to 4096; 1 (the default) keeps keys flat under the split
+     */
+    public DatasetWriter withHashedPrefixes(int count) {
+        if (count < 1 || count > 4096) {
+            throw new IllegalArgumentException("hashed prefixes must be 1 to 4096, got " + count);
+        }
+        if (!written.isEmpty()) {
+            throw new IllegalStateException("set hashed prefixes before the first sample is added");
+        }
+        this.hashedPrefixes = count == 1 ? 0 : count;
+        return this;
+    }
+
+    /** The key of a split's shard number {@code index}. */
+    private String shardKey(String split, int index) {
+        String name = String.format("%s-%s-%05d.shard", split, runId, index);
+        if (hashedPrefixes == 0) {
+            return split + "/" + name;
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int digits = Integer.toHexString(hashedPrefixes - 1).length();
+        String hash = String.format("%0" + digits + "x", crc.getValue() % hashedPrefixes);
+        return split + "/" + hash + "/" + name;
+    }
+
     /** Appends one sample to a split (see {@link ShardWriter#add}). */
     public void add(String split, ByteBuffer... values) throws IOException {
         if (!split.matches("[A-Za-z0-9_.-]+")) {
@@ -84,7 +118,7 @@ public final class DatasetWriter implements AutoCloseable {
             return;
         }
         List<ShardInfo> shards = written.get(split);
-        String key = String.format("%s/%s-%s-%05d.shard", split, split, runId, shards.size());
+        String key = shardKey(split, shards.size());
         Path file = staging.resolve(String.format("%s-%05d.shard", split, shards.size()));
         ShardInfo info = w.writeTo(file, key);
         published.add(key);
