@@ -47,6 +47,7 @@ public final class DatasetWriter implements AutoCloseable {
     private final Manifest base;
     private final String runId;
     private Schema schemaNow;
+    private int hashedPrefixes;
     private final Map<String, ShardWriter> open = new LinkedHashMap<>();
     /** Published shards per split; appended by the publishing thread, hence guarded by {@code this}. */
     private final Map<String, List<ShardInfo>> written = new LinkedHashMap<>();
@@ -151,6 +152,39 @@ public final class DatasetWriter implements AutoCloseable {
         awaitPublished();
     }
 
+    /**
+     * Spreads the shard keys this writer publishes over {@code count} hashed key prefixes
+     * ({@code split/3f/split-run-00000.shard} instead of {@code split/split-run-00000.shard}). S3
+     * serves a bounded request rate per key prefix (about 5,500 GET/s), so a large dataset read by
+     * many nodes should not sit under one. The manifest records each shard's key, so readers need
+     * nothing new. Call before the first shard is cut.
+     *
+     * @param count prefixes, 1 to 4096; 1 (the default) keeps keys flat under the split
+     */
+    public DatasetWriter withHashedPrefixes(int count) {
+        if (count < 1 || count > 4096) {
+            throw new IllegalArgumentException("hashed prefixes must be 1 to 4096, got " + count);
+        }
+        if (!cut.isEmpty()) {
+            throw new IllegalStateException("set hashed prefixes before the first shard is cut");
+        }
+        this.hashedPrefixes = count == 1 ? 0 : count;
+        return this;
+    }
+
+    /** The key of a split's shard number {@code index}. */
+    private String shardKey(String split, int index) {
+        String name = String.format("%s-%s-%05d.shard", split, runId, index);
+        if (hashedPrefixes == 0) {
+            return split + "/" + name;
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int digits = Integer.toHexString(hashedPrefixes - 1).length();
+        String hash = String.format("%0" + digits + "x", crc.getValue() % hashedPrefixes);
+        return split + "/" + hash + "/" + name;
+    }
+
     /** Appends one sample to a split (see {@link ShardWriter#add}). */
     public void add(String split, ByteBuffer... values) throws IOException {
         if (!split.matches("[A-Za-z0-9_.-]+")) {
@@ -184,7 +218,7 @@ public final class DatasetWriter implements AutoCloseable {
         }
         awaitPublished();
         int index = cut.merge(split, 1, Integer::sum) - 1;
-        String key = String.format("%s/%s-%s-%05d.shard", split, split, runId, index);
+        String key = shardKey(split, index);
         Path file = staging.resolve(String.format("%s-%05d.shard", split, index));
         synchronized (this) {
             published.add(key);

@@ -118,8 +118,9 @@ public final class LoaderMetrics {
 
     /** A consistent-enough copy of the counters. */
     public Snapshot snapshot() {
+        StoreStats s = store.get();
         return new Snapshot(bytesRead.sum(), requests.sum(), shards.sum(), samples.sum(), batches.sum(),
-                waitNanos.sum(), fetchNanos.sum(), cacheHits.sum(), cacheBytes.sum(), store.get().retries());
+                waitNanos.sum(), fetchNanos.sum(), cacheHits.sum(), cacheBytes.sum(), s.retries(), s.hedges());
     }
 
     /**
@@ -138,9 +139,11 @@ public final class LoaderMetrics {
      *     may be shared (other loaders, replicas), so this counts every user's retries. Retries the
      *     S3 client makes inside one store attempt are not visible to the store (the CRT-based
      *     client reports none) and are not counted
+     * @param storeHedges reads the store sent a second time because they were slow
+     *     ({@link StoreStats#hedges()}; shared like the retries)
      */
     public record Snapshot(long bytesRead, long requests, long shards, long samples, long batches, long waitNanos,
-                           long fetchNanos, long cacheHits, long cacheBytes, long storeRetries) {
+                           long fetchNanos, long cacheHits, long cacheBytes, long storeRetries, long storeHedges) {
 
         /** Share of shard loads served by the local cache. */
         public double cacheHitRate() {
@@ -153,7 +156,7 @@ public final class LoaderMetrics {
             return new Snapshot(bytesRead - earlier.bytesRead, requests - earlier.requests, shards - earlier.shards,
                     samples - earlier.samples, batches - earlier.batches, waitNanos - earlier.waitNanos,
                     fetchNanos - earlier.fetchNanos, cacheHits - earlier.cacheHits, cacheBytes - earlier.cacheBytes,
-                    storeRetries - earlier.storeRetries);
+                    storeRetries - earlier.storeRetries, storeHedges - earlier.storeHedges);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.ShardInfo;
 import dev.sluice.data.format.ShardView;
 import dev.sluice.data.memory.HostAllocator;
+import dev.sluice.data.store.ReadReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -269,12 +270,15 @@ final class ShardFetcher implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 long t0 = System.nanoTime();
+                ShardFetchEvent event = new ShardFetchEvent();
+                event.begin();
                 if (!cache.read(loc, shard, slab)) {
                     return null;
                 }
                 // a cached copy is checked like a download: a damaged entry is dropped and fetched again
                 ShardView view = dataset.view(shard, slab.duplicate().position(0).limit((int) shard.bytes()), true);
                 fetches.cached(shard.bytes(), System.nanoTime() - t0);
+                event.commit(shard.key(), shard.bytes(), 0, 0, false, true);
                 return new Loaded(view, slab);
             } catch (dev.sluice.data.format.FormatException damaged) {
                 try {
@@ -297,16 +301,19 @@ final class ShardFetcher implements AutoCloseable {
 
     private CompletableFuture<Loaded> fromStore(ShardInfo shard, ByteBuffer slab, LoaderMetrics.Fetches fetches) {
         long t0 = System.nanoTime();
+        ShardFetchEvent event = new ShardFetchEvent();
+        event.begin();
         int size = (int) shard.bytes();
         slab.clear().limit(size);
         int parts = (int) ((size + partBytes - 1) / partBytes);
-        CompletableFuture<?>[] reads = new CompletableFuture<?>[Math.max(parts, 1)];
+        @SuppressWarnings("unchecked")
+        CompletableFuture<ReadReport>[] reads = new CompletableFuture[Math.max(parts, 1)];
         for (int p = 0; p < parts; p++) {
             int off = (int) (p * partBytes);
             int len = (int) Math.min(partBytes, size - off);
             ByteBuffer part = slab.duplicate().position(off).limit(off + len).slice();
             try {
-                reads[p] = dataset.store().readAsync(shard.key(), off, part);
+                reads[p] = dataset.store().readReported(shard.key(), off, part);
             } catch (RuntimeException | Error e) {
                 // a store that throws instead of failing the future: the parts already issued may
                 // still be writing into the slab, so fail through allOf, which waits for them
@@ -314,7 +321,7 @@ final class ShardFetcher implements AutoCloseable {
             }
         }
         if (parts == 0) {
-            reads[0] = CompletableFuture.completedFuture(null);
+            reads[0] = CompletableFuture.completedFuture(ReadReport.ONE);
         }
         return CompletableFuture.allOf(reads).thenApplyAsync(v -> {
             ByteBuffer data = slab.duplicate().position(0).limit(size);
@@ -330,6 +337,14 @@ final class ShardFetcher implements AutoCloseable {
                     }
                 }
                 fetches.read(size, parts, System.nanoTime() - t0);
+                int attempts = 0;
+                boolean hedged = false;
+                for (int p = 0; p < parts; p++) {
+                    ReadReport r = reads[p].join(); // all complete: allOf succeeded
+                    attempts += r.attempts();
+                    hedged |= r.hedged();
+                }
+                event.commit(shard.key(), size, parts, attempts, hedged, false);
                 return new Loaded(view, slab);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

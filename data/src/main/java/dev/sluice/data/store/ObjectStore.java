@@ -43,6 +43,14 @@ public interface ObjectStore extends AutoCloseable {
      */
     CompletableFuture<Void> readAsync(String key, long offset, ByteBuffer dst);
 
+    /**
+     * Like {@link #readAsync}, completing with what the read took (attempts, hedging). Stores
+     * without retries report {@link ReadReport#ONE}. Cancel reads through {@link #readAsync}.
+     */
+    default CompletableFuture<ReadReport> readReported(String key, long offset, ByteBuffer dst) {
+        return readAsync(key, offset, dst).thenApply(v -> ReadReport.ONE);
+    }
+
     /** Objects whose keys start with {@code prefix} (may be empty), sorted by key. */
     List<ObjectInfo> list(String prefix) throws IOException;
 

@@ -54,6 +54,39 @@ final class Retrier {
         void abandon();
     }
 
+    /**
+     * A limit an attempt passes before it takes a store permit (see {@link PrefixGates}); each
+     * granted {@link #acquire()} is paired with one {@link #release}.
+     */
+    interface Gate {
+        /** Never waits. */
+        Gate OPEN = new Gate() {
+            @Override
+            public CompletableFuture<Void> acquire() {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void release(boolean throttled) {
+                // nothing held
+            }
+        };
+
+        /** Completes once the attempt may go. */
+        CompletableFuture<Void> acquire();
+
+        /**
+         * Asked once the admitted attempt also holds a permit: true if it may still go; false if the
+         * gate has closed since (its slot is then already given back, and the caller waits again).
+         */
+        default boolean recheck() {
+            return true;
+        }
+
+        /** The attempt is over; {@code throttled} if the server answered it with a throttling error. */
+        void release(boolean throttled);
+    }
+
     /** Starts attempts of an operation. */
     @FunctionalInterface
     interface Operation<T> {
@@ -85,6 +118,11 @@ final class Retrier {
 
         /** A one-line, credential-free summary of a failure for log lines. */
         String describe(Throwable failure);
+
+        /** Whether the server answered with a throttling error (503 SlowDown, 429): the prefix slows down. */
+        default boolean throttled(Throwable failure) {
+            return false;
+        }
 
         /**
          * Whether the failure means the server went silent (a stalled attempt, a connection closed
@@ -159,7 +197,13 @@ final class Retrier {
      * @return the result; cancelling it abandons the attempt in flight and stops retrying
      */
     <T> CompletableFuture<T> run(String description, boolean watchStalls, Operation<T> operation, Failures failures) {
-        Run<T> run = new Run<>(description, watchStalls, operation, failures);
+        return run(description, watchStalls, Gate.OPEN, operation, failures);
+    }
+
+    /** Like {@link #run(String, boolean, Operation, Failures)}, each attempt passing {@code gate} first. */
+    <T> CompletableFuture<T> run(String description, boolean watchStalls, Gate gate, Operation<T> operation,
+            Failures failures) {
+        Run<T> run = new Run<>(description, watchStalls, gate, operation, failures);
         active.add(run);
         run.result.whenComplete((v, t) -> active.remove(run));
         if (closed) {
@@ -198,15 +242,17 @@ final class Retrier {
         final CompletableFuture<T> result = new CompletableFuture<>();
         final String description;
         final boolean watchStalls;
+        final Gate gate;
         final Operation<T> operation;
         final Failures failures;
         volatile int attempt; // written by one step at a time; read by close()
         private Throwable lastAnswered; // the latest failure that was not silent; one step at a time
         volatile Attempt<T> current;
 
-        Run(String description, boolean watchStalls, Operation<T> operation, Failures failures) {
+        Run(String description, boolean watchStalls, Gate gate, Operation<T> operation, Failures failures) {
             this.description = description;
             this.watchStalls = watchStalls;
+            this.gate = gate;
             this.operation = operation;
             this.failures = failures;
             result.whenComplete((v, t) -> {
@@ -225,7 +271,15 @@ final class Retrier {
                 failClosed();
                 return;
             }
-            permits.acquire().thenRun(() -> {
+            // the gate first: an attempt held back by its prefix holds no permit another prefix could use
+            gate.acquire().thenCompose(v -> permits.acquire()).thenRun(() -> {
+                if (!gate.recheck()) {
+                    // the gate closed while this attempt waited for a permit: give the permit to
+                    // someone else and wait at the gate again
+                    permits.release();
+                    next();
+                    return;
+                }
                 try {
                     startAttempt();
                 } catch (RuntimeException | Error bug) {
@@ -248,11 +302,11 @@ final class Retrier {
 
         private void startAttempt() {
             if (result.isDone()) {
-                permits.release();
+                releaseSlot(false);
                 return;
             }
             if (closed) {
-                permits.release();
+                releaseSlot(false);
                 failClosed();
                 return;
             }
@@ -264,12 +318,12 @@ final class Retrier {
             try {
                 a = operation.start(progress);
             } catch (RuntimeException e) {
-                permits.release();
+                releaseSlot(false);
                 result.completeExceptionally(failures.giveUp(attempt, e, false));
                 return;
             } catch (Error e) {
                 // no attempt exists to give the permit back later: return it before passing the Error on
-                permits.release();
+                releaseSlot(false);
                 result.completeExceptionally(e);
                 return;
             }
@@ -298,6 +352,12 @@ final class Retrier {
                 a.abandon();
                 a.future().cancel(false);
             }
+        }
+
+        /** Returns the store permit and the gate's slot that an attempt held. */
+        private void releaseSlot(boolean throttled) {
+            permits.release();
+            gate.release(throttled);
         }
 
         /**
@@ -357,7 +417,7 @@ final class Retrier {
                 a.abandon();
                 a.future().cancel(false);
             }
-            permits.release();
+            releaseSlot(failure != null && failures.throttled(unwrap(failure)));
             if (failure == null) {
                 result.complete(value);
                 return;

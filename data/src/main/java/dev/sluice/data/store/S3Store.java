@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -40,6 +42,13 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  *       place (see {@link RangeSink}); a read completes only when exactly the requested bytes
  *       arrived. Reads larger than {@link StoreOptions#partBytes()} are fetched by the client as
  *       parallel part GETs.
+ *   <li><b>Hedged reads</b> follow {@link StoreOptions#hedge()}: a read still unanswered well
+ *       past the recent latency distribution is sent a second time and the first complete answer
+ *       wins (see {@link HedgedRead}); hedges are capped to a fraction of reads and counted in
+ *       {@link StoreStats#hedges()}. A read is hedged as a whole, so this cuts the tail of reads
+ *       of up to {@code partBytes} (what the loader issues), one HTTP request each.
+ *   <li><b>Back-off per prefix</b>: a throttling answer (503 SlowDown, 429) slows down only the
+ *       requests to that key's prefix (see {@link PrefixGates}); other prefixes keep their pace.
  *   <li><b>Concurrency</b>: at most {@link StoreOptions#maxConcurrency()} operations are in flight;
  *       further ones wait without blocking a thread.
  *   <li><b>Retries</b> follow {@link StoreOptions#retry()}: throttling (503 SlowDown, 429), 5xx,
@@ -64,6 +73,9 @@ public final class S3Store implements ObjectStore {
     private static final Set<String> RETRYABLE_CODES = Set.of("SlowDown", "InternalError", "ServiceUnavailable",
             "RequestTimeout", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests");
 
+    private static final Set<String> THROTTLING_CODES = Set.of("SlowDown", "Throttling", "ThrottlingException",
+            "RequestLimitExceeded", "TooManyRequests");
+
     private final S3Location location;
     private final S3AsyncClient client;
     private final Redactor redactor;
@@ -71,6 +83,8 @@ public final class S3Store implements ObjectStore {
     private final ScheduledThreadPoolExecutor timer;
     private final AsyncPermits permits;
     private final Retrier.Counters counters = new Retrier.Counters();
+    private final Hedger hedger;
+    private final PrefixGates prefixes;
     private final AtomicLong shortReads = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
@@ -87,6 +101,8 @@ public final class S3Store implements ObjectStore {
         timer.setRemoveOnCancelPolicy(true);
         this.permits = new AsyncPermits(options.maxConcurrency());
         this.retrier = new Retrier(options.retry(), permits, timer, counters);
+        this.hedger = new Hedger(options.hedge());
+        this.prefixes = new PrefixGates(options.maxConcurrency(), options.retry(), timer);
     }
 
     /**
@@ -125,7 +141,9 @@ public final class S3Store implements ObjectStore {
                 .forcePathStyle(options.pathStyle())
                 .minimumPartSizeInBytes(options.partBytes())
                 .thresholdInBytes(options.multipartThresholdBytes())
-                .maxConcurrency(options.maxConcurrency())
+                // room for hedges beyond the store's own limit, so a hedge does not queue in the
+                // client behind the very requests it is meant to overtake
+                .maxConcurrency(options.maxConcurrency() + hedgeRoom(options))
                 // The CRT retries each part itself; 0 would mean its default of 5 (aws-c-io), so 1 is
                 // the least. Our RetryPolicy is the outer layer: it sees what one part retry cannot fix
                 // and what the CRT does not check (a range shorter than asked, a stalled body).
@@ -144,6 +162,11 @@ public final class S3Store implements ObjectStore {
             }
             throw e;
         }
+    }
+
+    /** Connections kept free for hedged requests: none without hedging, else a quarter of the limit (at least 2). */
+    static int hedgeRoom(StoreOptions options) {
+        return options.hedge().enabled() ? Math.max(2, options.maxConcurrency() / 4) : 0;
     }
 
     private static Region region(StoreOptions options) {
@@ -170,7 +193,13 @@ public final class S3Store implements ObjectStore {
     @Override
     public StoreStats stats() {
         return new StoreStats(counters.attempts.get(), counters.retries.get(), counters.failures.get(), shortReads.get(),
-                bytesRead.get(), bytesWritten.get());
+                bytesRead.get(), bytesWritten.get(), hedger.hedges(), hedger.hedgeWins(),
+                prefixes.throttles(), prefixes.waits());
+    }
+
+    /** The back-off gate of {@code key}'s prefix (for tests). */
+    PrefixGates.Gate prefixGate(String key) {
+        return prefixes.gate(location.objectKey(key));
     }
 
     @Override
@@ -187,6 +216,19 @@ public final class S3Store implements ObjectStore {
 
     @Override
     public CompletableFuture<Void> readAsync(String key, long offset, ByteBuffer dst) {
+        CompletableFuture<ReadReport> reported = readReported(key, offset, dst);
+        CompletableFuture<Void> result = reported.thenApply(r -> null);
+        result.whenComplete((v, t) -> {
+            if (result.isCancelled()) {
+                reported.cancel(false);
+            }
+        });
+        return result;
+    }
+
+    /** Like {@link #readAsync}; the report holds the attempts made and whether a hedge was sent. */
+    @Override
+    public CompletableFuture<ReadReport> readReported(String key, long offset, ByteBuffer dst) {
         try {
             checkKey(key);
         } catch (StoreException e) {
@@ -200,41 +242,38 @@ public final class S3Store implements ObjectStore {
         }
         int length = dst.remaining();
         if (length == 0) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(ReadReport.ONE);
         }
         int start = dst.position();
         long end = offset + length;
         String objectKey = location.objectKey(key);
         String range = "bytes=" + offset + "-" + (end - 1);
         Failures failures = new Failures(key, "GET " + rangeText(offset, end), offset, end);
+        AtomicInteger tries = new AtomicInteger();
+        AtomicBoolean hedged = new AtomicBoolean();
+        StoreReadEvent event = new StoreReadEvent();
+        event.begin();
         CompletableFuture<Long> transfer = retrier.run(location() + "/" + key + " GET " + rangeText(offset, end), true,
-                progress -> {
-            RangeSink sink = new RangeSink(dst, start, length, offset, progress);
-            CompletableFuture<Long> sdk = client.getObject(b -> b.bucket(location.bucket()).key(objectKey).range(range),
-                    sink);
-            CompletableFuture<Long> done = sdk.whenComplete((n, failure) -> {
-                if (failure != null && find(failure, RangeSink.ShortBody.class) != null) {
-                    shortReads.incrementAndGet();
-                }
-            });
-            return new Retrier.Attempt<Long>() {
-                @Override
-                public CompletableFuture<Long> future() {
-                    return done;
-                }
-
-                @Override
-                public void abandon() {
-                    sink.abandon();
-                    sdk.cancel(false);
-                }
-            };
-        }, failures);
+                prefixes.gate(objectKey), progress -> HedgedRead.start(dst, start, length, offset, progress, () -> {
+                    tries.incrementAndGet();
+                }, () -> hedged.set(true), sink -> {
+                    CompletableFuture<Long> sdk = client.getObject(
+                            b -> b.bucket(location.bucket()).key(objectKey).range(range), sink);
+                    sdk.whenComplete((n, failure) -> {
+                        if (failure != null && find(failure, RangeSink.ShortBody.class) != null) {
+                            shortReads.incrementAndGet();
+                        }
+                    });
+                    return sdk;
+                }, hedger, timer), failures);
         // The only place the caller's position moves: once, after the attempt that the retrier
         // accepted (a late success of an abandoned attempt cannot move it).
-        CompletableFuture<Void> result = transfer.thenRun(() -> {
+        CompletableFuture<ReadReport> result = transfer.thenApply(n -> {
             dst.position(start + length);
             bytesRead.addAndGet(length);
+            ReadReport report = new ReadReport(tries.get(), hedged.get());
+            event.commit(location.toString(), key, offset, length, report);
+            return report;
         });
         result.whenComplete((v, t) -> {
             if (result.isCancelled()) {
@@ -471,6 +510,23 @@ public final class S3Store implements ObjectStore {
                 return !m.contains("credential");
             }
             return failure instanceof IOException;
+        }
+
+        @Override
+        public boolean throttled(Throwable failure) {
+            int status = statusOf(failure);
+            String code = errorCodeOf(failure);
+            if (status == 429 || status == 503 || (code != null && THROTTLING_CODES.contains(code))) {
+                return true;
+            }
+            // the CRT reports a throttling answer as a client error (AWS_ERROR_S3_SLOW_DOWN) with
+            // no status; its message is the only trace
+            for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (String.valueOf(t.getMessage()).contains("indicates throttling")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

@@ -13,6 +13,7 @@ package dev.sluice.data.store;
  * @param multipartThresholdBytes uploads larger than this are sent as multipart uploads of
  *     {@code partBytes} parts
  * @param retry retries, backoff and stall detection for remote stores
+ * @param hedge when a slow ranged read is sent a second time (remote stores)
  */
 public record StoreOptions(
         String s3Endpoint,
@@ -22,7 +23,8 @@ public record StoreOptions(
         long partBytes,
         int maxConcurrency,
         long multipartThresholdBytes,
-        RetryPolicy retry) {
+        RetryPolicy retry,
+        HedgePolicy hedge) {
 
     public StoreOptions {
         if (partBytes <= 0 || multipartThresholdBytes <= 0) {
@@ -35,6 +37,16 @@ public record StoreOptions(
         if (retry == null) {
             retry = RetryPolicy.defaults();
         }
+        if (hedge == null) {
+            hedge = HedgePolicy.defaults();
+        }
+    }
+
+    /** All fields but the hedge policy, which is {@link HedgePolicy#defaults()}. */
+    public StoreOptions(String s3Endpoint, String region, boolean pathStyle, boolean anonymous, long partBytes,
+            int maxConcurrency, long multipartThresholdBytes, RetryPolicy retry) {
+        this(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency, multipartThresholdBytes, retry,
+                HedgePolicy.defaults());
     }
 
     /** The six original fields; the threshold is 16 MiB and retries are {@link RetryPolicy#defaults()}. */
@@ -44,8 +56,8 @@ public record StoreOptions(
     }
 
     /**
-     * 8 MiB parts, 16 requests in flight, multipart above 16 MiB, default retries, default endpoint,
-     * region and credentials.
+     * 8 MiB parts, 16 requests in flight, multipart above 16 MiB, default retries and hedging,
+     * default endpoint, region and credentials.
      */
     public static StoreOptions defaults() {
         return new StoreOptions(null, null, false, false, 8L << 20, 16, 16L << 20, RetryPolicy.defaults());
@@ -54,40 +66,45 @@ public record StoreOptions(
     /** Sets the endpoint; a non-null endpoint also turns on path-style addressing. */
     public StoreOptions withS3Endpoint(String endpoint) {
         return new StoreOptions(endpoint, region, endpoint != null || pathStyle, anonymous, partBytes, maxConcurrency,
-                multipartThresholdBytes, retry);
+                multipartThresholdBytes, retry, hedge);
     }
 
     public StoreOptions withRegion(String newRegion) {
         return new StoreOptions(s3Endpoint, newRegion, pathStyle, anonymous, partBytes, maxConcurrency,
-                multipartThresholdBytes, retry);
+                multipartThresholdBytes, retry, hedge);
     }
 
     public StoreOptions withPathStyle(boolean on) {
         return new StoreOptions(s3Endpoint, region, on, anonymous, partBytes, maxConcurrency,
-                multipartThresholdBytes, retry);
+                multipartThresholdBytes, retry, hedge);
     }
 
     public StoreOptions withAnonymous(boolean on) {
         return new StoreOptions(s3Endpoint, region, pathStyle, on, partBytes, maxConcurrency,
-                multipartThresholdBytes, retry);
+                multipartThresholdBytes, retry, hedge);
     }
 
     public StoreOptions withPartBytes(long bytes) {
         return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, bytes, maxConcurrency,
-                multipartThresholdBytes, retry);
+                multipartThresholdBytes, retry, hedge);
     }
 
     public StoreOptions withMaxConcurrency(int requests) {
         return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, requests,
-                multipartThresholdBytes, retry);
+                multipartThresholdBytes, retry, hedge);
     }
 
     public StoreOptions withMultipartThresholdBytes(long bytes) {
-        return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency, bytes, retry);
+        return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency, bytes, retry, hedge);
     }
 
     public StoreOptions withRetry(RetryPolicy policy) {
         return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency,
-                multipartThresholdBytes, policy);
+                multipartThresholdBytes, policy, hedge);
+    }
+
+    public StoreOptions withHedge(HedgePolicy policy) {
+        return new StoreOptions(s3Endpoint, region, pathStyle, anonymous, partBytes, maxConcurrency,
+                multipartThresholdBytes, retry, policy);
     }
 }

@@ -72,6 +72,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
         STALL,
         /** 403 SignatureDoesNotMatch whose message and body echo the request's credential fields. */
         FORBIDDEN_ECHO_CREDENTIALS,
+        /** Forward; hold the whole response for the delay given to {@link #delayEvery}, then send it. */
+        DELAY,
     }
 
     private static final int MAX_CONNECTIONS = 2_000;
@@ -92,6 +94,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
     private final Semaphore stallsEnded = new Semaphore(0);
     private volatile CountDownLatch stallGate;
     private final long deadlineNanos;
+    private volatile Periodic periodic;
+    private final List<RateLimit> rateLimits = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     /**
@@ -129,6 +133,29 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /**
+     * Every {@code n}-th request with {@code method} whose path contains {@code pathPart} (counted
+     * from now) gets {@link Fault#DELAY} for {@code delay}; a request repeating one already delayed
+     * (same path and Range) passes through and is not counted, as if it reached another server.
+     * Takes precedence over the other rules; replaces an earlier periodic rule.
+     */
+    public void delayEvery(String method, String pathPart, int n, Duration delay) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be at least 1, got " + n);
+        }
+        periodic = new Periodic(method, pathPart, n, delay);
+    }
+
+    /**
+     * Requests with {@code method} whose path contains {@code pathPart} are limited to
+     * {@code perSecond} (a token bucket holding at most {@code burst}); those over the limit get
+     * {@link Fault#SLOW_DOWN_503}, as S3 does when one prefix gets more requests than it serves.
+     * Takes precedence over the other rules.
+     */
+    public void rateLimit(String method, String pathPart, double perSecond, int burst) {
+        rateLimits.add(new RateLimit(method, pathPart, perSecond, burst));
+    }
+
+    /**
      * From now on a {@link Fault#STALL} pauses until {@link #releaseStalls()} (at most the socket
      * timeout) instead of for the stall time, so a test decides when the server speaks again.
      */
@@ -160,6 +187,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
 
     /** Drops all rules: requests pass through. */
     public void clearRules() {
+        rateLimits.clear();
+        periodic = null;
         rules.clear();
     }
 
@@ -202,7 +231,23 @@ public final class FaultInjectingProxy implements AutoCloseable {
         }
     }
 
-    private Fault faultFor(String method, String path) {
+    private Fault faultFor(String method, String path, String range) {
+        for (RateLimit r : rateLimits) {
+            if (r.method.equals(method) && path.contains(r.pathPart) && !r.take()) {
+                return Fault.SLOW_DOWN_503;
+            }
+        }
+        Periodic p = periodic;
+        if (p != null && p.method.equals(method) && path.contains(p.pathPart)) {
+            synchronized (p) {
+                if (p.delayed.add(path + " " + range)) {
+                    if (++p.seen % p.n == 0) {
+                        return Fault.DELAY;
+                    }
+                    p.delayed.remove(path + " " + range);
+                }
+            }
+        }
         for (Rule r : rules) {
             if (!r.method.equals(method) || !path.contains(r.pathPart)) {
                 continue;
@@ -267,7 +312,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
                     cout.flush();
                 }
                 byte[] reqBody = readBody(cin, req, false, 0);
-                Fault fault = faultFor(method, path);
+                Fault fault = faultFor(method, path, String.valueOf(req.header("Range")));
                 requestLog.add(method + " " + path + " -> " + fault);
                 if (fault != Fault.NONE) {
                     injected.get(fault).incrementAndGet();
@@ -356,6 +401,15 @@ public final class FaultInjectingProxy implements AutoCloseable {
                 }
                 client.close();
                 return false;
+            }
+            case DELAY -> {
+                Periodic p = periodic;
+                try {
+                    Thread.sleep(p == null ? 0 : p.delay.toMillis()); // the fault itself: a slow answer
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
             case SHORT_RANGE -> {
                 String cr = resp.header("Content-Range");
@@ -498,6 +552,52 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     private record Rule(String method, String pathPart, Fault fixed, ArrayDeque<Fault> queue) {}
+
+    /** A {@link #rateLimit} rule: a token bucket (guarded by itself). */
+    private static final class RateLimit {
+        final String method;
+        final String pathPart;
+        final double perNano;
+        final int burst;
+        double tokens;
+        long last = System.nanoTime();
+
+        RateLimit(String method, String pathPart, double perSecond, int burst) {
+            this.method = method;
+            this.pathPart = pathPart;
+            this.perNano = perSecond / 1e9;
+            this.burst = burst;
+            this.tokens = burst;
+        }
+
+        synchronized boolean take() {
+            long now = System.nanoTime();
+            tokens = Math.min(burst, tokens + (now - last) * perNano);
+            last = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** The {@link #delayEvery} rule: its count and the requests it delayed (guarded by itself). */
+    private static final class Periodic {
+        final String method;
+        final String pathPart;
+        final int n;
+        final Duration delay;
+        final java.util.Set<String> delayed = new java.util.HashSet<>();
+        long seen;
+
+        Periodic(String method, String pathPart, int n, Duration delay) {
+            this.method = method;
+            this.pathPart = pathPart;
+            this.n = n;
+            this.delay = delay;
+        }
+    }
 
     /** A message head, or null when the connection ended (or was reset) before a message began. */
     private static HttpHead readHead(InputStream in) throws IOException {

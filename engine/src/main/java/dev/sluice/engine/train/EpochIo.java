@@ -13,16 +13,18 @@ import java.util.Locale;
  * @param requests ranged reads issued to the store
  * @param retries retries of the store's operations during the epoch (the store is shared by every
  *     loader of this process, so with several replicas in one process they are all counted)
+ * @param hedges reads sent a second time because they were slow (shared store, like {@code retries})
  * @param shardLoads shards fetched from the store
  * @param cacheHits shards served from the local shard cache
  * @param dataWaitSeconds time the trainer was blocked waiting for a batch
  */
-public record EpochIo(long bytesRead, long requests, long retries, long shardLoads, long cacheHits,
+public record EpochIo(long bytesRead, long requests, long retries, long hedges, long shardLoads, long cacheHits,
                       double dataWaitSeconds) {
 
     /** The loader counters accumulated over one epoch. */
     public static EpochIo of(LoaderMetrics.Snapshot delta) {
-        return new EpochIo(delta.bytesRead(), delta.requests(), delta.storeRetries(), delta.shards(),
+        return new EpochIo(delta.bytesRead(), delta.requests(), delta.storeRetries(), delta.storeHedges(),
+                delta.shards(),
                 delta.cacheHits(), delta.waitNanos() / 1e9);
     }
 

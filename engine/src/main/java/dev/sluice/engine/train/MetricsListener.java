@@ -31,7 +31,8 @@ final class MetricsListener implements TrainingListener {
     public void onEpochTrained(EpochSummary s, EpochEnd end) {
         EpochIo io = s.io();
         log.event("loader").put("epoch", s.epoch()).put("bytes_read", io.bytesRead())
-                .put("requests", io.requests()).put("retries", io.retries()).put("shards", io.shardLoads())
+                .put("requests", io.requests()).put("retries", io.retries())
+                .put("hedges", io.hedges()).put("shards", io.shardLoads())
                 .put("cache_hits", io.cacheHits()).put("cache_hit_rate", io.cacheHitRate())
                 .put("data_wait_s", io.dataWaitSeconds()).write();
     }

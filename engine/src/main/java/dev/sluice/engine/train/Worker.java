@@ -238,6 +238,8 @@ final class Worker {
                     copyNs += batch.copyNanos() + batch.transformNanos();
                     computeNs += c - a - r;
                     reduceNs += r;
+                    TrainingStepEvent.emit(epoch + 1, step, replica.rank(), batch.dataWaitNanos(),
+                            batch.copyNanos() + batch.transformNanos(), c - a - r, r);
                     boolean stopNow = agreed[1] > 0;
                     StepEvent ev = new StepEvent(epoch + 1, step, total, out.loss(), agreed[0], update, lr,
                             samples * world / ((c - t0) / 1e9), stopNow, stream::state);

@@ -1,0 +1,64 @@
+package dev.sluice.data.store;
+
+import java.time.Duration;
+
+/**
+ * When a remote store sends a second copy of a ranged read that is slow to answer (a hedged
+ * request). One slow GET among thousands stalls every rank of a training job; asking again once a
+ * read is clearly late, and taking whichever answer comes first, cuts that tail at a small, capped
+ * cost in extra requests.
+ *
+ * <p>A read still unanswered after {@code max(floor, multiplier * p95)} of the recent read
+ * latencies is issued a second time; the first complete answer wins and the other request is
+ * cancelled. No read is hedged before {@code minSamples} reads have completed (the distribution is
+ * unknown until then), and hedges never exceed {@code maxFraction} of the reads started.
+ *
+ * @param maxFraction hedges allowed per read started, in {@code [0, 1]}; 0 turns hedging off
+ * @param multiplier the deadline is this many times the observed 95th-percentile latency, at least 1
+ * @param floor the deadline is never shorter than this
+ * @param minSamples completed reads needed before the first hedge
+ */
+public record HedgePolicy(double maxFraction, double multiplier, Duration floor, int minSamples) {
+
+    public HedgePolicy {
+        if (!(maxFraction >= 0 && maxFraction <= 1)) {
+            throw new IllegalArgumentException("maxFraction must be in [0, 1], got " + maxFraction);
+        }
+        if (!(multiplier >= 1)) {
+            throw new IllegalArgumentException("multiplier must be at least 1, got " + multiplier);
+        }
+        if (floor == null || floor.isNegative()) {
+            throw new IllegalArgumentException("floor must be zero or positive, got " + floor);
+        }
+        if (minSamples < 1) {
+            throw new IllegalArgumentException("minSamples must be at least 1, got " + minSamples);
+        }
+    }
+
+    /** At most 5% extra reads, deadline {@code max(50 ms, 2 x p95)}, after 20 completed reads. */
+    public static HedgePolicy defaults() {
+        return new HedgePolicy(0.05, 2.0, Duration.ofMillis(50), 20);
+    }
+
+    /** Never hedge. */
+    public static HedgePolicy off() {
+        return defaults().withMaxFraction(0);
+    }
+
+    /** Whether any read may be hedged. */
+    public boolean enabled() {
+        return maxFraction > 0;
+    }
+
+    public HedgePolicy withMaxFraction(double fraction) {
+        return new HedgePolicy(fraction, multiplier, floor, minSamples);
+    }
+
+    public HedgePolicy withDeadline(double newMultiplier, Duration newFloor) {
+        return new HedgePolicy(maxFraction, newMultiplier, newFloor, minSamples);
+    }
+
+    public HedgePolicy withMinSamples(int samples) {
+        return new HedgePolicy(maxFraction, multiplier, floor, samples);
+    }
+}
