@@ -76,6 +76,22 @@ public final class CpuBatchTransform {
         final boolean hwc = spec.layout() == Layout.HWC;
         final int inBase = input.position();
         final int outBase = output.position();
+        if (!spec.augments() && (channels == 1 || !hwc)) {
+            // no crop or flip and stored planar (or one channel): output order is input order, a plain
+            // table lookup per byte; this loop runs on the training thread every step, so it is kept
+            // free of per-pixel branches
+            for (int s = 0; s < batchSize; s++) {
+                for (int c = 0; c < channels; c++) {
+                    final int t = c * 256;
+                    final int from = inBase + s * sampleBytes + c * plane;
+                    final int to = outBase + (s * sampleBytes + c * plane) * 4;
+                    for (int i = 0; i < plane; i++) {
+                        output.putFloat(to + 4 * i, table[t + (input.get(from + i) & 0xFF)]);
+                    }
+                }
+            }
+            return;
+        }
         for (int s = 0; s < batchSize; s++) {
             int dy = 0;
             int dx = 0;

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
             "Every benchmark prints a ratio; --json prints one JSON object per line."},
         subcommands = {BenchCommand.Loader.class, BenchShuffleCommand.class, BenchStoreCommand.class,
             BenchAllReduceCommand.class, BenchH2dCommand.class, BenchImagesCommand.class,
-            BenchIngestCommand.class})
+            BenchIngestCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Override

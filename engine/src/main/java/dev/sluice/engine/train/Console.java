@@ -113,10 +113,9 @@ final class Console {
             double secs = (now - t0) / 1e9;
             long here = done - already;
             double rate = here * samplesPerStep / Math.max(secs, 1e-9);
-            String msg = String.format(Locale.ROOT, "loss %.4f | %,.0f samples/s", loss, rate);
             if (pb != null) {
                 pb.step();
-                pb.setExtraMessage(msg);
+                pb.setExtraMessage(message(loss, rate));
                 return;
             }
             boolean nextQuarter = total > 0 && done * 4 / total > quarter;
@@ -125,8 +124,13 @@ final class Console {
                 lastLine = now;
                 double eta = secs / here * (total - done);
                 line(String.format(Locale.ROOT, "%s  %3d%%  step %d/%d  %s  ETA %.0fs", name, done * 100 / total,
-                        done, total, msg, eta));
+                        done, total, message(loss, rate), eta));
             }
+        }
+
+        // formatted only when shown: this runs on the training thread after every step
+        private static String message(double loss, double rate) {
+            return String.format(Locale.ROOT, "loss %.4f | %,.0f samples/s", loss, rate);
         }
 
         @Override

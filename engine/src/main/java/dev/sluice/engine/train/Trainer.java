@@ -271,9 +271,10 @@ public final class Trainer {
      * and the JVM: on 2 cores, 2 intra-op threads made a step 3-8x slower than 1 (docs/BENCHMARKS.md,
      * "PyTorch threads"), since PyTorch's threads wait for each other at every operation and any
      * other busy thread stalls them all. The setting is process-wide, so it is set on every run; the
-     * property {@code sluice.intraOpThreads} overrides it (to measure).
+     * property {@code sluice.intraOpThreads} overrides it (to measure). Public so that benchmarks
+     * comparing against the trainer use the same setting.
      */
-    static int intraOpThreads(int cores, int replicas) {
+    public static int intraOpThreads(int cores, int replicas) {
         return Integer.getInteger("sluice.intraOpThreads", Math.max(1, (cores - 1) / replicas));
     }
 

@@ -14,6 +14,7 @@ import dev.sluice.engine.device.ComputeDevice;
 import dev.sluice.engine.device.DeviceBatch;
 import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.device.Feeder;
+import dev.sluice.engine.device.PrefetchingFeeder;
 import dev.sluice.engine.optim.GradClip;
 import dev.sluice.engine.optim.LrSchedule;
 import dev.sluice.engine.optim.Optimizer;
@@ -21,6 +22,7 @@ import dev.sluice.engine.optim.Param;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Runs one replica through the whole job: each epoch it streams its share of the training split,
@@ -197,7 +199,13 @@ final class Worker {
         boolean complete;
         LoaderState position;
         try (EpochStream stream = loader.open(state, more ? LoaderState.start(cfg.job().seed(), epoch + 1) : null);
-             Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
+             Feeder direct = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform());
+             // a CPU replica converts its next batch while it steps on this one (the CUDA feeder
+             // already overlaps its copies); the stream is then a batch ahead, so positions come
+             // from the prefetching feeder
+             PrefetchingFeeder ahead = device.isCuda() ? null : new PrefetchingFeeder(direct, stream::state)) {
+            Feeder feeder = ahead == null ? direct : ahead;
+            Supplier<LoaderState> at = ahead == null ? stream::state : ahead::position;
             long planned = stream.plannedSamples() / cfg.job().batchSize();
             // resumed mid-epoch: the stream holds what is left of the epoch
             long already = Math.max(0, loader.batchesPerEpoch() - planned);
@@ -242,7 +250,7 @@ final class Worker {
                             batch.copyNanos() + batch.transformNanos(), c - a - r, r);
                     boolean stopNow = agreed[1] > 0;
                     StepEvent ev = new StepEvent(epoch + 1, step, total, out.loss(), agreed[0], update, lr,
-                            samples * world / ((c - t0) / 1e9), stopNow, stream::state);
+                            samples * world / ((c - t0) / 1e9), stopNow, at);
                     for (TrainingListener l : listeners) {
                         l.onStep(ev);
                     }
@@ -254,7 +262,7 @@ final class Worker {
             }
             // training drops a final partial batch, so the epoch holds plannedSamples / batch steps
             complete = !stopped && done >= planned;
-            position = stream.state();
+            position = at.get();
         }
         long wall = System.nanoTime() - t0;
         ioMark = loader.metrics().snapshot();
