@@ -25,7 +25,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new UserException("choose a benchmark: train.jar bench loader|store|shuffle|allreduce|h2d (see --help)");
+        throw new UserException("choose a benchmark: train.jar bench loader|store|shuffle|allreduce|h2d|images|ingest|train (see --help)");
     }
 
     @Command(name = "loader", mixinStandardHelpOptions = true, sortOptions = false,
