@@ -146,15 +146,24 @@ public final class Trainer {
              MetricsLog metrics = new MetricsLog(cfg.output().runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
             Dataset ds = Dataset.open(store);
-            FeedSpec feed = FeedSpec.from(ds.manifest());
+            TrainConfig.Inputs in = cfg.inputs();
+            FeedSpec feed = FeedSpec.from(ds.manifest(), in.imageField(), in.labelField(), in.imageSize(),
+                    in.normalize());
             InputSpec input = InputSpec.image(feed.imageField(), feed.channels(), feed.height(), feed.width());
             ModelRegistry registry = ModelRegistry.builtIn();
             out.line(String.format(Locale.ROOT, "Training %s on %s (%s, %,d samples): %d replica(s)%s, batch %d each",
                     cfg.job().model(), ds.manifest().name(), cfg.data().trainSplit(), ds.manifest().split(cfg.data().trainSplit()).samples(),
                     world, launch.isPresent() ? " across " + world + " processes"
                             : " on " + devices.stream().map(ComputeDevice::name).distinct().toList(), cfg.job().batchSize()));
+            if (feed.encoded()) {
+                out.line(String.format(Locale.ROOT, "Decoding '%s' to %dx%d RGB (training: %s%s; evaluation: centre"
+                        + " crop), normalized with %s", feed.imageField(), feed.height(), feed.width(),
+                        in.trainStage(feed.imageField()).crop().name().toLowerCase(Locale.ROOT),
+                        in.flip() ? " + flip" : "", java.util.Arrays.toString(feed.mean()) + " / "
+                                + java.util.Arrays.toString(feed.std())));
+            }
             String identity = datasetIdentity(ds, cfg.data().trainSplit());
-            Map<String, String> resumeKey = cfg.resumeKey(identity);
+            Map<String, String> resumeKey = cfg.resumeKey(identity, feed.encoded());
             ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.data().store());
             closeLater.add(ckptStore);
             Checkpoints checkpoints = new Checkpoints(ckptStore, cfg.checkpoints().keep());

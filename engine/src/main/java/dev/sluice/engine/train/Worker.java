@@ -117,7 +117,8 @@ final class Worker {
                 .withShuffle(true, cfg.data().shuffleWindow())
                 .withRemainder(cfg.data().remainder())
                 .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4)
-                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()));
+                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
+                .withImages(ctx.feed().encoded() ? cfg.inputs().trainStage(ctx.feed().imageField()) : null);
     }
 
     /** Runs the remaining epochs; returns the per-epoch summaries (identical on every rank). */
@@ -210,8 +211,16 @@ final class Worker {
                     break;
                 }
                 try (batch) {
+                    if (batch.size() == 0 && world == 1) {
+                        // every image of the batch failed to decode (each was counted and reported by
+                        // the loader): there is nothing to learn from, and no other replica to keep step with
+                        continue;
+                    }
                     long a = System.nanoTime();
-                    Replica.StepOutput out = replica.forwardBackward(batch);
+                    // with several replicas an empty batch still takes part in the step's collective calls,
+                    // contributing a zero gradient and a zero loss to the averages
+                    Replica.StepOutput out = batch.size() == 0 ? new Replica.StepOutput(0f, 0)
+                            : replica.forwardBackward(batch);
                     step++;
                     long r0 = System.nanoTime();
                     // every replica must take the same decision: agree on the loss and on a stop request
@@ -299,7 +308,8 @@ final class Worker {
         return LoaderConfig.evaluation(cfg.data().evalSplit(), Math.max(256, cfg.job().batchSize()))
                 .withRank(replica.rank(), ctx.world()).withRemainder(Remainder.UNEVEN)
                 .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
-                .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4);
+                .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4)
+                .withImages(ctx.feed().encoded() ? cfg.inputs().evalStage(ctx.feed().imageField()) : null);
     }
 
     /**
@@ -315,6 +325,9 @@ final class Worker {
              Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
             for (DeviceBatch b = feeder.next(); b != null; b = feeder.next()) {
                 try (DeviceBatch batch = b) {
+                    if (batch.size() == 0) {
+                        continue; // every image failed to decode: nothing to evaluate
+                    }
                     Replica.StepOutput out = replica.evaluate(batch);
                     loss += out.loss();
                     correct += out.correct();
