@@ -300,6 +300,13 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
                 new Output(dir, output.progress(), output.json(), output.logEvery()), hardware, inputs);
     }
 
+    /** The same configuration without an evaluation split. */
+    public TrainConfig withoutEvaluation() {
+        Data d = data;
+        return new TrainConfig(new Data(d.location(), d.store(), d.trainSplit(), null, d.shuffleWindow(), d.prefetch(),
+                d.remainder()), job, optimization, checkpoints, output, hardware, inputs);
+    }
+
     /** The checkpoint location: {@code checkpoints.dir}, or {@code <runDir>/checkpoints}. */
     public String checkpointLocation() {
         return checkpoints.dir() != null ? checkpoints.dir() : output.runDir().resolve("checkpoints").toString();

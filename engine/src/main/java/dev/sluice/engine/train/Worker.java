@@ -14,6 +14,8 @@ import dev.sluice.engine.device.ComputeDevice;
 import dev.sluice.engine.device.DeviceBatch;
 import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.device.Feeder;
+import dev.sluice.engine.device.TokenFeed;
+import dev.sluice.engine.device.TokenFeeder;
 import dev.sluice.engine.optim.GradClip;
 import dev.sluice.engine.optim.LrSchedule;
 import dev.sluice.engine.optim.Optimizer;
@@ -44,7 +46,24 @@ final class Worker {
     /** Everything a worker needs besides its replica. */
     record Context(TrainConfig cfg, Dataset dataset, FeedSpec feed, int world, MetricsLog metrics,
                    Checkpoints checkpoints, Map<String, String> resumeKey, Checkpoint resumeFrom, StopSignal stop,
-                   ShardCache cache) {}
+                   ShardCache cache, TokenFeed tokens) {
+
+        /** An image run ({@code tokens} null). */
+        Context(TrainConfig cfg, Dataset dataset, FeedSpec feed, int world, MetricsLog metrics, Checkpoints checkpoints,
+                Map<String, String> resumeKey, Checkpoint resumeFrom, StopSignal stop, ShardCache cache) {
+            this(cfg, dataset, feed, world, metrics, checkpoints, resumeKey, resumeFrom, stop, cache, null);
+        }
+
+        /** The fields the loaders read: the token field, or the image and label fields. */
+        List<String> fields() {
+            return tokens != null ? List.of(tokens.field()) : List.of(feed.imageField(), feed.labelField());
+        }
+
+        /** Whether the loaders decode the image field. */
+        boolean decodes() {
+            return tokens == null && feed.encoded();
+        }
+    }
 
     private final Context ctx;
     private final TrainConfig cfg;
@@ -117,8 +136,8 @@ final class Worker {
                 .withShuffle(true, cfg.data().shuffleWindow())
                 .withRemainder(cfg.data().remainder())
                 .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4)
-                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
-                .withImages(ctx.feed().encoded() ? cfg.inputs().trainStage(ctx.feed().imageField()) : null);
+                .withFields(ctx.fields())
+                .withImages(ctx.decodes() ? cfg.inputs().trainStage(ctx.feed().imageField()) : null);
     }
 
     /** Runs the remaining epochs; returns the per-epoch summaries (identical on every rank). */
@@ -198,7 +217,7 @@ final class Worker {
         boolean complete;
         LoaderState position;
         try (EpochStream stream = loader.open(state, more ? LoaderState.start(cfg.job().seed(), epoch + 1) : null);
-             Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
+             Feeder feeder = feeder(stream)) {
             long planned = stream.plannedSamples() / cfg.job().batchSize();
             // resumed mid-epoch: the stream holds what is left of the epoch
             long already = Math.max(0, loader.batchesPerEpoch() - planned);
@@ -281,6 +300,12 @@ final class Worker {
         return new Trained(summary, complete, position);
     }
 
+    /** The feeder of one epoch: token windows, or images through the device's transform. */
+    private Feeder feeder(EpochStream stream) {
+        return ctx.tokens() != null ? new TokenFeeder(stream, replica.manager(), ctx.tokens())
+                : device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform());
+    }
+
     /** The chief saves; the others go on and wait at the next collective call. */
     private void checkpoint(long epoch, LoaderState state) throws Exception {
         if (!chief() || ctx.checkpoints() == null) {
@@ -307,9 +332,9 @@ final class Worker {
     private LoaderConfig evalLoaderConfig() {
         return LoaderConfig.evaluation(cfg.data().evalSplit(), Math.max(256, cfg.job().batchSize()))
                 .withRank(replica.rank(), ctx.world()).withRemainder(Remainder.UNEVEN)
-                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
+                .withFields(ctx.fields())
                 .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4)
-                .withImages(ctx.feed().encoded() ? cfg.inputs().evalStage(ctx.feed().imageField()) : null);
+                .withImages(ctx.decodes() ? cfg.inputs().evalStage(ctx.feed().imageField()) : null);
     }
 
     /**
@@ -322,7 +347,7 @@ final class Worker {
         long correct = 0;
         long n = 0;
         try (EpochStream stream = loader.open(LoaderState.start(0, 0));
-             Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
+             Feeder feeder = feeder(stream)) {
             for (DeviceBatch b = feeder.next(); b != null; b = feeder.next()) {
                 try (DeviceBatch batch = b) {
                     if (batch.size() == 0) {
