@@ -151,7 +151,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--augment", defaultValue = TrainDefaults.AUGMENT_TEXT,
             description = "Training augmentation of encoded images: none, or a list of rrc (random-resized-crop) and"
-                    + " flip; evaluation always resizes and centre-crops (default: ${DEFAULT-VALUE}).")
+                    + " flip; evaluation centre-crops after rrc, else resizes the whole image (default: ${DEFAULT-VALUE}).")
     String augment;
 
     @Option(names = "--normalize", defaultValue = TrainDefaults.NORMALIZE_TEXT,

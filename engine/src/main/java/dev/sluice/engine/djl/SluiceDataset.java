@@ -348,7 +348,7 @@ public final class SluiceDataset implements ai.djl.training.dataset.Dataset, Aut
         /**
          * Which fields feed the model and how encoded (jpeg/png) images are decoded, as for
          * {@code train} (default: {@link TrainConfig.Inputs#defaults()}): a training split takes the
-         * augmentation, an {@link #evaluation()} split resizes and centre-crops.
+         * augmentation, an {@link #evaluation()} split centre-crops (after rrc) or resizes the whole image.
          */
         public Builder inputs(TrainConfig.Inputs in) {
             this.inputs = Objects.requireNonNull(in, "inputs");

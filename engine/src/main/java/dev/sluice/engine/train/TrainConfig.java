@@ -40,7 +40,8 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
     /**
      * Which fields feed the model, and for a field of encoded JPEG/PNG images, how the loader's
      * decode stage turns them into tensors: training takes the {@code augment} crop and flip,
-     * evaluation resizes and centre-crops (torchvision's 0.875 fraction); both give RGB squares of
+     * evaluation resizes and centre-crops (torchvision's 0.875 fraction) after a random-resized-crop
+     * and resizes the whole image otherwise; both give RGB squares of
      * {@code imageSize}. Every random draw is a pure function of (seed, epoch, sample id).
      *
      * @param imageField the image field, or null for the first one the manifest has
@@ -74,9 +75,14 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
             return ImageStage.training(field, imageSize).withAugment(crop, flip).withStrict(strictDecode);
         }
 
-        /** The decode stage of the evaluation loader for {@code field}: resize and centre crop, no flip. */
+        /**
+         * The decode stage of the evaluation loader for {@code field}, without flip: after a
+         * random-resized-crop, resize and centre crop (torchvision's evaluation); after a plain
+         * resize, the same resize, so evaluation sees images as training did.
+         */
         public ImageStage evalStage(String field) {
-            return ImageStage.evaluation(field, imageSize).withStrict(strictDecode);
+            ImageStage eval = ImageStage.evaluation(field, imageSize).withStrict(strictDecode);
+            return crop == ImageStage.Crop.RANDOM_RESIZED ? eval : eval.withAugment(ImageStage.Crop.RESIZE, false);
         }
 
         /** What a resumed run must share with its checkpoint when the images are decoded. */

@@ -269,7 +269,7 @@ public final class TrainingRun {
         /**
          * How encoded (jpeg/png) images are decoded for training: the side of the square, and the
          * training augmentation ({@code none}, or a list of {@code rrc} and {@code flip}; evaluation
-         * always resizes and centre-crops).
+         * centre-crops after rrc and resizes the whole image otherwise).
          */
         public Builder images(int size, String augment) {
             TrainConfig.Augment a = TrainConfig.Augment.parse(augment);
