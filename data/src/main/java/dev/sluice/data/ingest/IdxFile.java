@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * A sequential reader of an IDX file (the MNIST family's format), plain or gzip-compressed: a
@@ -76,6 +77,9 @@ public final class IdxFile implements AutoCloseable {
         } catch (EOFException e) {
             raw.close();
             throw new IdxFormatException(path + ": ends inside the IDX header; the file is truncated");
+        } catch (ZipException e) {
+            raw.close();
+            throw corrupt(path, e);
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
@@ -109,6 +113,8 @@ public final class IdxFile implements AutoCloseable {
         } catch (EOFException e) {
             throw new IdxFormatException(path + ": ends after " + itemsRead + " of the " + dims[0]
                     + " items its header " + Arrays.toString(dims) + " announces; the file is truncated");
+        } catch (ZipException e) {
+            throw corrupt(path, e);
         }
     }
 
@@ -121,7 +127,17 @@ public final class IdxFile implements AutoCloseable {
         } catch (EOFException e) {
             throw new IdxFormatException(path + ": ends before the " + dims[0] + " items its header "
                     + Arrays.toString(dims) + " announces; the file is truncated");
+        } catch (ZipException e) {
+            throw corrupt(path, e);
         }
+    }
+
+    /** The inflater's own message ("invalid distance too far back") names neither the file nor a remedy. */
+    private static IdxFormatException corrupt(Path path, ZipException e) {
+        IdxFormatException wrapped = new IdxFormatException(path + ": the gzip data is corrupt (" + e.getMessage()
+                + "); download the file again or check it with gzip -t");
+        wrapped.initCause(e);
+        return wrapped;
     }
 
     public Path path() {

@@ -153,11 +153,14 @@ public final class Loader implements AutoCloseable {
         prepared = null;
         if (p != null && !p.state().equals(state)) {
             p.session().close();
+            metrics.publish(p.session().fetches()); // wasted, but read all the same
             p = null;
         }
         if (p == null) {
             p = prepare(state, CompletableFuture.completedFuture(null));
         }
+        // from here on this epoch's fetches count, those made ahead while the last one ended included
+        metrics.publish(p.session().fetches());
         EpochStream stream = new EpochStream(this, p.plan(), state.withPlan(planId), p.cursor(), p.session());
         if (then != null) {
             try {
@@ -351,6 +354,7 @@ public final class Loader implements AutoCloseable {
         synchronized (this) {
             if (prepared != null) {
                 prepared.session().close();
+                metrics.publish(prepared.session().fetches());
                 prepared = null;
             }
         }

@@ -9,6 +9,11 @@ import java.util.function.Supplier;
  * the store or the local cache),
  * samples and batches delivered, and how long the consumer waited for data; plus the retries of the
  * store it reads from. Thread-safe.
+ *
+ * <p>Fetch counters (bytes, requests, shards, cache hits, fetch time) count an epoch's shards from
+ * the moment its stream is opened, including those fetched ahead while the previous epoch ended; so
+ * a snapshot taken when an epoch's stream has finished, minus one taken when the previous epoch's
+ * had, holds exactly that epoch's fetches.
  */
 public final class LoaderMetrics {
 
@@ -34,19 +39,75 @@ public final class LoaderMetrics {
         this.store = store;
     }
 
-    void read(long bytes, int parts) {
-        bytesRead.add(bytes);
-        requests.add(parts);
-        shards.increment();
+    /**
+     * Fetch counters of one fetch session (one epoch's shards). Until the session is
+     * {@linkplain #publish published} they are kept apart: shards fetched ahead for the next epoch
+     * while this one ends belong to the next epoch's figures, not to this one's.
+     */
+    final class Fetches {
+        private boolean published;
+        private long heldBytes;
+        private long heldRequests;
+        private long heldShards;
+        private long heldFetchNanos;
+        private long heldCacheHits;
+        private long heldCacheBytes;
+
+        void read(long bytes, int parts, long nanos) {
+            synchronized (this) {
+                if (!published) {
+                    heldBytes += bytes;
+                    heldRequests += parts;
+                    heldShards++;
+                    heldFetchNanos += nanos;
+                    return;
+                }
+            }
+            bytesRead.add(bytes);
+            requests.add(parts);
+            shards.increment();
+            fetchNanos.add(nanos);
+        }
+
+        void cached(long bytes, long nanos) {
+            synchronized (this) {
+                if (!published) {
+                    heldCacheHits++;
+                    heldCacheBytes += bytes;
+                    heldFetchNanos += nanos;
+                    return;
+                }
+            }
+            cacheHits.increment();
+            cacheBytes.add(bytes);
+            fetchNanos.add(nanos);
+        }
+
+        private synchronized void publishHeld() {
+            if (published) {
+                return;
+            }
+            published = true;
+            bytesRead.add(heldBytes);
+            requests.add(heldRequests);
+            shards.add(heldShards);
+            fetchNanos.add(heldFetchNanos);
+            cacheHits.add(heldCacheHits);
+            cacheBytes.add(heldCacheBytes);
+        }
     }
 
-    void cached(long bytes) {
-        cacheHits.increment();
-        cacheBytes.add(bytes);
+    /** New, unpublished counters for a fetch session. */
+    Fetches fetches() {
+        return new Fetches();
     }
 
-    void fetchTime(long nanos) {
-        fetchNanos.add(nanos);
+    /**
+     * Counts what {@code f} fetched so far, and from now on everything it fetches, in this loader's
+     * figures: when its epoch's stream opens, or when it is discarded (its reads happened all the same).
+     */
+    void publish(Fetches f) {
+        f.publishHeld();
     }
 
     void delivered(int batchSamples, long waitedNanos) {
@@ -74,7 +135,9 @@ public final class LoaderMetrics {
      * @param cacheHits shards served from the local shard cache (not counted in {@code shards})
      * @param cacheBytes bytes served from the local shard cache
      * @param storeRetries retries of the store's operations ({@link StoreStats#retries()}); the store
-     *     may be shared (other loaders, replicas), so this counts every user's retries
+     *     may be shared (other loaders, replicas), so this counts every user's retries. Retries the
+     *     S3 client makes inside one store attempt are not visible to the store (the CRT-based
+     *     client reports none) and are not counted
      */
     public record Snapshot(long bytesRead, long requests, long shards, long samples, long batches, long waitNanos,
                            long fetchNanos, long cacheHits, long cacheBytes, long storeRetries) {

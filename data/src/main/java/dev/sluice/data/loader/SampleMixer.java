@@ -1,6 +1,7 @@
 package dev.sluice.data.loader;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -37,10 +38,21 @@ final class SampleMixer {
     private int lastLocal = -1;
     private int closedRun = -1;
 
-    /** @param runs the rank's runs in plan order; none may be empty */
+    /**
+     * @param runs the rank's runs in plan order; none may be empty
+     * @throws IllegalArgumentException if {@code window} runs of these sizes could hold more samples
+     *     than one draw can address (see {@link #checkWindow})
+     */
     SampleMixer(List<Run> runs, int window, boolean shuffle, long seed) {
         this.runs = runs;
         this.window = shuffle ? Math.max(1, window) : 1;
+        if (shuffle) {
+            long[] counts = new long[runs.size()];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = runs.get(i).count();
+            }
+            checkWindow(counts, this.window); // before any index array is allocated
+        }
         this.shuffle = shuffle;
         this.rng = new Rng(seed);
         this.open = new int[this.window];
@@ -50,6 +62,41 @@ final class SampleMixer {
         while (openCount < this.window && nextRun < runs.size()) {
             openNext(openCount++);
         }
+    }
+
+    /**
+     * Fails unless every set of {@code window} open runs holds at most {@code 2^31 - 1} samples, the
+     * largest bound of the draw ({@code nextInt}, docs/LOADER.md). The sum of the {@code window}
+     * largest counts bounds what can be open at once whatever the draws.
+     *
+     * @param counts samples per run (or per shard)
+     * @throws IllegalArgumentException naming the window, the bound reached and what to change
+     */
+    static void checkWindow(long[] counts, int window) {
+        long[] sorted = counts.clone();
+        Arrays.sort(sorted);
+        long open = 0;
+        int w = Math.min(window, sorted.length);
+        for (int i = 0; i < w; i++) {
+            open += sorted[sorted.length - 1 - i];
+        }
+        if (open > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a shuffle window of " + window + " shards can hold " + open
+                    + " samples at once (the " + w + " largest shards' sample counts added up), more than the"
+                    + " 2^31 - 1 a shuffle draw can address; use a smaller shuffle window (at most "
+                    + maxWindow(sorted) + " for this split) or write the dataset with smaller shards");
+        }
+    }
+
+    /** The largest window whose open runs can never exceed 2^31 - 1 samples ({@code sorted} ascending). */
+    private static int maxWindow(long[] sorted) {
+        long open = 0;
+        int w = 0;
+        while (w < sorted.length && open + sorted[sorted.length - 1 - w] <= Integer.MAX_VALUE) {
+            open += sorted[sorted.length - 1 - w];
+            w++;
+        }
+        return w;
     }
 
     private void openNext(int slot) {
@@ -78,8 +125,8 @@ final class SampleMixer {
         closedRun = -1;
         int slot;
         if (shuffle) {
-            // total <= window * (samples of a shard) and a shard holds fewer than 2^31 samples
-            long u = rng.nextInt((int) Math.min(total, Integer.MAX_VALUE));
+            // checkWindow made sure total <= 2^31 - 1, the largest bound nextInt takes
+            long u = rng.nextInt((int) total);
             slot = 0;
             while (u >= left[slot]) {
                 u -= left[slot];

@@ -111,6 +111,7 @@ final class ShardFetcher implements AutoCloseable {
         private final boolean[] issued;
         private final Thread thread;
         private final CompletableFuture<Void> allIssued = new CompletableFuture<>();
+        private final LoaderMetrics.Fetches fetches = metrics.fetches();
         private volatile boolean closed;
 
         Session(List<Run> runs, boolean[] done, CompletableFuture<Void> after) {
@@ -154,7 +155,7 @@ final class ShardFetcher implements AutoCloseable {
                 }
                 CompletableFuture<Loaded> loading;
                 try {
-                    loading = load(shard, slab);
+                    loading = load(shard, slab, fetches);
                 } catch (RuntimeException | Error e) {
                     // nothing was issued into the slab (fromStore turns a throwing read into a failed part)
                     loading = CompletableFuture.failedFuture(e);
@@ -168,6 +169,11 @@ final class ShardFetcher implements AutoCloseable {
                     }
                 });
             }
+        }
+
+        /** This session's fetch counters (see {@link LoaderMetrics#publish}). */
+        LoaderMetrics.Fetches fetches() {
+            return fetches;
         }
 
         /** Completes once every run has a slab (or the session was closed). */
@@ -255,9 +261,9 @@ final class ShardFetcher implements AutoCloseable {
         return slabsInUse.get();
     }
 
-    private CompletableFuture<Loaded> load(ShardInfo shard, ByteBuffer slab) {
+    private CompletableFuture<Loaded> load(ShardInfo shard, ByteBuffer slab, LoaderMetrics.Fetches fetches) {
         if (cache == null) {
-            return fromStore(shard, slab);
+            return fromStore(shard, slab, fetches);
         }
         String loc = dataset.store().location();
         return CompletableFuture.supplyAsync(() -> {
@@ -268,8 +274,7 @@ final class ShardFetcher implements AutoCloseable {
                 }
                 // a cached copy is checked like a download: a damaged entry is dropped and fetched again
                 ShardView view = dataset.view(shard, slab.duplicate().position(0).limit((int) shard.bytes()), true);
-                metrics.cached(shard.bytes());
-                metrics.fetchTime(System.nanoTime() - t0);
+                fetches.cached(shard.bytes(), System.nanoTime() - t0);
                 return new Loaded(view, slab);
             } catch (dev.sluice.data.format.FormatException damaged) {
                 try {
@@ -286,10 +291,11 @@ final class ShardFetcher implements AutoCloseable {
                         shard.key(), e.toString());
                 return null;
             }
-        }, checker).thenCompose(hit -> hit != null ? CompletableFuture.completedFuture(hit) : fromStore(shard, slab));
+        }, checker).thenCompose(hit -> hit != null ? CompletableFuture.completedFuture(hit)
+                : fromStore(shard, slab, fetches));
     }
 
-    private CompletableFuture<Loaded> fromStore(ShardInfo shard, ByteBuffer slab) {
+    private CompletableFuture<Loaded> fromStore(ShardInfo shard, ByteBuffer slab, LoaderMetrics.Fetches fetches) {
         long t0 = System.nanoTime();
         int size = (int) shard.bytes();
         slab.clear().limit(size);
@@ -323,8 +329,7 @@ final class ShardFetcher implements AutoCloseable {
                                 cache.dir(), shard.key(), e.toString());
                     }
                 }
-                metrics.read(size, parts);
-                metrics.fetchTime(System.nanoTime() - t0);
+                fetches.read(size, parts, System.nanoTime() - t0);
                 return new Loaded(view, slab);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

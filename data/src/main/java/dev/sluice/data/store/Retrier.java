@@ -74,8 +74,25 @@ final class Retrier {
          */
         Throwable giveUp(int attempts, Throwable last, boolean exhausted);
 
+        /**
+         * Like {@link #giveUp(int, Throwable, boolean)}, also told the most recent failure of this
+         * operation that was not {@link #silent} (null if every attempt went unanswered), so that a
+         * run of throttled attempts whose last one stalled is not reported as a silent server.
+         */
+        default Throwable giveUp(int attempts, Throwable last, boolean exhausted, Throwable lastAnswered) {
+            return giveUp(attempts, last, exhausted);
+        }
+
         /** A one-line, credential-free summary of a failure for log lines. */
         String describe(Throwable failure);
+
+        /**
+         * Whether the failure means the server went silent (a stalled attempt, a connection closed
+         * for moving no bytes): such retries are logged as warnings, not at debug level.
+         */
+        default boolean silent(Throwable failure) {
+            return failure instanceof Stalled;
+        }
     }
 
     /** An attempt made no progress for the stall timeout. */
@@ -108,6 +125,8 @@ final class Retrier {
     private final ScheduledExecutorService timer;
     private final Counters counters;
     private final Set<Run<?>> active = ConcurrentHashMap.newKeySet();
+    /** When the last "still waiting" warning went out: at most one per response timeout per store. */
+    private final AtomicLong lastSlowWarning = new AtomicLong(System.nanoTime() - (1L << 62));
     private volatile boolean closed;
 
     Retrier(RetryPolicy policy, AsyncPermits permits, ScheduledExecutorService timer, Counters counters) {
@@ -151,6 +170,21 @@ final class Retrier {
         return run.result;
     }
 
+    /**
+     * Whether a warning about a silent server may go out now: at most one per response timeout for
+     * the whole store, so many requests to a dead server do not flood the log (the rest go to debug).
+     */
+    private boolean mayWarn() {
+        long now = System.nanoTime();
+        long last = lastSlowWarning.get();
+        return now - last >= policy.responseTimeout().toNanos() && lastSlowWarning.compareAndSet(last, now);
+    }
+
+    /** Nanoseconds as seconds with one decimal, for log lines. */
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
     /** Unwraps the wrappers futures add around the failure that matters. */
     static Throwable unwrap(Throwable t) {
         Throwable c = t;
@@ -167,6 +201,7 @@ final class Retrier {
         final Operation<T> operation;
         final Failures failures;
         volatile int attempt; // written by one step at a time; read by close()
+        private Throwable lastAnswered; // the latest failure that was not silent; one step at a time
         volatile Attempt<T> current;
 
         Run(String description, boolean watchStalls, Operation<T> operation, Failures failures) {
@@ -232,6 +267,11 @@ final class Retrier {
                 permits.release();
                 result.completeExceptionally(failures.giveUp(attempt, e, false));
                 return;
+            } catch (Error e) {
+                // no attempt exists to give the permit back later: return it before passing the Error on
+                permits.release();
+                result.completeExceptionally(e);
+                return;
             }
             current = a;
             a.future().whenComplete((v, t) -> {
@@ -242,13 +282,47 @@ final class Retrier {
                 }
             });
             AtomicReference<ScheduledFuture<?>> watchdog = new AtomicReference<>();
+            ScheduledFuture<?> warning = null;
             if (watchStalls) {
                 watch(outcome, progress, policy.stallTimeout().toNanos(), watchdog);
+                warning = warnIfQuiet(outcome, progress, attempt);
             }
-            outcome.whenComplete((v, t) -> finished(a, v, t, watchdog.get()));
+            ScheduledFuture<?> warned = warning;
+            outcome.whenComplete((v, t) -> {
+                if (warned != null) {
+                    warned.cancel(false);
+                }
+                finished(a, v, t, watchdog.get());
+            });
             if (result.isCancelled()) {
                 a.abandon();
                 a.future().cancel(false);
+            }
+        }
+
+        /**
+         * Says what is slow while it happens: once the attempt has been quiet for the response
+         * timeout, one warning naming the operation and how long it has waited (at most one such
+         * line per response timeout for the whole store, so a dead server does not flood the log).
+         */
+        private ScheduledFuture<?> warnIfQuiet(CompletableFuture<T> outcome, Progress progress, int attemptNumber) {
+            long quietNanos = policy.responseTimeout().toNanos();
+            try {
+                return timer.schedule(() -> {
+                    long idle = progress.idleNanos();
+                    if (outcome.isDone() || idle < quietNanos) {
+                        return;
+                    }
+                    if (!mayWarn()) {
+                        return;
+                    }
+                    LOG.warn("{}: no answer from the server for {} s (attempt {} of {}); a connection silent for {} s"
+                            + " is closed and retried, an attempt without progress for {} s is abandoned",
+                            description, seconds(idle), attemptNumber, policy.maxAttempts(),
+                            seconds(policy.responseTimeout().toNanos()), seconds(policy.stallTimeout().toNanos()));
+                }, quietNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                return null; // the store is closing; close() fails the operation
             }
         }
 
@@ -301,13 +375,19 @@ final class Retrier {
                     result.completeExceptionally(failures.giveUp(attempt, cause, false));
                     return;
                 }
+                if (!failures.silent(cause)) {
+                    lastAnswered = cause;
+                }
                 if (attempt >= policy.maxAttempts()) {
-                    result.completeExceptionally(failures.giveUp(attempt, cause, true));
+                    result.completeExceptionally(failures.giveUp(attempt, cause, true, lastAnswered));
                     return;
                 }
                 Duration delay = policy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
                 counters.retries.incrementAndGet();
-                if (LOG.isDebugEnabled()) {
+                if (failures.silent(cause) && mayWarn()) {
+                    LOG.warn("{}: attempt {}/{} got no answer ({}); retrying in {} ms", description, attempt,
+                            policy.maxAttempts(), failures.describe(cause), delay.toMillis());
+                } else if (LOG.isDebugEnabled()) {
                     LOG.debug("{}: attempt {}/{} failed ({}); retrying in {} ms", description, attempt,
                             policy.maxAttempts(), failures.describe(cause), delay.toMillis());
                 }

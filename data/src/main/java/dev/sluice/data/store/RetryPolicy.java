@@ -18,8 +18,26 @@ import java.time.Duration;
  *     abandoned and counts as a failed attempt. The CRT S3 client hands over a part only once it
  *     has arrived whole, so this must exceed the time to fetch one part ({@code partBytes}) at the
  *     slowest bandwidth you accept.
+ * @param responseTimeout a connection with a request outstanding on which no byte moves for this
+ *     long is closed and the attempt fails (the S3 client's connection health check, in whole
+ *     seconds, at least 2). It catches a server that accepts connections but never answers without
+ *     waiting for the stall timeout, and it does not fire on a slow but live transfer, whose bytes
+ *     keep moving. An attempt quiet for this long is also reported in a warning naming its key.
  */
-public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay, Duration stallTimeout) {
+public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay, Duration stallTimeout,
+        Duration responseTimeout) {
+
+    /** Default {@link #responseTimeout()}. */
+    public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * A policy whose response timeout is {@link #DEFAULT_RESPONSE_TIMEOUT}, or the stall timeout
+     * if that is shorter.
+     */
+    public RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay, Duration stallTimeout) {
+        this(maxAttempts, baseDelay, maxDelay, stallTimeout, stallTimeout != null
+                && stallTimeout.compareTo(DEFAULT_RESPONSE_TIMEOUT) < 0 ? stallTimeout : DEFAULT_RESPONSE_TIMEOUT);
+    }
 
     public RetryPolicy {
         if (maxAttempts < 1) {
@@ -32,11 +50,20 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
         if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
             throw new IllegalArgumentException("stallTimeout must be positive, got " + stallTimeout);
         }
+        if (responseTimeout == null || responseTimeout.isNegative() || responseTimeout.isZero()) {
+            throw new IllegalArgumentException("responseTimeout must be positive, got " + responseTimeout);
+        }
     }
 
-    /** 6 attempts, 100 ms base delay, 10 s max delay, 30 s stall timeout. */
+    /**
+     * 4 attempts, 100 ms base delay, 10 s max delay, 30 s stall timeout, 5 s response timeout: a
+     * server that accepts connections and never answers fails an operation in well under a minute
+     * (each attempt is closed after 5 s of silence, retried once by the S3 client, then by us),
+     * with a warning naming the key while it waits.
+     */
     public static RetryPolicy defaults() {
-        return new RetryPolicy(6, Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        return new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(30),
+                DEFAULT_RESPONSE_TIMEOUT);
     }
 
     /** A policy that never retries (one attempt). */
@@ -45,15 +72,19 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
     }
 
     public RetryPolicy withMaxAttempts(int attempts) {
-        return new RetryPolicy(attempts, baseDelay, maxDelay, stallTimeout);
+        return new RetryPolicy(attempts, baseDelay, maxDelay, stallTimeout, responseTimeout);
     }
 
     public RetryPolicy withDelays(Duration base, Duration max) {
-        return new RetryPolicy(maxAttempts, base, max, stallTimeout);
+        return new RetryPolicy(maxAttempts, base, max, stallTimeout, responseTimeout);
     }
 
     public RetryPolicy withStallTimeout(Duration timeout) {
-        return new RetryPolicy(maxAttempts, baseDelay, maxDelay, timeout);
+        return new RetryPolicy(maxAttempts, baseDelay, maxDelay, timeout, responseTimeout);
+    }
+
+    public RetryPolicy withResponseTimeout(Duration timeout) {
+        return new RetryPolicy(maxAttempts, baseDelay, maxDelay, stallTimeout, timeout);
     }
 
     /**

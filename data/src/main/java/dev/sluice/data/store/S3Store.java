@@ -116,9 +116,9 @@ public final class S3Store implements ObjectStore {
     private static S3Store open(S3Location location, StoreOptions options, AwsCredentialsProvider credentials,
             Redactor redactor) {
         RetryPolicy retry = options.retry();
-        // the CRT's health check needs a window of two seconds or more
-        Duration health = retry.stallTimeout().compareTo(Duration.ofSeconds(2)) < 0
-                ? Duration.ofSeconds(2) : retry.stallTimeout();
+        // the CRT's health check counts whole seconds and needs a window of two or more
+        Duration health = retry.responseTimeout().compareTo(Duration.ofSeconds(2)) < 0
+                ? Duration.ofSeconds(2) : retry.responseTimeout();
         S3CrtAsyncClientBuilder builder = S3AsyncClient.crtBuilder()
                 .region(region(options))
                 .credentialsProvider(credentials)
@@ -248,10 +248,44 @@ public final class S3Store implements ObjectStore {
     public long size(String key) throws IOException {
         checkKey(key);
         String objectKey = location.objectKey(key);
-        return await(retrier.run(location() + "/" + key + " HEAD", true,
-                progress -> attempt(client.headObject(b -> b.bucket(location.bucket()).key(objectKey))
-                        .thenApply(h -> h.contentLength())),
-                new Failures(key, "HEAD", -1, -1)));
+        try {
+            return await(retrier.run(location() + "/" + key + " HEAD", true,
+                    progress -> attempt(client.headObject(b -> b.bucket(location.bucket()).key(objectKey))
+                            .thenApply(h -> h.contentLength())),
+                    new Failures(key, "HEAD", -1, -1)));
+        } catch (ObjectNotFoundException e) {
+            // a 404 to a HEAD has no body, so it cannot say NoSuchBucket: ask about the bucket
+            // (only on this failure path) so that a wrong bucket is not reported as a missing object
+            BucketNotFoundException noBucket = bucketMissing(key, e);
+            if (noBucket != null) {
+                throw noBucket;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The error for a bucket that does not exist, if a HEAD of the bucket says so; null if the
+     * bucket exists or the answer is anything else (the caller's own error then stands).
+     */
+    private BucketNotFoundException bucketMissing(String key, ObjectNotFoundException notFound) {
+        try {
+            await(retrier.run(location() + " HEAD bucket", true,
+                    progress -> attempt(client.headBucket(b -> b.bucket(location.bucket()))),
+                    new Failures(null, "HEAD bucket", -1, -1)));
+            return null;
+        } catch (BucketNotFoundException | ObjectNotFoundException e) {
+            // the bucket's own 404 (the SDK may or may not name it NoSuchBucket)
+            return noSuchBucket(key, "HTTP 404 for a HEAD of the bucket", notFound);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The one wording for a missing bucket, whichever request found it. */
+    private BucketNotFoundException noSuchBucket(String key, String summary, Throwable cause) {
+        return new BucketNotFoundException(location(), key, location.bucket(), "bucket '" + location.bucket()
+                + "' does not exist (" + summary + "); check the location and the endpoint", cause);
     }
 
     @Override
@@ -440,7 +474,27 @@ public final class S3Store implements ObjectStore {
         }
 
         @Override
+        public boolean silent(Throwable failure) {
+            if (find(failure, Retrier.Stalled.class) != null) {
+                return true;
+            }
+            // the CRT's connection health check (RetryPolicy.responseTimeout) closed a connection
+            // on which no byte moved; its only trace is this message
+            for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (String.valueOf(t.getMessage()).contains("throughput minimum")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
         public Throwable giveUp(int attempts, Throwable last, boolean exhausted) {
+            return giveUp(attempts, last, exhausted, silent(last) ? null : last);
+        }
+
+        @Override
+        public Throwable giveUp(int attempts, Throwable last, boolean exhausted, Throwable lastAnswered) {
             counters.failures.incrementAndGet();
             Throwable cause = redactor.sanitize(last);
             String store = location();
@@ -453,8 +507,7 @@ public final class S3Store implements ObjectStore {
                 return e;
             }
             if (status == 404) {
-                return new StoreException(store, key, "bucket '" + location.bucket() + "' does not exist (" + summary
-                        + "); check the location and the endpoint", cause);
+                return noSuchBucket(key, summary, cause);
             }
             if (status == 403 || status == 401) {
                 return new TransferFailedException(store, key, location.bucket(), objectKey, rangeStart, rangeEnd,
@@ -478,8 +531,19 @@ public final class S3Store implements ObjectStore {
                         attempts, rangeText(rangeStart, rangeEnd) + " start past the end of the object (" + summary
                                 + "); the object is truncated or the index that gave this range is stale", cause);
             }
+            if (exhausted && silent(last) && lastAnswered == null) {
+                return new TransferFailedException(store, key, location.bucket(), objectKey, rangeStart, rangeEnd,
+                        attempts, what + " failed after " + attempts + " attempts: the server accepted the connection"
+                                + " but sent nothing for " + retrier.policy().responseTimeout().toSeconds()
+                                + " s or made no progress for " + retrier.policy().stallTimeout().toSeconds()
+                                + " s (last: " + summary + "); check that the endpoint is an S3 server and reachable,"
+                                + " or allow a slow server more time (RetryPolicy.responseTimeout and stallTimeout)",
+                        cause);
+            }
             String message = exhausted
                     ? what + " failed after " + attempts + " attempts (last: " + summary
+                            + (lastAnswered != null && lastAnswered != last
+                                    ? "; before it: " + describe(lastAnswered) : "")
                             + "); the server kept failing or throttling: check the endpoint and network, or allow"
                             + " more attempts (RetryPolicy.maxAttempts)"
                     : what + " failed (" + summary + ") with an error that retrying cannot fix";

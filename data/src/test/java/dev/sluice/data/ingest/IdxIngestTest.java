@@ -148,6 +148,29 @@ class IdxIngestTest {
     }
 
     @Test
+    void aCorruptGzipNamesTheFile() throws IOException {
+        Path images = tmp.resolve("i.gz");
+        writeIdx(images, tmp.resolve("l.gz"), 2000, 28, 28, true);
+        byte[] gz = Files.readAllBytes(images);
+        // damage the deflate stream just after the 10-byte gzip header; the header stays valid
+        for (int i = 40; i < 240; i++) {
+            gz[i] = (byte) (i * 37);
+        }
+        Files.write(images, gz);
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> {
+            try (IdxFile f = IdxFile.open(images, 3)) {
+                byte[] item = new byte[f.itemBytes()];
+                for (int i = 0; i < f.count(); i++) {
+                    f.next(item);
+                }
+            }
+        });
+        assertTrue(e.getMessage().startsWith(images + ": the gzip data is corrupt ("), e.getMessage());
+        assertTrue(e.getMessage().contains("gzip -t"), e.getMessage());
+        assertTrue(e.getCause() instanceof java.util.zip.ZipException, String.valueOf(e.getCause()));
+    }
+
+    @Test
     void failedIngestLeavesNothingBehind() throws IOException {
         writeIdx(tmp.resolve("i"), tmp.resolve("l"), 400, 10, 10, false);
         // cut the images file short: the header promises 400 images, the file holds ~250

@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,6 +88,9 @@ public final class FaultInjectingProxy implements AutoCloseable {
     private final List<String> requestLog = Collections.synchronizedList(new ArrayList<>());
     private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger connections = new AtomicInteger();
+    private final Semaphore stallsStarted = new Semaphore(0);
+    private final Semaphore stallsEnded = new Semaphore(0);
+    private volatile CountDownLatch stallGate;
     private final long deadlineNanos;
     private volatile boolean closed;
 
@@ -120,6 +126,36 @@ public final class FaultInjectingProxy implements AutoCloseable {
     /** Every request with {@code method} whose path contains {@code pathPart} gets {@code fault}. */
     public void always(String method, String pathPart, Fault fault) {
         rules.add(new Rule(method, pathPart, fault, null));
+    }
+
+    /**
+     * From now on a {@link Fault#STALL} pauses until {@link #releaseStalls()} (at most the socket
+     * timeout) instead of for the stall time, so a test decides when the server speaks again.
+     */
+    public void holdStalls() {
+        stallGate = new CountDownLatch(1);
+    }
+
+    /** Lets held stalls continue; later stalls pause for the stall time again. */
+    public void releaseStalls() {
+        CountDownLatch g = stallGate;
+        stallGate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
+    /** Waits until a {@link Fault#STALL} response has sent its first bytes and paused; true if one did. */
+    public boolean awaitStallStarted(Duration timeout) throws InterruptedException {
+        return stallsStarted.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Waits until a stalled response is over: its remaining bytes were written, or writing them
+     * failed because the client had gone. True if one was.
+     */
+    public boolean awaitStallEnded(Duration timeout) throws InterruptedException {
+        return stallsEnded.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Drops all rules: requests pass through. */
@@ -356,14 +392,25 @@ public final class FaultInjectingProxy implements AutoCloseable {
                 cout.write(body, 0, first);
                 cout.flush();
                 try {
-                    Thread.sleep(stall.toMillis()); // the fault itself: a server that goes quiet
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
+                    stallsStarted.release();
+                    CountDownLatch gate = stallGate;
+                    try {
+                        // the fault itself: a server that goes quiet
+                        if (gate != null) {
+                            gate.await(SOCKET_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                        } else {
+                            Thread.sleep(stall.toMillis());
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                    cout.write(body, first, body.length - first);
+                    cout.flush();
+                    return true;
+                } finally {
+                    stallsEnded.release();
                 }
-                cout.write(body, first, body.length - first);
-                cout.flush();
-                return true;
             }
             default -> {
                 // NONE

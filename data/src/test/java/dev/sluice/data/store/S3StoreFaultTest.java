@@ -178,8 +178,8 @@ class S3StoreFaultTest {
 
     @Test
     void credentialsNeverAppearInErrorsOrLogs() throws Exception {
-        // on unless another test class created the logger before S3TestSupport set its level
-        boolean retryLogsOn = LoggerFactory.getLogger(Retrier.class).isDebugEnabled();
+        // the retry lines are at debug level (data's simplelogger.properties turns it on for tests)
+        assertTrue(LoggerFactory.getLogger(Retrier.class).isDebugEnabled(), "retry log lines are on");
         List<Throwable> errors = new ArrayList<>();
         PrintStream originalErr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -204,9 +204,7 @@ class S3StoreFaultTest {
         assertTrue(errors.get(0).getMessage().contains("SignatureDoesNotMatch"), errors.get(0).getMessage());
         assertTrue(fullText(errors.get(0)).contains(Redactor.MASK), fullText(errors.get(0)));
         String logs = captured.toString(StandardCharsets.UTF_8);
-        if (retryLogsOn) {
-            assertTrue(logs.contains("retrying"), "retry log lines were captured: " + logs);
-        }
+        assertTrue(logs.contains("retrying"), "retry log lines were captured: " + logs);
 
         List<String> texts = new ArrayList<>();
         for (Throwable t : errors) {
@@ -249,24 +247,28 @@ class S3StoreFaultTest {
                 S3Store one = S3Store.open("s3://" + S3TestSupport.BUCKET + "/faults",
                         S3TestSupport.options(slow.endpoint().toString()).withPartBytes(PART).withMaxConcurrency(1))) {
             slow.inject("GET", "/faults/object.bin", Fault.STALL);
+            slow.holdStalls(); // the response stays stalled until the read has been cancelled
             ByteBuffer b = ByteBuffer.allocateDirect(300_000);
             for (int i = 0; i < b.capacity(); i++) {
                 b.put(i, (byte) 0x5A);
             }
             CompletableFuture<Void> f = one.readAsync("object.bin", 0, b);
-            Thread.sleep(200); // the response is now stalled in the proxy
+            assertTrue(slow.awaitStallStarted(Duration.ofSeconds(30)), "the response reached the proxy and stalls");
             assertTrue(f.cancel(true));
-            Thread.sleep(900); // past the stall: an attempt still running would have written by now
-            for (int i = 1024; i < b.capacity(); i++) {
-                assertEquals((byte) 0x5A, b.get(i), "no byte written after cancel, index " + i);
-            }
-            assertEquals(0, b.position());
+            slow.releaseStalls();
+            assertTrue(slow.awaitStallEnded(Duration.ofSeconds(30)), "the proxy sent the rest (or found the client gone)");
             // with one slot, this read only runs if the cancelled one gave its slot back
             byte[] got = new byte[1000];
             ByteBuffer again = ByteBuffer.allocateDirect(1000);
             one.readAsync("object.bin", 5, again).get(30, TimeUnit.SECONDS);
             again.flip().get(got);
             assertArrayEquals(Arrays.copyOfRange(OBJECT, 5, 1005), got);
+            // the rest of the stalled body has been sent and a later read has finished since:
+            // an attempt still running would have written by now
+            for (int i = 1024; i < b.capacity(); i++) {
+                assertEquals((byte) 0x5A, b.get(i), "no byte written after cancel, index " + i);
+            }
+            assertEquals(0, b.position());
         }
     }
 
@@ -277,10 +279,11 @@ class S3StoreFaultTest {
                         new RetryPolicy(5, Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofSeconds(10))));
         proxy.always("GET", "/faults/object.bin", Fault.INTERNAL_500);
         int before = proxy.injected(Fault.INTERNAL_500);
-        CompletableFuture<Void> f = closing.readAsync("object.bin", 0, ByteBuffer.allocateDirect(100));
-        // bounded wait until the first attempt failed; the retry then waits 10 to 20 s
-        for (int i = 0; i < 200 && closing.stats().retries() == 0; i++) {
-            Thread.sleep(25);
+        CompletableFuture<Void> f;
+        // the store's own line says when the first attempt failed; the retry then waits 10 to 20 s
+        try (LogWatch retrying = new LogWatch("GET bytes [0, 100): attempt 1/5 failed")) {
+            f = closing.readAsync("object.bin", 0, ByteBuffer.allocateDirect(100));
+            retrying.seen.get(60, TimeUnit.SECONDS);
         }
         assertEquals(1, closing.stats().retries(), "the read is now backing off");
         long start = System.nanoTime();
@@ -290,6 +293,38 @@ class S3StoreFaultTest {
         assertTrue(e.getCause() instanceof TransferFailedException, String.valueOf(e.getCause()));
         assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
         assertTrue(proxy.injected(Fault.INTERNAL_500) - before <= 2, "no attempt after close");
+    }
+
+    /**
+     * Tees {@code System.err} (where slf4j-simple writes) while open and completes {@link #seen}
+     * with the first line containing {@code text}.
+     */
+    private static final class LogWatch implements AutoCloseable {
+        final CompletableFuture<String> seen = new CompletableFuture<>();
+        private final PrintStream original = System.err;
+
+        LogWatch(String text) {
+            StringBuilder line = new StringBuilder();
+            System.setErr(new PrintStream(new java.io.OutputStream() {
+                @Override
+                public synchronized void write(int b) {
+                    original.write(b);
+                    if (b == '\n') {
+                        if (line.indexOf(text) >= 0) {
+                            seen.complete(line.toString());
+                        }
+                        line.setLength(0);
+                    } else {
+                        line.append((char) b);
+                    }
+                }
+            }, true, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() {
+            System.setErr(original);
+        }
     }
 
     private static String fullText(Throwable t) {

@@ -1,5 +1,6 @@
 package dev.sluice.data.store;
 
+import dev.sluice.data.format.Dataset;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -147,6 +148,28 @@ class S3StoreTest {
         ExecutionException async = assertThrows(ExecutionException.class,
                 () -> store.readAsync("no/such.bin", 0, ByteBuffer.allocateDirect(10)).get(30, TimeUnit.SECONDS));
         assertTrue(async.getCause() instanceof ObjectNotFoundException, String.valueOf(async.getCause()));
+    }
+
+    @Test
+    void aBucketThatDoesNotExistIsSaidSoAndNotReportedAsAMissingManifest() throws Exception {
+        try (S3Store nowhere = S3Store.open("s3://no-such-bucket-sluice/datasets/fmnist",
+                S3TestSupport.options(S3TestSupport.endpoint(S3)))) {
+            // the loader and trainer start here: Dataset.open reads manifest.json (a HEAD, then a GET)
+            BucketNotFoundException e = assertThrows(BucketNotFoundException.class, () -> Dataset.open(nowhere));
+            assertEquals("no-such-bucket-sluice", e.bucket());
+            assertTrue(e.getMessage().startsWith("s3://no-such-bucket-sluice/datasets/fmnist/manifest.json: bucket"
+                    + " 'no-such-bucket-sluice' does not exist"), e.getMessage());
+            assertTrue(e.getMessage().contains("check the location and the endpoint"), e.getMessage());
+            assertFalse(e.getMessage().contains("no manifest.json here"), e.getMessage());
+            // the same words as a listing (what ingest sees first) gives
+            BucketNotFoundException listed = assertThrows(BucketNotFoundException.class, () -> nowhere.list(""));
+            assertTrue(listed.getMessage().contains("bucket 'no-such-bucket-sluice' does not exist"),
+                    listed.getMessage());
+            assertThrows(BucketNotFoundException.class, () -> nowhere.exists("manifest.json"),
+                    "a missing bucket is not a missing object");
+        }
+        // a missing object in a bucket that exists is still just that
+        assertThrows(ObjectNotFoundException.class, () -> store.size("no/such/manifest.json"));
     }
 
     @Test

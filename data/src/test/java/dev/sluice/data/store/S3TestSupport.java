@@ -11,9 +11,6 @@ import java.util.SplittableRandom;
 public final class S3TestSupport {
 
     static {
-        // Retry log lines must be visible to the credential-leak test; slf4j-simple reads a
-        // logger's level when the logger is first created, so this runs before any store class.
-        System.setProperty("org.slf4j.simpleLogger.log.dev.sluice.data.store.Retrier", "debug");
         // Never probe EC2 instance metadata from a test (region or credential chains).
         System.setProperty("aws.disableEc2Metadata", "true");
     }
@@ -24,7 +21,11 @@ public final class S3TestSupport {
 
     /** S3Mock on random ports (http and https), quiet, with {@link #BUCKET}. */
     public static S3MockExtension s3Mock() {
-        return S3MockExtension.builder().silent().withInitialBuckets(BUCKET).build();
+        // Spring Boot logs Tomcat through java.util.logging here (no Logback); its shutdown
+        // warning about S3Mock's own worker threads says nothing about the code under test
+        return S3MockExtension.builder().silent().withInitialBuckets(BUCKET)
+                .withProperty("logging.level.org.apache.catalina", "error")
+                .build();
     }
 
     /** Options for a server at {@code endpoint}: path-style, us-east-1, anonymous, quick retries. */

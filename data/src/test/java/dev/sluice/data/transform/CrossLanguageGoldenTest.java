@@ -1,9 +1,15 @@
 package dev.sluice.data.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.data.testing.ExternalProgram;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +56,33 @@ class CrossLanguageGoldenTest {
     void flipOnlyGray() {
         check(TransformSpec.builder(Layout.CHW, 3, 6, 1)
                 .normalize(new float[] {0.5f}, new float[] {0.25f}).flip(true).seed(5).build(), 12, 0, 0xb99bf3edL);
+    }
+
+    /**
+     * The constants above are what the host program prints: compile and run it (needs a C++17
+     * compiler, no CUDA), so they stay tied to the CUDA C source rather than to a past run of it.
+     */
+    @Test
+    void theHostProgramOverTheCudaSourcePrintsTheseValues() throws Exception {
+        Path root = ExternalProgram.repositoryRoot();
+        String out = ExternalProgram.run(System.getenv().getOrDefault("CXX", "g++"),
+                "apt-get install g++ (or set CXX to a C++17 compiler)", root, 300,
+                List.of("bash", root.resolve("native/src/test/host/run.sh").toString()));
+        Map<String, String> crc = new LinkedHashMap<>();
+        out.lines().filter(l -> l.startsWith("crc ")).forEach(l -> {
+            String[] f = l.trim().split("\\s+");
+            crc.put(f[1], f[2]);
+        });
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("convert-hwc", "0x566428b2");
+        expected.put("convert-chw", "0x4aed7e38");
+        expected.put("normalize-hwc", "0x55a093dd");
+        expected.put("augment-hwc", "0xf06156ed");
+        expected.put("augment-chw", "0x3be81546");
+        expected.put("flip-only-gray", "0xb99bf3ed");
+        assertEquals(expected, crc, out);
+        // the per-sample hash behind the augment decisions, as SampleRandom computes it
+        assertTrue(out.contains(String.format("hash(7, 3) = 0x%016x", SampleRandom.sampleHash(7, 3))), out);
     }
 
     private static void check(TransformSpec spec, int n, long firstSampleId, long expectedCrc) {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
         description = {"Measure Sluice against the raw limit of the same hardware, in one run.",
             "Every benchmark prints a ratio; --json prints one JSON object per line."},
         subcommands = {BenchCommand.Loader.class, BenchShuffleCommand.class, BenchStoreCommand.class,
-            BenchAllReduceCommand.class, BenchH2dCommand.class, BenchImagesCommand.class})
+            BenchAllReduceCommand.class, BenchH2dCommand.class, BenchImagesCommand.class,
+            BenchIngestCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Override

@@ -32,14 +32,47 @@ import picocli.CommandLine.Option;
                     + " readers never see a half-written dataset, and a failed ingest removes what it wrote.",
             "Ingesting into an existing dataset adds the split (or replaces it with --replace); other splits stay.",
             "",
-            "Example: train.jar ingest --from idx:train-images-idx3-ubyte.gz,train-labels-idx1-ubyte.gz \\",
-            "                          --to /data/fmnist --split train --classes fashion-mnist"
+            "An interrupted ingest (killed, machine lost) leaves a journal; rerun the same command with --resume to"
+                    + " keep the shards it wrote and continue.",
+            "",
+            "Examples: train.jar ingest --from idx:train-images-idx3-ubyte.gz,train-labels-idx1-ubyte.gz \\",
+            "                          --to /data/fmnist --split train --classes fashion-mnist",
+            "          train.jar ingest --from imagefolder:/data/imagenet --to s3://bucket/imagenet",
+            "          train.jar ingest --from 'wds:s3://bucket/laion/{000000..000146}.tar' --to /data/laion",
+            "          train.jar ingest --from jsonl:reviews.jsonl.zst --fields text:string,label:int64 --to /data/reviews",
+            "          train.jar ingest --from tokens:train.bin --dtype uint16 --seq-len 1024 --to /data/owt"
         })
 public final class IngestCommand implements Callable<Integer> {
 
     @Option(names = "--from", required = true, paramLabel = "SOURCE",
-            description = "Source: idx:IMAGES,LABELS (MNIST-family IDX files, plain or .gz).")
+            description = {"Source: idx:IMAGES,LABELS (MNIST-family IDX files, plain or .gz);"
+                    + " imagefolder:DIR (one subdirectory per class; train/ and val/ become splits);"
+                    + " wds:PATTERN (WebDataset tars, a path or s3://, with {000..123} ranges);"
+                    + " jsonl:FILE (.gz, .zst too; needs --fields); tokens:FILE (needs --dtype and --seq-len)."})
     String from;
+
+    @Option(names = "--fields", paramLabel = "NAME:TYPE,...",
+            description = "jsonl: the fields to take and their types, e.g. text:string,label:int64,ids:int32[].")
+    String fields;
+
+    @Option(names = "--dtype", description = "tokens: the token type, uint16 or uint32.")
+    String dtype;
+
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "0",
+            description = "tokens: sequence length; each sample holds N+1 tokens (input 0..N-1, targets 1..N).")
+    int seqLen;
+
+    @Option(names = "--strict", description = "imagefolder: fail on the first file that is not a readable image"
+            + " instead of skipping and counting it.")
+    boolean strict;
+
+    @Option(names = "--resume", description = "Continue an interrupted ingest of the same source and options,"
+            + " keeping the shards it wrote.")
+    boolean resume;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "Threads reading and checking inputs (default: one per core).")
+    int threads;
 
     @Option(names = "--to", required = true, paramLabel = "LOCATION",
             description = "Dataset location: a directory, file:///dir or s3://bucket/prefix.")
@@ -77,7 +110,7 @@ public final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!from.startsWith("idx:")) {
-            throw new UserException("unsupported source '" + from + "': use idx:IMAGES,LABELS");
+            return SourceIngest.run(this);
         }
         String[] files = from.substring(4).split(",");
         if (files.length != 2) {

@@ -91,13 +91,31 @@ class CliTest {
     }
 
     @Test
-    void benchLoaderPrintsARatio() {
+    void benchLoaderPrintsARatio() throws Exception {
         CliRunner.Result r = CliRunner.run("bench", "loader", "--data", data.toString(), "--rounds", "1", "--json");
         assertEquals(0, r.code(), r.all());
         String summary = r.out().lines().filter(l -> l.contains("\"mode\":\"summary\"")).findFirst().orElseThrow();
         JsonObject s = JsonParser.parseString(summary).getAsJsonObject();
-        assertTrue(s.get("ratio").getAsDouble() > 0, summary);
-        assertTrue(s.get("loader_samples_per_s").getAsDouble() > 0, summary);
+        // the ratio is the loader's MB/s over the raw read's, both printed beside it
+        assertEquals(s.get("loader_mb_per_s").getAsDouble() / s.get("raw_mb_per_s").getAsDouble(),
+                s.get("ratio").getAsDouble(), 1e-9 * s.get("ratio").getAsDouble(), summary);
+        // both sides read exactly the train split's shard files
+        long shardBytes;
+        try (var files = Files.list(data.resolve("train"))) {
+            shardBytes = files.filter(p -> p.toString().endsWith(".shard")).mapToLong(p -> p.toFile().length()).sum();
+        }
+        for (String mode : List.of("raw", "loader")) {
+            JsonObject m = JsonParser.parseString(r.out().lines()
+                    .filter(l -> l.contains("\"mode\":\"" + mode + "\"")).findFirst().orElseThrow()).getAsJsonObject();
+            assertEquals(shardBytes, m.get("bytes").getAsLong(), mode + ": " + m);
+            assertEquals(shardBytes / 1e6 / m.get("seconds").getAsDouble(), m.get("mb_per_s").getAsDouble(),
+                    1e-6 * m.get("mb_per_s").getAsDouble(), mode + ": " + m);
+            if (mode.equals("loader")) {
+                // batches of the default 256, the last partial one dropped: 11 x 256 = 2,816 of the 3,000
+                assertEquals(2816, Math.round(m.get("samples_per_s").getAsDouble() * m.get("seconds").getAsDouble()),
+                        m.toString());
+            }
+        }
 
         // no round, no median: a usage error, not an index out of bounds after both warm-up passes
         r = CliRunner.run("bench", "loader", "--data", data.toString(), "--rounds", "0");
@@ -109,8 +127,11 @@ class CliTest {
     void helpExplainsEveryCommand() {
         CliRunner.Result r = CliRunner.run("--help");
         assertEquals(0, r.code(), r.all());
+        // every command has its own line with a description in the "Commands:" list (the usage line
+        // holds "train.jar", so merely finding the word would prove nothing)
+        String commands = r.out().substring(r.out().indexOf("Commands:"));
         for (String c : List.of("train", "ingest", "inspect", "verify", "bench")) {
-            assertTrue(r.out().contains(c), r.out());
+            assertTrue(commands.lines().anyMatch(l -> l.matches("  " + c + " +[A-Z].{20,}")), c + " in\n" + r.out());
         }
         for (String c : List.of("train", "ingest", "inspect", "verify", "bench")) {
             r = CliRunner.run(c, "--help");

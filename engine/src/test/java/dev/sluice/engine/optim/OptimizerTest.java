@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The optimizers, clipping and the schedule against updates computed by hand in double precision,
- * over several steps with a fixed gradient sequence.
+ * The optimizers, clipping and the schedule against values worked by hand from PyTorch's documented
+ * update rules, over several steps with a fixed gradient sequence.
  */
 class OptimizerTest {
 
@@ -70,64 +70,53 @@ class OptimizerTest {
         }
     }
 
+    // Expected values below are worked by hand from PyTorch's documented update rules
+    // (torch.optim.SGD and torch.optim.AdamW, "Algorithm" sections), with W0 = {0.5, -1, 2} and the
+    // gradients GRADS = {0.1, -0.2, 0.3}, {-0.4, 0.5, 0.1}, {0.2, 0.2, -0.6}. The comments show the
+    // arithmetic for element 0; elements 1 and 2 follow the same steps. They are not recomputed
+    // with the implementation's formulas.
+
     @Test
     void sgdWithMomentumAndWeightDecay() {
-        double m = 0.9;
-        double wd = 0.01;
-        double lr = 0.1;
-        double[] w = {W0[0], W0[1], W0[2]};
-        double[] v = new double[3];
-        for (int s = 0; s < GRADS.length; s++) {
-            for (int i = 0; i < 3; i++) {
-                double g = GRADS[s][i] + wd * w[i];
-                v[i] = s == 0 ? g : m * v[i] + g;
-                w[i] -= lr * v[i];
-            }
-        }
-        assertClose(w, run(new Sgd(0.9f, false, 0.01f), 0.1f));
+        // SGD, lr 0.1, momentum 0.9, dampening 0, weight decay 0.01:
+        //   g = grad + 0.01 w;  b = g (step 1), b = 0.9 b + g (later);  w = w - 0.1 b
+        // step 1: g = 0.1 + 0.01*0.5 = 0.105;            b = 0.105;
+        //         w = 0.5 - 0.1*0.105 = 0.4895
+        // step 2: g = -0.4 + 0.01*0.4895 = -0.395105;    b = 0.9*0.105 - 0.395105 = -0.300605;
+        //         w = 0.4895 + 0.0300605 = 0.5195605
+        // step 3: g = 0.2 + 0.01*0.5195605 = 0.205195605; b = 0.9*-0.300605 + 0.205195605 = -0.065348895;
+        //         w = 0.5195605 + 0.0065348895 = 0.5260953895
+        assertClose(new double[] {0.5260953895, -1.055220779, 1.948613568}, run(new Sgd(0.9f, false, 0.01f), 0.1f));
     }
 
     @Test
     void sgdWithNesterovMomentum() {
-        double m = 0.9;
-        double lr = 0.05;
-        double[] w = {W0[0], W0[1], W0[2]};
-        double[] v = new double[3];
-        for (int s = 0; s < GRADS.length; s++) {
-            for (int i = 0; i < 3; i++) {
-                double g = GRADS[s][i];
-                v[i] = s == 0 ? g : m * v[i] + g;
-                w[i] -= lr * (g + m * v[i]);
-            }
-        }
-        assertClose(w, run(new Sgd(0.9f, true, 0f), 0.05f));
+        // SGD, lr 0.05, momentum 0.9, nesterov, no weight decay:
+        //   b = g (step 1), b = 0.9 b + g (later);  w = w - 0.05 (g + 0.9 b)
+        // step 1: b = 0.1;                    g + 0.9 b = 0.1 + 0.09 = 0.19;     w = 0.5 - 0.0095 = 0.4905
+        // step 2: b = 0.09 - 0.4 = -0.31;     g + 0.9 b = -0.4 - 0.279 = -0.679; w = 0.4905 + 0.03395 = 0.52445
+        // step 3: b = -0.279 + 0.2 = -0.079;  g + 0.9 b = 0.2 - 0.0711 = 0.1289; w = 0.52445 - 0.006445 = 0.518005
+        assertClose(new double[] {0.518005, -1.05236, 1.991865}, run(new Sgd(0.9f, true, 0f), 0.05f));
         assertThrows(IllegalArgumentException.class, () -> new Sgd(0f, true, 0f));
     }
 
     @Test
     void adamWWithDecoupledWeightDecay() {
-        double b1 = 0.9;
-        double b2 = 0.999;
-        double eps = 1e-8;
-        double wd = 0.1;
-        double lr = 0.01;
-        double[] w = {W0[0], W0[1], W0[2]};
-        double[] m = new double[3];
-        double[] v = new double[3];
-        for (int s = 0; s < GRADS.length; s++) {
-            int t = s + 1;
-            for (int i = 0; i < 3; i++) {
-                double g = GRADS[s][i];
-                m[i] = b1 * m[i] + (1 - b1) * g;
-                v[i] = b2 * v[i] + (1 - b2) * g * g;
-                w[i] *= 1 - lr * wd;
-                double mhat = m[i] / (1 - Math.pow(b1, t));
-                double vhat = v[i] / (1 - Math.pow(b2, t));
-                w[i] -= lr * mhat / (Math.sqrt(vhat) + eps);
-            }
-        }
+        // AdamW, lr 0.01, betas (0.9, 0.999), eps 1e-8, weight decay 0.1:
+        //   w = w (1 - 0.01*0.1);  m = 0.9 m + 0.1 g;  v = 0.999 v + 0.001 g^2;
+        //   w = w - 0.01 (m / (1 - 0.9^t)) / (sqrt(v / (1 - 0.999^t)) + 1e-8)
+        // step 1: w = 0.5*0.999 = 0.4995; m = 0.01; v = 1e-5; m^ = 0.01/0.1 = 0.1; v^ = 1e-5/0.001 = 0.01;
+        //         w = 0.4995 - 0.01*0.1/(0.1 + 1e-8) = 0.489500001 (a first step moves by about lr)
+        // step 2: w = 0.489500001*0.999 = 0.489010501; m = 0.009 - 0.04 = -0.031;
+        //         v = 0.00000999 + 0.001*0.16 = 0.00016999; m^ = -0.031/0.19 = -0.1631578947;
+        //         v^ = 0.00016999/0.001999 = 0.0850375188, sqrt = 0.2916119; w = 0.489010501 + 0.0055950355
+        //         = 0.4946055365 (0.4946055357 unrounded)
+        // step 3: w = 0.4946055357*0.999 = 0.4941109302; m = -0.0279 + 0.02 = -0.0079;
+        //         v = 0.00016982001 + 0.00004 = 0.00020982001; m^ = -0.0079/0.271 = -0.0291512915;
+        //         v^ = 0.00020982001/0.002997001 = 0.0700099900, sqrt = 0.2645940; w = 0.4941109302
+        //         + 0.0011017366 = 0.4952126668
         AdamW opt = AdamW.withWeightDecay(0.1f);
-        assertClose(w, run(opt, 0.01f));
+        assertClose(new double[] {0.4952126668, -0.9968701497, 1.9778393967}, run(opt, 0.01f));
         assertEquals(3, opt.steps());
         assertEquals(2, opt.state().size(), "first and second moments");
     }

@@ -1,0 +1,94 @@
+package dev.sluice.data.ingest;
+
+import dev.sluice.data.format.DType;
+import dev.sluice.data.store.FileStore;
+import dev.sluice.data.store.ObjectStore;
+import dev.sluice.data.store.StoreOptions;
+import dev.sluice.data.store.Stores;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Opens the {@link Importer} a {@code KIND:WHERE} source names: {@code imagefolder:DIR},
+ * {@code wds:PATTERN} (a path or {@code s3://} pattern with brace ranges), {@code jsonl:FILE} and
+ * {@code tokens:FILE}. ({@code idx:} has its own importer, {@link IdxImporter}.)
+ */
+public final class Sources {
+
+    /** The source kinds this class opens. */
+    public static final List<String> KINDS = List.of("imagefolder", "wds", "jsonl", "tokens");
+
+    /**
+     * Options some kinds need.
+     *
+     * @param split split name (imagefolder without train/val subfolders, wds, jsonl, tokens)
+     * @param fields jsonl: {@code NAME:TYPE,...}
+     * @param dtype tokens: uint16 or uint32
+     * @param seqLen tokens: sequence length N
+     * @param store options for {@code s3://} sources
+     */
+    public record Options(String split, String fields, String dtype, int seqLen, StoreOptions store) {}
+
+    private Sources() {}
+
+    /**
+     * @throws InputException for an unknown kind, a missing option or an unreadable source, saying what to pass
+     */
+    public static Importer open(String from, Options o) throws IOException {
+        int colon = from.indexOf(':');
+        String kind = colon < 0 ? "" : from.substring(0, colon);
+        String where = colon < 0 ? "" : from.substring(colon + 1);
+        if (where.isEmpty() || !KINDS.contains(kind)) {
+            throw new InputException("unsupported source '" + from + "': use imagefolder:DIR, wds:PATTERN, jsonl:FILE,"
+                    + " tokens:FILE or idx:IMAGES,LABELS");
+        }
+        return switch (kind) {
+            case "imagefolder" -> {
+                if (Stores.isS3(where)) {
+                    throw new InputException("imagefolder: reads a local directory; for data in S3 copy it locally"
+                            + " first, or pack it as WebDataset tars and use wds:s3://...");
+                }
+                yield new ImageFolderImporter(Path.of(where), o.split());
+            }
+            case "wds" -> wds(where, o);
+            case "jsonl" -> {
+                if (o.fields() == null) {
+                    throw new InputException("jsonl: needs --fields NAME:TYPE,... e.g. --fields text:string,label:int64");
+                }
+                yield new JsonLinesImporter(Path.of(where), o.split(), o.fields());
+            }
+            default -> {
+                DType dt = o.dtype() == null ? null : DType.fromJsonName(o.dtype());
+                if (dt != DType.UINT16 && dt != DType.UINT32) {
+                    throw new InputException("tokens: needs --dtype uint16 or --dtype uint32 (got " + o.dtype() + ")");
+                }
+                if (o.seqLen() <= 0) {
+                    throw new InputException("tokens: needs --seq-len N, the model's context length");
+                }
+                yield new TokenImporter(Path.of(where), o.split(), dt, o.seqLen());
+            }
+        };
+    }
+
+    private static Importer wds(String pattern, Options o) throws IOException {
+        int brace = pattern.indexOf('{');
+        int slash = (brace < 0 ? pattern : pattern.substring(0, brace)).lastIndexOf('/');
+        String root = slash < 0 ? "." : pattern.substring(0, slash + 1);
+        String rel = pattern.substring(slash + 1);
+        List<String> keys;
+        try {
+            keys = new ArrayList<>(BracePattern.expand(rel));
+        } catch (IllegalArgumentException e) {
+            throw new InputException("wds:" + pattern + ": " + e.getMessage(), e);
+        }
+        ObjectStore store = Stores.isS3(root) ? Stores.open(root, o.store()) : new FileStore(Path.of(root));
+        try {
+            return new WebDatasetImporter(store, keys, pattern, o.split()).owning(store);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+}

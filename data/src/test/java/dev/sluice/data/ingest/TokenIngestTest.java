@@ -1,0 +1,79 @@
+package dev.sluice.data.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.data.format.DType;
+import dev.sluice.data.format.Dataset;
+import dev.sluice.data.store.FileStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenIngestTest {
+
+    @TempDir
+    Path tmp;
+
+    /** T tokens t_k = (k * 7919 + 3) mod 50257, written little-endian as numpy's tofile() would. */
+    static Path write(Path file, int count, DType dtype) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(count * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int k = 0; k < count; k++) {
+            long t = (k * 7919L + 3) % 50257;
+            if (dtype == DType.UINT16) {
+                b.putShort((short) t);
+            } else {
+                b.putInt((int) (t + 70_000));
+            }
+        }
+        return Files.write(file, b.array());
+    }
+
+    @Test
+    void sequencesAreNPlusOneTokensOverlappingByOne() throws IOException {
+        for (DType dt : new DType[] {DType.UINT16, DType.UINT32}) {
+            int count = 10_001 + 5; // 5 tokens too few for another sample of N=16 are dropped
+            Path file = write(tmp.resolve("train-" + dt.jsonName() + ".bin"), count, dt);
+            byte[] all = Files.readAllBytes(file);
+            Path out = tmp.resolve("ds-" + dt.jsonName());
+            try (FileStore store = new FileStore(out);
+                 TokenImporter imp = new TokenImporter(file, "train", dt, 16)) {
+                new Ingest(imp, store, Ingest.Options.defaults("t", tmp.resolve("st")).withShardBytes(8192)).run();
+                Dataset ds = Dataset.open(store);
+                long samples = (count - 1) / 16;
+                assertEquals(samples, ds.manifest().split("train").samples());
+                assertEquals(dt, ds.schema().field(0).dtype());
+                assertArrayEquals(new long[] {17}, ds.schema().field(0).shape());
+                int w = dt.bytes();
+                for (int i = 0; i < samples; i++) {
+                    byte[] want = java.util.Arrays.copyOfRange(all, i * 16 * w, (i * 16 + 17) * w);
+                    assertArrayEquals(want, ImageFolderIngestTest.bytes(ds.readValue("train", i, 0)), "sample " + i);
+                }
+                // hand-worked: sample 1 starts with token 16 = (16*7919+3) mod 50257
+                long t16 = (16 * 7919L + 3) % 50257 + (dt == DType.UINT32 ? 70_000 : 0);
+                ByteBuffer s1 = ds.readValue("train", 1, 0).order(ByteOrder.LITTLE_ENDIAN);
+                assertEquals(t16, dt == DType.UINT16 ? s1.getShort(0) & 0xffff : s1.getInt(0));
+            }
+        }
+    }
+
+    @Test
+    void aFileThatIsNotWholeTokensIsRefusedByName() throws IOException {
+        Path file = Files.write(tmp.resolve("odd.bin"), new byte[1001]);
+        InputException e = assertThrows(InputException.class, () -> new TokenImporter(file, "train", DType.UINT16, 8));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("1001 bytes")
+                && e.getMessage().contains("uint16"), e.getMessage());
+        Path file4 = Files.write(tmp.resolve("odd4.bin"), new byte[1002]);
+        e = assertThrows(InputException.class, () -> new TokenImporter(file4, "train", DType.UINT32, 8));
+        assertTrue(e.getMessage().contains("uint32"), e.getMessage());
+        Path tiny = Files.write(tmp.resolve("tiny.bin"), new byte[16]);
+        e = assertThrows(InputException.class, () -> new TokenImporter(tiny, "train", DType.UINT16, 8));
+        assertTrue(e.getMessage().contains("fewer than one sample"), e.getMessage());
+    }
+}
