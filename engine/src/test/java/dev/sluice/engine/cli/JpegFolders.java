@@ -1,31 +1,21 @@
 package dev.sluice.engine.cli;
 
-import dev.sluice.data.format.DType;
-import dev.sluice.data.format.DatasetWriter;
-import dev.sluice.data.format.FieldSpec;
-import dev.sluice.data.format.Schema;
 import dev.sluice.data.ingest.IdxFile;
-import dev.sluice.data.store.FileStore;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
  * An image folder of real JPEG files made from Fashion-MNIST items (upscaled to 28..48 px on each
- * side and tinted, with ImageIO), one directory per class, and the dataset an {@code imagefolder:}
- * import of it gives: a bytes field {@code image} (encoding jpeg) and an int64 {@code label} with the
- * class names, the schema of the importer on the {@code importers} branch. The files are written here
- * with {@link DatasetWriter} because that importer is not on this branch yet.
+ * side and tinted, with ImageIO), one directory per class, and its import with
+ * {@code ingest --from imagefolder:} (a bytes field {@code image}, encoding jpeg, and an int64
+ * {@code label} with the class names), as {@code ingest --from imagefolder:} writes it.
  */
 final class JpegFolders {
 
@@ -75,28 +65,13 @@ final class JpegFolders {
         }
     }
 
-    /**
-     * The dataset of an image folder: every {@code DIR/<split>/<class>/*.jpg} file's bytes, unchanged,
-     * and its class's index, in sorted path order.
-     */
-    static Path ingest(Path folder, Path dir) throws IOException {
-        Schema schema = Schema.of(FieldSpec.bytes("image", "jpeg"), FieldSpec.of("label", DType.INT64).withClasses(CLASSES));
+    /** Imports the folder with {@code ingest --from imagefolder:DIR} into {@code dir/data}. */
+    static Path ingest(Path folder, Path dir) {
         Path root = dir.resolve("data");
-        try (FileStore store = new FileStore(root);
-             DatasetWriter writer = new DatasetWriter(store, "fashion-jpeg", schema, 256 << 10, dir.resolve("staging"),
-                     Map.of(), null)) {
-            for (String split : List.of("train", "test")) {
-                List<Path> files;
-                try (Stream<Path> s = Files.walk(folder.resolve(split))) {
-                    files = new ArrayList<>(s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList());
-                }
-                ByteBuffer label = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                for (Path f : files) {
-                    label.clear().putLong(0, CLASSES.indexOf(f.getParent().getFileName().toString()));
-                    writer.add(split, ByteBuffer.wrap(Files.readAllBytes(f)), label.clear());
-                }
-            }
-            writer.commit();
+        CliRunner.Result r = CliRunner.run("ingest", "--from", "imagefolder:" + folder, "--to", root.toString(),
+                "--shard-size", "256KB");
+        if (r.code() != 0) {
+            throw new AssertionError("ingest failed: " + r.all());
         }
         return root;
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end on encoded images: JPEG files of varying sizes from Fashion-MNIST, ingested as bytes,
+ * End to end on encoded images: JPEG files of varying sizes from Fashion-MNIST, ingested with {@code ingest --from imagefolder:},
  * decoded, augmented (resize and flip) and normalized in the loader, trained with
  * {@code --model cnn}, evaluated with resize and centre crop.
  */
