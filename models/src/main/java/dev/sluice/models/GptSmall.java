@@ -22,6 +22,8 @@ import java.util.Optional;
 public final class GptSmall {
     /** Registry name. */
     public static final String NAME = "gpt-small";
+    /** Registry name of the language model ({@link #buildLanguageModel}). */
+    public static final String LM_NAME = "gpt";
 
     /** Embedding width. */
     public static final int DIM = 128;
@@ -61,6 +63,34 @@ public final class GptSmall {
         return net;
     }
 
+    /**
+     * The same network as a language model: logits at every position, flattened to
+     * {@code (N * T, vocabSize)} so that a softmax cross-entropy against the {@code (N * T)} next
+     * tokens is the usual next-token loss, averaged over all positions.
+     *
+     * @param vocabSize token ids lie in {@code [0, vocabSize)}
+     * @param maxLength the longest sequence (size of the position table)
+     * @return an uninitialized block taking {@code (N, T)} integer ids
+     */
+    public static SequentialBlock buildLanguageModel(int vocabSize, int maxLength) {
+        SequentialBlock net = new SequentialBlock();
+        net.add(new TokenEmbedding(vocabSize, maxLength, DIM));
+        for (int i = 0; i < LAYERS; i++) {
+            net.add(residual(new SequentialBlock()
+                    .add(layerNorm())
+                    .add(new CausalSelfAttention(DIM, HEADS))));
+            net.add(residual(new SequentialBlock()
+                    .add(layerNorm())
+                    .add(Linear.builder().setUnits(4L * DIM).build())
+                    .add(Activation.geluBlock())
+                    .add(Linear.builder().setUnits(DIM).build())));
+        }
+        net.add(layerNorm());
+        net.addSingleton(x -> x.reshape(-1, DIM), "allPositions");
+        net.add(Linear.builder().setUnits(vocabSize).build());
+        return net;
+    }
+
     /** x + f(x). */
     private static Block residual(Block f) {
         return new ParallelBlock(
@@ -71,6 +101,25 @@ public final class GptSmall {
     /** Normalizes each position's vector (axis 2 of (N, T, D)), not the whole sequence. */
     private static LayerNorm layerNorm() {
         return LayerNorm.builder().axis(2).build();
+    }
+
+    /** {@link #buildLanguageModel}: next-token prediction at every position; classes are the vocabulary. */
+    static final class LanguageModelFactory implements ModelFactory {
+        @Override
+        public String description() {
+            return "tiny GPT language model: " + LAYERS + " causal transformer blocks, width " + DIM
+                    + ", next-token logits at every position (token fields [T], T <= " + MAX_LENGTH + ")";
+        }
+
+        @Override
+        public Optional<String> mismatch(InputSpec input) {
+            return new Factory().mismatch(input);
+        }
+
+        @Override
+        public Block build(InputSpec input, int numClasses) {
+            return GptSmall.buildLanguageModel(input.vocabSize(), input.length());
+        }
     }
 
     static final class Factory implements ModelFactory {

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * Networks by name. {@link #builtIn()} knows {@code mlp}, {@code cnn}, {@code resnet18} and
- * {@code gpt-small}; {@link #with} adds more (the result is a new registry, this one is
+ * {@code gpt-small} and {@code gpt}; {@link #with} adds more (the result is a new registry, this one is
  * immutable).
  *
  * <pre>{@code
@@ -42,6 +42,7 @@ public final class ModelRegistry {
         m.put(SmallCnn.NAME, new SmallCnn.Factory());
         m.put(ResNet18.NAME, new ResNet18.Factory());
         m.put(GptSmall.NAME, new GptSmall.Factory());
+        m.put(GptSmall.LM_NAME, new GptSmall.LanguageModelFactory());
         return m;
     }
 

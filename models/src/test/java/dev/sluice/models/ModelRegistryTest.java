@@ -18,7 +18,7 @@ class ModelRegistryTest {
 
     @Test
     void knowsTheBuiltInModels() {
-        assertEquals(List.of("mlp", "cnn", "resnet18", "gpt-small"), REGISTRY.names());
+        assertEquals(List.of("mlp", "cnn", "resnet18", "gpt-small", "gpt"), REGISTRY.names());
         assertEquals("mlp", ModelRegistry.DEFAULT_MODEL);
         for (String name : REGISTRY.names()) {
             assertTrue(REGISTRY.description(name).length() > 10, name);
@@ -29,7 +29,7 @@ class ModelRegistryTest {
     void unknownNameListsTheKnownOnes() {
         ModelConfigException e = assertThrows(ModelConfigException.class,
                 () -> REGISTRY.create("resnet50", InputSpec.image("image", 3, 32, 32), 10));
-        assertEquals("Unknown model 'resnet50'. Known models: mlp, cnn, resnet18, gpt-small.",
+        assertEquals("Unknown model 'resnet50'. Known models: mlp, cnn, resnet18, gpt-small, gpt.",
                 e.getMessage());
         assertEquals("resnet50", e.model());
         assertNull(e.field());
@@ -100,7 +100,7 @@ class ModelRegistryTest {
                 () -> REGISTRY.create("mlp", text, 10));
         assertEquals("Model 'mlp' cannot take field 'text' [64] (tokens, vocabulary 1000): it"
                 + " needs a float field (an image or a feature vector), not token ids. Models that"
-                + " take this field: gpt-small.", e.getMessage());
+                + " take this field: gpt-small, gpt.", e.getMessage());
 
         ModelConfigException gpt = assertThrows(ModelConfigException.class,
                 () -> REGISTRY.create("gpt-small", InputSpec.image("image", 1, 28, 28), 10));
@@ -112,7 +112,7 @@ class ModelRegistryTest {
                 () -> REGISTRY.create("gpt-small", InputSpec.tokens("text", 4096, 1000), 10));
         assertTrue(tooLong.getMessage().contains("at most 2048 tokens, but this field has 4096"));
         assertTrue(tooLong.getMessage().endsWith(
-                "No known model takes this field (known: mlp, cnn, resnet18, gpt-small)."));
+                "No known model takes this field (known: mlp, cnn, resnet18, gpt-small, gpt)."));
     }
 
     @Test
@@ -166,8 +166,8 @@ class ModelRegistryTest {
             }
         };
         ModelRegistry more = REGISTRY.with("ident", identity);
-        assertEquals(List.of("mlp", "cnn", "resnet18", "gpt-small", "ident"), more.names());
-        assertEquals(4, REGISTRY.names().size(), "the original registry is unchanged");
+        assertEquals(List.of("mlp", "cnn", "resnet18", "gpt-small", "gpt", "ident"), more.names());
+        assertEquals(5, REGISTRY.names().size(), "the original registry is unchanged");
         assertEquals("ident", more.create("ident", InputSpec.dense("x", 3), 3).name());
         assertThrows(IllegalArgumentException.class, () -> more.with("mlp", identity));
         assertThrows(IllegalArgumentException.class, () -> more.with("Bad Name", identity));

@@ -27,17 +27,30 @@ public final class ImageDecoders {
     public static String resolve(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return switch (n) {
-            case "auto" -> OpenCvDecoder.available() ? "opencv" : "imageio";
+            case "auto" -> openCvFailure() == null ? "opencv" : "imageio";
             case "imageio" -> "imageio";
             case "opencv" -> {
-                if (!OpenCvDecoder.available()) {
-                    throw new IllegalArgumentException("decoder 'opencv' cannot load here ("
-                            + OpenCvDecoder.unavailableReason() + "); choose imageio or auto");
+                String why = openCvFailure();
+                if (why != null) {
+                    throw new IllegalArgumentException("decoder 'opencv' cannot load here (" + why
+                            + "); choose imageio or auto");
                 }
                 yield "opencv";
             }
             default -> throw new IllegalArgumentException("unknown image decoder '" + name
                     + "'; choose auto, opencv or imageio");
         };
+    }
+
+    /**
+     * Why OpenCV cannot be used here, or null. Linking {@link OpenCvDecoder} itself fails without
+     * JavaCPP on the class path (its fields are JavaCPP types), before its own probe can answer.
+     */
+    private static String openCvFailure() {
+        try {
+            return OpenCvDecoder.unavailableReason();
+        } catch (LinkageError e) {
+            return e.toString();
+        }
     }
 }

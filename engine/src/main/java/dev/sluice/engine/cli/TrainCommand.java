@@ -3,6 +3,7 @@ package dev.sluice.engine.cli;
 import dev.sluice.data.loader.Remainder;
 import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.engine.device.DeviceSpec;
+import dev.sluice.engine.device.Normalization;
 import dev.sluice.engine.train.TrainConfig;
 import dev.sluice.engine.train.TrainDefaults;
 import dev.sluice.engine.train.TrainResult;
@@ -136,6 +137,33 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Write the step loss to metrics.jsonl every this many steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
+    @Option(names = "--image-field", paramLabel = "NAME",
+            description = "The image field (default: the manifest's first uint8 image field or jpeg/png bytes field).")
+    String imageField;
+
+    @Option(names = "--label-field", paramLabel = "NAME",
+            description = "The label field (default: the manifest's first integer scalar field).")
+    String labelField;
+
+    @Option(names = "--image-size", defaultValue = TrainDefaults.IMAGE_SIZE_TEXT, paramLabel = "PX",
+            description = "Side of the square that encoded (jpeg/png) images are decoded to (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--augment", defaultValue = TrainDefaults.AUGMENT_TEXT,
+            description = "Training augmentation of encoded images: none, or a list of rrc (random-resized-crop) and"
+                    + " flip; evaluation centre-crops after rrc, else resizes the whole image (default: ${DEFAULT-VALUE}).")
+    String augment;
+
+    @Option(names = "--normalize", defaultValue = TrainDefaults.NORMALIZE_TEXT,
+            description = "Per-channel image statistics: imagenet, dataset (the manifest's <image>.mean/.std) or"
+                    + " none; auto is imagenet for encoded images and dataset for stored pixels (default: ${DEFAULT-VALUE}).")
+    String normalize;
+
+    @Option(names = "--strict-decode",
+            description = "Fail the run on an image that does not decode (default: skip it with a warning naming the"
+                    + " shard and sample).")
+    boolean strictDecode;
+
     @Mixin
     DataOptionsMixin dataset;
 
@@ -185,12 +213,19 @@ public final class TrainCommand implements Callable<Integer> {
                             TrainConfig.NanPolicy.parse(onNan)),
                     new TrainConfig.Checkpointing(checkpointDir, checkpointEvery, keepCheckpoints, resume),
                     new TrainConfig.Output(dir, bar, dataset.json, logEvery),
-                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force));
+                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force),
+                    inputs());
             cfg.hardware().checkCores(Runtime.getRuntime().availableProcessors());
             return cfg;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
+    }
+
+    private TrainConfig.Inputs inputs() {
+        TrainConfig.Augment a = TrainConfig.Augment.parse(augment);
+        return new TrainConfig.Inputs(imageField, labelField, imageSize, a.crop(), a.flip(),
+                normalize.equals("auto") ? null : Normalization.parse(normalize), strictDecode);
     }
 
     /** The newest {@code runs/*-MODEL} directory that holds checkpoints, for a bare {@code --resume}. */

@@ -24,9 +24,17 @@ import java.util.List;
  * @param mean per-channel mean of pixel/255
  * @param std per-channel standard deviation of pixel/255
  * @param numClasses classes of the label field
+ * @param encoded whether the image field holds encoded JPEG/PNG bytes that the loader's decode stage
+ *     turns into uint8 {@code [height, width, 3]} (then {@code height x width} is the decoded size)
  */
 public record FeedSpec(String imageField, String labelField, boolean channelsLast, int channels, int height,
-                        int width, float[] mean, float[] std, int numClasses) {
+                        int width, float[] mean, float[] std, int numClasses, boolean encoded) {
+
+    /** A spec of a stored (not encoded) uint8 image field. */
+    public FeedSpec(String imageField, String labelField, boolean channelsLast, int channels, int height, int width,
+                    float[] mean, float[] std, int numClasses) {
+        this(imageField, labelField, channelsLast, channels, height, width, mean, std, numClasses, false);
+    }
 
     /**
      * Derives the input from a dataset: the first uint8 field of rank 2 or 3 is the image, the first
@@ -37,29 +45,65 @@ public record FeedSpec(String imageField, String labelField, boolean channelsLas
      * @throws IllegalArgumentException naming the fields when no image or label field fits
      */
     public static FeedSpec from(Manifest manifest) {
+        return from(manifest, null, null, 0, Normalization.DATASET);
+    }
+
+    /**
+     * Derives the input from a dataset with the roles and image options of a run. The image field
+     * is {@code imageField} or the first uint8 field of rank 2 or 3 or bytes field with encoding
+     * jpeg or png; the label field is {@code labelField} or the first integer scalar field. An
+     * encoded image is delivered by the loader's decode stage as RGB {@code [size, size, 3]}.
+     *
+     * @param imageField the image field's name, or null to find it
+     * @param labelField the label field's name, or null to find it
+     * @param size side of the decoded square for an encoded image field (ignored for stored pixels)
+     * @param norm where the per-channel statistics come from; null for ImageNet's on an encoded
+     *     field and the dataset's on stored pixels
+     * @throws IllegalArgumentException naming the fields when no image or label field fits
+     */
+    public static FeedSpec from(Manifest manifest, String imageField, String labelField, int size,
+                                Normalization norm) {
         Schema s = manifest.schema();
-        FieldSpec image = null;
-        FieldSpec label = null;
+        FieldSpec image = imageField == null ? null : named(manifest, imageField, "image");
+        FieldSpec label = labelField == null ? null : named(manifest, labelField, "label");
+        if (image != null && !isImage(image)) {
+            throw new IllegalArgumentException("--image-field " + imageField + " of dataset '" + manifest.name()
+                    + "' is " + image + "; an image field is uint8 [H, W, C], [C, H, W] or [H, W], or bytes with"
+                    + " encoding jpeg or png");
+        }
+        if (label != null && !isLabel(label)) {
+            throw new IllegalArgumentException("--label-field " + labelField + " of dataset '" + manifest.name()
+                    + "' is " + label + "; a label field is an integer scalar with class names");
+        }
         for (FieldSpec f : s.fields()) {
-            int rank = f.shape().length;
-            if (image == null && f.dtype() == DType.UINT8 && (rank == 2 || rank == 3)) {
+            if (image == null && isImage(f) && !f.equals(label)) {
                 image = f;
-            } else if (label == null && rank == 0 && f.dtype() != DType.FLOAT32 && f.dtype() != DType.FLOAT64
-                    && f.dtype() != DType.FLOAT16 && f.dtype() != DType.BFLOAT16) {
+            } else if (label == null && isLabel(f) && !f.equals(image)) {
                 label = f;
             }
         }
         if (image == null || label == null) {
             throw new IllegalArgumentException("dataset '" + manifest.name() + "' has fields " + s
-                    + "; training needs a uint8 image field of shape [H, W, C], [C, H, W] or [H, W] and an integer"
-                    + " scalar label field");
+                    + "; training needs a uint8 image field of shape [H, W, C], [C, H, W] or [H, W] (or a bytes"
+                    + " field with encoding jpeg or png) and an integer scalar label field; name them with"
+                    + " --image-field and --label-field");
         }
+        boolean encoded = image.dtype() == DType.BYTES;
+        boolean last = encoded
+                || !"CHW".equalsIgnoreCase(manifest.metadata().getOrDefault(image.name() + ".layout", "HWC"));
         long[] sh = image.shape();
-        boolean last = !"CHW".equalsIgnoreCase(manifest.metadata().getOrDefault(image.name() + ".layout", "HWC"));
         int c;
         int h;
         int w;
-        if (sh.length == 2) {
+        if (encoded) {
+            if (size <= 0) {
+                throw new IllegalArgumentException("field '" + image.name() + "' holds encoded " + image.encoding()
+                        + " images; give the size to decode them to (--image-size)");
+            }
+            c = 3;
+            h = size;
+            w = size;
+        } else if (sh.length == 2) {
             c = 1;
             h = (int) sh[0];
             w = (int) sh[1];
@@ -77,9 +121,34 @@ public record FeedSpec(String imageField, String labelField, boolean channelsLas
             throw new IllegalArgumentException("label field '" + label.name() + "' of dataset '" + manifest.name()
                     + "' lists no class names; re-ingest with class names so the model knows how many classes");
         }
-        float[] mean = channelStats(manifest, image.name() + ".mean", c, 0.5f);
-        float[] std = channelStats(manifest, image.name() + ".std", c, 0.5f);
-        return new FeedSpec(image.name(), label.name(), last, c, h, w, mean, std, classes);
+        if (norm == null) {
+            norm = encoded ? Normalization.IMAGENET : Normalization.DATASET;
+        }
+        float[] mean = norm.mean(c, channelStats(manifest, image.name() + ".mean", c, 0.5f));
+        float[] std = norm.std(c, channelStats(manifest, image.name() + ".std", c, 0.5f));
+        return new FeedSpec(image.name(), label.name(), last, c, h, w, mean, std, classes, encoded);
+    }
+
+    private static boolean isImage(FieldSpec f) {
+        int rank = f.shape().length;
+        return (f.dtype() == DType.UINT8 && (rank == 2 || rank == 3))
+                || (f.dtype() == DType.BYTES && ("jpeg".equals(f.encoding()) || "png".equals(f.encoding())));
+    }
+
+    private static boolean isLabel(FieldSpec f) {
+        DType t = f.dtype();
+        return f.shape().length == 0 && !f.variable() && t != DType.FLOAT32 && t != DType.FLOAT64
+                && t != DType.FLOAT16 && t != DType.BFLOAT16 && t != DType.BYTES && t != DType.STRING;
+    }
+
+    private static FieldSpec named(Manifest m, String name, String role) {
+        for (FieldSpec f : m.schema().fields()) {
+            if (f.name().equals(name)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("--" + role + "-field " + name + ": dataset '" + m.name() + "' has no such"
+                + " field; its fields are " + m.schema());
     }
 
     private static float[] channelStats(Manifest m, String key, int c, float dflt) {

@@ -121,7 +121,10 @@ final class EpochIterator implements Iterator<Batch>, AutoCloseable {
             }
             scaled.close();
             NDArray rawLabels = m.create(hb.buffer(1), new Shape(n), labelType);
-            NDArray y = rawLabels.toType(DataType.INT64, true);
+            // PyTorch's to() returns the same tensor when the type already matches, copy flag or not:
+            // int64 labels (the imagefolder importer's) would stay a view of the pooled buffer and
+            // change under the caller when the buffer is refilled, so those are cloned
+            NDArray y = labelType == DataType.INT64 ? rawLabels.duplicate() : rawLabels.toType(DataType.INT64, false);
             rawLabels.close();
             long[] ids = new long[n];
             for (int i = 0; i < n; i++) {

@@ -13,6 +13,7 @@ import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.StoreOptions;
 import dev.sluice.data.store.Stores;
 import dev.sluice.engine.device.FeedSpec;
+import dev.sluice.engine.train.TrainConfig;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
@@ -69,6 +70,8 @@ public final class SluiceDataset implements ai.djl.training.dataset.Dataset, Aut
     private final int prefetch;
     private final long maxBatches;
     private final HostAllocator batchMemory;
+    private final TrainConfig.Inputs inputs;
+    private final boolean evaluation;
     private long nextEpoch;
 
     private ObjectStore store;
@@ -91,6 +94,8 @@ public final class SluiceDataset implements ai.djl.training.dataset.Dataset, Aut
         this.prefetch = b.prefetch;
         this.maxBatches = b.maxBatches;
         this.batchMemory = b.batchMemory;
+        this.inputs = b.inputs;
+        this.evaluation = b.evaluation;
         this.nextEpoch = b.firstEpoch;
     }
 
@@ -125,12 +130,15 @@ public final class SluiceDataset implements ai.djl.training.dataset.Dataset, Aut
                     dataset = dev.sluice.data.format.Dataset.open(store);
                 }
             }
-            feed = FeedSpec.from(dataset.manifest());
+            feed = FeedSpec.from(dataset.manifest(), inputs.imageField(), inputs.labelField(), inputs.imageSize(),
+                    inputs.normalize());
             LoaderConfig cfg = LoaderConfig.training(split, batchSize, seed)
                     .withShuffle(shuffle, window)
                     .withDropLast(dropLast)
                     .withIo(prefetch, storeOptions.partBytes(), 4)
-                    .withFields(List.of(feed.imageField(), feed.labelField()));
+                    .withFields(List.of(feed.imageField(), feed.labelField()))
+                    .withImages(!feed.encoded() ? null : evaluation ? inputs.evalStage(feed.imageField())
+                            : inputs.trainStage(feed.imageField()));
             loader = new Loader(dataset, cfg, batchMemory);
         } catch (IOException | RuntimeException e) {
             closeStore(e);
@@ -276,6 +284,8 @@ public final class SluiceDataset implements ai.djl.training.dataset.Dataset, Aut
         private long firstEpoch;
         private long maxBatches;
         private HostAllocator batchMemory = new DirectAllocator();
+        private TrainConfig.Inputs inputs = TrainConfig.Inputs.defaults();
+        private boolean evaluation;
 
         private Builder() {}
 
@@ -331,6 +341,17 @@ public final class SluiceDataset implements ai.djl.training.dataset.Dataset, Aut
         public Builder evaluation() {
             this.shuffle = false;
             this.dropLast = false;
+            this.evaluation = true;
+            return this;
+        }
+
+        /**
+         * Which fields feed the model and how encoded (jpeg/png) images are decoded, as for
+         * {@code train} (default: {@link TrainConfig.Inputs#defaults()}): a training split takes the
+         * augmentation, an {@link #evaluation()} split centre-crops (after rrc) or resizes the whole image.
+         */
+        public Builder inputs(TrainConfig.Inputs in) {
+            this.inputs = Objects.requireNonNull(in, "inputs");
             return this;
         }
 

@@ -1,8 +1,10 @@
 package dev.sluice.engine.train;
 
+import dev.sluice.data.image.ImageStage;
 import dev.sluice.data.loader.Remainder;
 import dev.sluice.data.store.StoreOptions;
 import dev.sluice.engine.device.DeviceSpec;
+import dev.sluice.engine.device.Normalization;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -18,9 +20,101 @@ import java.util.TreeMap;
  * @param checkpoints where and when checkpoints are taken, and whether the run resumes
  * @param output run directory and what is printed
  * @param hardware devices and the NCCL library
+ * @param inputs which fields feed the model and how encoded images are decoded, augmented and normalized
  */
 public record TrainConfig(Data data, Job job, Optimization optimization, Checkpointing checkpoints, Output output,
-                          Hardware hardware) {
+                          Hardware hardware, Inputs inputs) {
+
+    /** A configuration with the default {@link Inputs}: roles from the manifest, ImageNet-style images. */
+    public TrainConfig(Data data, Job job, Optimization optimization, Checkpointing checkpoints, Output output,
+                       Hardware hardware) {
+        this(data, job, optimization, checkpoints, output, hardware, Inputs.defaults());
+    }
+
+    public TrainConfig {
+        if (inputs == null) {
+            throw new IllegalArgumentException("no inputs group; use Inputs.defaults()");
+        }
+    }
+
+    /**
+     * Which fields feed the model, and for a field of encoded JPEG/PNG images, how the loader's
+     * decode stage turns them into tensors: training takes the {@code augment} crop and flip,
+     * evaluation resizes and centre-crops (torchvision's 0.875 fraction) after a random-resized-crop
+     * and resizes the whole image otherwise; both give RGB squares of
+     * {@code imageSize}. Every random draw is a pure function of (seed, epoch, sample id).
+     *
+     * @param imageField the image field, or null for the first one the manifest has
+     * @param labelField the label field, or null for the first integer scalar field
+     * @param imageSize side of the decoded square
+     * @param crop how training chooses the kept region: {@code RANDOM_RESIZED} or {@code RESIZE}
+     * @param flip training mirrors about half the images
+     * @param normalize per-channel statistics; null for ImageNet's on encoded images and the
+     *     dataset's metadata on stored pixels
+     * @param strictDecode fail the run on an image that does not decode instead of skipping it
+     */
+    public record Inputs(String imageField, String labelField, int imageSize, ImageStage.Crop crop, boolean flip,
+                         Normalization normalize, boolean strictDecode) {
+        public Inputs {
+            if (imageSize <= 0 || imageSize > 1 << 14) {
+                throw new IllegalArgumentException("--image-size must be 1..16384, not " + imageSize);
+            }
+            if (crop == ImageStage.Crop.CENTER || crop == null) {
+                throw new IllegalArgumentException("training crop must be rrc or resize, not " + crop);
+            }
+        }
+
+        /** Roles from the manifest, {@value TrainDefaults#IMAGE_SIZE} px, random-resized-crop and flip. */
+        public static Inputs defaults() {
+            Augment a = Augment.parse(TrainDefaults.AUGMENT_TEXT);
+            return new Inputs(null, null, TrainDefaults.IMAGE_SIZE, a.crop(), a.flip(), null, false);
+        }
+
+        /** The decode stage of the training loader for {@code field}. */
+        public ImageStage trainStage(String field) {
+            return ImageStage.training(field, imageSize).withAugment(crop, flip).withStrict(strictDecode);
+        }
+
+        /**
+         * The decode stage of the evaluation loader for {@code field}, without flip: after a
+         * random-resized-crop, resize and centre crop (torchvision's evaluation); after a plain
+         * resize, the same resize, so evaluation sees images as training did.
+         */
+        public ImageStage evalStage(String field) {
+            ImageStage eval = ImageStage.evaluation(field, imageSize).withStrict(strictDecode);
+            return crop == ImageStage.Crop.RANDOM_RESIZED ? eval : eval.withAugment(ImageStage.Crop.RESIZE, false);
+        }
+
+        /** What a resumed run must share with its checkpoint when the images are decoded. */
+        String describe() {
+            return "size=" + imageSize + " crop=" + crop + " flip=" + flip + " normalize=" + normalize;
+        }
+    }
+
+    /**
+     * A parsed {@code --augment} value: {@code none}, or a comma list of {@code rrc} and {@code flip}.
+     *
+     * @param crop {@code RANDOM_RESIZED} with {@code rrc}, else {@code RESIZE}
+     * @param flip with {@code flip}
+     */
+    public record Augment(ImageStage.Crop crop, boolean flip) {
+
+        /** Parses {@code none}, {@code rrc}, {@code flip} or {@code rrc,flip}. */
+        public static Augment parse(String s) {
+            boolean rrc = false;
+            boolean flip = false;
+            for (String part : s.toLowerCase(Locale.ROOT).split(",")) {
+                switch (part.trim()) {
+                    case "none" -> { }
+                    case "rrc", "random-resized-crop" -> rrc = true;
+                    case "flip" -> flip = true;
+                    default -> throw new IllegalArgumentException("--augment takes none or a list of rrc and flip"
+                            + " (e.g. rrc,flip), not '" + s + "'");
+                }
+            }
+            return new Augment(rrc ? ImageStage.Crop.RANDOM_RESIZED : ImageStage.Crop.RESIZE, flip);
+        }
+    }
 
     /** The optimizer: AdamW (decoupled weight decay) or SGD (momentum, L2 weight decay). */
     public enum OptimizerKind { ADAMW, SGD;
@@ -209,7 +303,14 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
     /** The same configuration with this run directory. */
     public TrainConfig withRunDir(Path dir) {
         return new TrainConfig(data, job, optimization, checkpoints,
-                new Output(dir, output.progress(), output.json(), output.logEvery()), hardware);
+                new Output(dir, output.progress(), output.json(), output.logEvery()), hardware, inputs);
+    }
+
+    /** The same configuration without an evaluation split. */
+    public TrainConfig withoutEvaluation() {
+        Data d = data;
+        return new TrainConfig(new Data(d.location(), d.store(), d.trainSplit(), null, d.shuffleWindow(), d.prefetch(),
+                d.remainder()), job, optimization, checkpoints, output, hardware, inputs);
     }
 
     /** The checkpoint location: {@code checkpoints.dir}, or {@code <runDir>/checkpoints}. */
@@ -222,6 +323,14 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
      * resume is elastic), by name.
      */
     public Map<String, String> resumeKey(String datasetIdentity) {
+        return resumeKey(datasetIdentity, false);
+    }
+
+    /**
+     * As {@link #resumeKey(String)}; with {@code decodedImages} also the image size, augmentation and
+     * normalization, which decide what every batch holds.
+     */
+    public Map<String, String> resumeKey(String datasetIdentity, boolean decodedImages) {
         Map<String, String> m = new TreeMap<>();
         Optimization o = optimization;
         boolean sgd = o.optimizer() == OptimizerKind.SGD;
@@ -240,6 +349,9 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
         m.put("schedule", o.cosine() ? "cosine" : "constant");
         m.put("seed", Long.toString(job.seed()));
         m.put("max_steps", Long.toString(job.maxSteps()));
+        if (decodedImages) {
+            m.put("images", inputs.describe());
+        }
         return m;
     }
 }

@@ -43,6 +43,13 @@ public final class TrainDefaults {
     public static final String KEEP_CHECKPOINTS_TEXT = "" + KEEP_CHECKPOINTS;
     public static final String ON_NAN_TEXT = "stop";
     public static final String REMAINDER_TEXT = "drop";
+    /** Side of the square that encoded images are decoded to (ImageNet's usual training size). */
+    public static final int IMAGE_SIZE = 224;
+    public static final String IMAGE_SIZE_TEXT = "" + IMAGE_SIZE;
+    /** Training augmentation of encoded images: random-resized-crop and horizontal flip. */
+    public static final String AUGMENT_TEXT = "rrc,flip";
+    /** Per-channel statistics: ImageNet's for encoded images, the dataset's for stored pixels. */
+    public static final String NORMALIZE_TEXT = "auto";
     public static final int LOG_EVERY = 50;
     public static final String LOG_EVERY_TEXT = "" + LOG_EVERY;
 

@@ -21,6 +21,7 @@ import dev.sluice.engine.device.ComputeDevice;
 import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.device.PyTorchInternals;
+import dev.sluice.engine.device.TokenFeed;
 import dev.sluice.engine.optim.AdamW;
 import dev.sluice.engine.optim.Optimizer;
 import dev.sluice.engine.optim.Sgd;
@@ -146,15 +147,33 @@ public final class Trainer {
              MetricsLog metrics = new MetricsLog(cfg.output().runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
             Dataset ds = Dataset.open(store);
-            FeedSpec feed = FeedSpec.from(ds.manifest());
-            InputSpec input = InputSpec.image(feed.imageField(), feed.channels(), feed.height(), feed.width());
+            TrainConfig.Inputs in = cfg.inputs();
+            // a dataset of token windows (the tokens: importer's) trains a language model; any other an image model
+            TokenFeed tokens = in.imageField() != null ? null : TokenFeed.from(ds.manifest(), null).orElse(null);
+            FeedSpec feed = tokens != null ? null : FeedSpec.from(ds.manifest(), in.imageField(), in.labelField(),
+                    in.imageSize(), in.normalize());
+            InputSpec input = tokens != null ? InputSpec.tokens(tokens.field(), tokens.length(), tokens.vocabSize())
+                    : InputSpec.image(feed.imageField(), feed.channels(), feed.height(), feed.width());
+            int classes = tokens != null ? tokens.vocabSize() : feed.numClasses();
+            if (tokens != null && cfg.data().evalSplit() != null && !ds.manifest().splits().containsKey(cfg.data().evalSplit())) {
+                // token datasets are usually one split: the loss curve is the measure
+                out.line("No split '" + cfg.data().evalSplit() + "' to evaluate on; training only");
+                cfg = cfg.withoutEvaluation();
+            }
             ModelRegistry registry = ModelRegistry.builtIn();
             out.line(String.format(Locale.ROOT, "Training %s on %s (%s, %,d samples): %d replica(s)%s, batch %d each",
                     cfg.job().model(), ds.manifest().name(), cfg.data().trainSplit(), ds.manifest().split(cfg.data().trainSplit()).samples(),
                     world, launch.isPresent() ? " across " + world + " processes"
                             : " on " + devices.stream().map(ComputeDevice::name).distinct().toList(), cfg.job().batchSize()));
+            if (feed != null && feed.encoded()) {
+                out.line(String.format(Locale.ROOT, "Decoding '%s' to %dx%d RGB (training: %s%s; evaluation: centre"
+                        + " crop), normalized with %s", feed.imageField(), feed.height(), feed.width(),
+                        in.trainStage(feed.imageField()).crop().name().toLowerCase(Locale.ROOT),
+                        in.flip() ? " + flip" : "", java.util.Arrays.toString(feed.mean()) + " / "
+                                + java.util.Arrays.toString(feed.std())));
+            }
             String identity = datasetIdentity(ds, cfg.data().trainSplit());
-            Map<String, String> resumeKey = cfg.resumeKey(identity);
+            Map<String, String> resumeKey = cfg.resumeKey(identity, feed != null && feed.encoded());
             ObjectStore ckptStore = Stores.open(cfg.checkpointLocation(), cfg.data().store());
             closeLater.add(ckptStore);
             Checkpoints checkpoints = new Checkpoints(ckptStore, cfg.checkpoints().keep());
@@ -195,7 +214,7 @@ public final class Trainer {
             try {
                 List<Worker> workers = new ArrayList<>();
                 Worker.Context context = new Worker.Context(cfg, ds, feed, world, metrics, checkpoints, resumeKey,
-                        resumeFrom, stop, cache);
+                        resumeFrom, stop, cache, tokens);
                 // the chief's concerns besides stepping, in the order they act at the end of a run:
                 // the plots are drawn before the summary event so the report's table ends with the epochs,
                 // and the run's last line stays the progress listener's
@@ -205,7 +224,7 @@ public final class Trainer {
                         new MetricsListener(metrics, cfg.output().logEvery(), cfg.data().evalSplit()), progress);
                 for (int r = 0; r < local; r++) {
                     Engine.getInstance().setRandomSeed(Long.hashCode(cfg.job().seed()) + firstRank + r);
-                    BuiltModel model = registry.create(cfg.job().model(), input, feed.numClasses());
+                    BuiltModel model = registry.create(cfg.job().model(), input, classes);
                     Replica replica = new Replica(firstRank + r, devices.get(r).djlDevice(), model);
                     replicas.add(replica);
                     if (r == 0 && !devices.get(0).isCuda()) {

@@ -4,6 +4,7 @@ import dev.sluice.data.loader.Remainder;
 import dev.sluice.data.loader.ShardCache;
 import dev.sluice.data.store.StoreOptions;
 import dev.sluice.engine.device.DeviceSpec;
+import dev.sluice.engine.device.Normalization;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -86,6 +87,7 @@ public final class TrainingRun {
         private boolean resume;
         private TrainConfig.NanPolicy onNan = TrainConfig.NanPolicy.parse(TrainDefaults.ON_NAN_TEXT);
         private int logEvery = TrainDefaults.LOG_EVERY;
+        private TrainConfig.Inputs inputs = TrainConfig.Inputs.defaults();
         private Remainder remainder = Remainder.valueOf(TrainDefaults.REMAINDER_TEXT.toUpperCase(java.util.Locale.ROOT));
         private String ncclLib;
         private boolean force;
@@ -253,6 +255,46 @@ public final class TrainingRun {
             return this;
         }
 
+        /**
+         * Which fields feed the model (null: the manifest's first image field and first integer
+         * scalar field).
+         */
+        public Builder fields(String imageField, String labelField) {
+            TrainConfig.Inputs i = inputs;
+            inputs = new TrainConfig.Inputs(imageField, labelField, i.imageSize(), i.crop(), i.flip(), i.normalize(),
+                    i.strictDecode());
+            return this;
+        }
+
+        /**
+         * How encoded (jpeg/png) images are decoded for training: the side of the square, and the
+         * training augmentation ({@code none}, or a list of {@code rrc} and {@code flip}; evaluation
+         * centre-crops after rrc and resizes the whole image otherwise).
+         */
+        public Builder images(int size, String augment) {
+            TrainConfig.Augment a = TrainConfig.Augment.parse(augment);
+            TrainConfig.Inputs i = inputs;
+            inputs = new TrainConfig.Inputs(i.imageField(), i.labelField(), size, a.crop(), a.flip(), i.normalize(),
+                    i.strictDecode());
+            return this;
+        }
+
+        /** Per-channel image statistics; null for ImageNet's on encoded images and the dataset's on stored pixels. */
+        public Builder normalize(Normalization n) {
+            TrainConfig.Inputs i = inputs;
+            inputs = new TrainConfig.Inputs(i.imageField(), i.labelField(), i.imageSize(), i.crop(), i.flip(), n,
+                    i.strictDecode());
+            return this;
+        }
+
+        /** Fail the run on an image that does not decode, instead of skipping it with a warning. */
+        public Builder strictDecode(boolean on) {
+            TrainConfig.Inputs i = inputs;
+            inputs = new TrainConfig.Inputs(i.imageField(), i.labelField(), i.imageSize(), i.crop(), i.flip(),
+                    i.normalize(), on);
+            return this;
+        }
+
         /** Write a {@code step} line to metrics.jsonl every this many steps. */
         public Builder logEvery(int steps) {
             this.logEvery = steps;
@@ -273,7 +315,7 @@ public final class TrainingRun {
                             onNan),
                     new TrainConfig.Checkpointing(checkpointDir, checkpointEvery, keepCheckpoints, resume),
                     new TrainConfig.Output(runDir, false, false, logEvery),
-                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force));
+                    new TrainConfig.Hardware(DeviceSpec.parse(devices), ncclLib, force), inputs);
             return new TrainingRun(cfg, out, env, cache);
         }
     }

@@ -15,6 +15,8 @@ import dev.sluice.engine.device.DeviceBatch;
 import dev.sluice.engine.device.FeedSpec;
 import dev.sluice.engine.device.Feeder;
 import dev.sluice.engine.device.PrefetchingFeeder;
+import dev.sluice.engine.device.TokenFeed;
+import dev.sluice.engine.device.TokenFeeder;
 import dev.sluice.engine.optim.GradClip;
 import dev.sluice.engine.optim.LrSchedule;
 import dev.sluice.engine.optim.Optimizer;
@@ -46,7 +48,24 @@ final class Worker {
     /** Everything a worker needs besides its replica. */
     record Context(TrainConfig cfg, Dataset dataset, FeedSpec feed, int world, MetricsLog metrics,
                    Checkpoints checkpoints, Map<String, String> resumeKey, Checkpoint resumeFrom, StopSignal stop,
-                   ShardCache cache) {}
+                   ShardCache cache, TokenFeed tokens) {
+
+        /** An image run ({@code tokens} null). */
+        Context(TrainConfig cfg, Dataset dataset, FeedSpec feed, int world, MetricsLog metrics, Checkpoints checkpoints,
+                Map<String, String> resumeKey, Checkpoint resumeFrom, StopSignal stop, ShardCache cache) {
+            this(cfg, dataset, feed, world, metrics, checkpoints, resumeKey, resumeFrom, stop, cache, null);
+        }
+
+        /** The fields the loaders read: the token field, or the image and label fields. */
+        List<String> fields() {
+            return tokens != null ? List.of(tokens.field()) : List.of(feed.imageField(), feed.labelField());
+        }
+
+        /** Whether the loaders decode the image field. */
+        boolean decodes() {
+            return tokens == null && feed.encoded();
+        }
+    }
 
     private final Context ctx;
     private final TrainConfig cfg;
@@ -119,7 +138,8 @@ final class Worker {
                 .withShuffle(true, cfg.data().shuffleWindow())
                 .withRemainder(cfg.data().remainder())
                 .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4)
-                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()));
+                .withFields(ctx.fields())
+                .withImages(ctx.decodes() ? cfg.inputs().trainStage(ctx.feed().imageField()) : null);
     }
 
     /** Runs the remaining epochs; returns the per-epoch summaries (identical on every rank). */
@@ -199,7 +219,7 @@ final class Worker {
         boolean complete;
         LoaderState position;
         try (EpochStream stream = loader.open(state, more ? LoaderState.start(cfg.job().seed(), epoch + 1) : null);
-             Feeder direct = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform());
+             Feeder direct = feeder(stream);
              // a CPU replica converts its next batch while it steps on this one (the CUDA feeder
              // already overlaps its copies); the stream is then a batch ahead, so positions come
              // from the prefetching feeder
@@ -218,8 +238,16 @@ final class Worker {
                     break;
                 }
                 try (batch) {
+                    if (batch.size() == 0 && world == 1) {
+                        // every image of the batch failed to decode (each was counted and reported by
+                        // the loader): there is nothing to learn from, and no other replica to keep step with
+                        continue;
+                    }
                     long a = System.nanoTime();
-                    Replica.StepOutput out = replica.forwardBackward(batch);
+                    // with several replicas an empty batch still takes part in the step's collective calls,
+                    // contributing a zero gradient and a zero loss to the averages
+                    Replica.StepOutput out = batch.size() == 0 ? new Replica.StepOutput(0f, 0)
+                            : replica.forwardBackward(batch);
                     step++;
                     long r0 = System.nanoTime();
                     // every replica must take the same decision: agree on the loss and on a stop request
@@ -282,6 +310,12 @@ final class Worker {
         return new Trained(summary, complete, position);
     }
 
+    /** The feeder of one epoch: token windows, or images through the device's transform. */
+    private Feeder feeder(EpochStream stream) {
+        return ctx.tokens() != null ? new TokenFeeder(stream, replica.manager(), ctx.tokens())
+                : device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform());
+    }
+
     /** The chief saves; the others go on and wait at the next collective call. */
     private void checkpoint(long epoch, LoaderState state) throws Exception {
         if (!chief() || ctx.checkpoints() == null) {
@@ -308,8 +342,9 @@ final class Worker {
     private LoaderConfig evalLoaderConfig() {
         return LoaderConfig.evaluation(cfg.data().evalSplit(), Math.max(256, cfg.job().batchSize()))
                 .withRank(replica.rank(), ctx.world()).withRemainder(Remainder.UNEVEN)
-                .withFields(List.of(ctx.feed().imageField(), ctx.feed().labelField()))
-                .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4);
+                .withFields(ctx.fields())
+                .withIo(cfg.data().prefetch(), cfg.data().store().partBytes(), 4)
+                .withImages(ctx.decodes() ? cfg.inputs().evalStage(ctx.feed().imageField()) : null);
     }
 
     /**
@@ -322,9 +357,12 @@ final class Worker {
         long correct = 0;
         long n = 0;
         try (EpochStream stream = loader.open(LoaderState.start(0, 0));
-             Feeder feeder = device.feeder(stream, replica.manager(), ctx.feed(), ctx.feed().transform())) {
+             Feeder feeder = feeder(stream)) {
             for (DeviceBatch b = feeder.next(); b != null; b = feeder.next()) {
                 try (DeviceBatch batch = b) {
+                    if (batch.size() == 0) {
+                        continue; // every image failed to decode: nothing to evaluate
+                    }
                     Replica.StepOutput out = replica.evaluate(batch);
                     loss += out.loss();
                     correct += out.correct();
