@@ -29,7 +29,7 @@ public interface Importer extends AutoCloseable {
     Iterator<Input> inputs(String split) throws IOException;
 
     /** Strings recorded in the manifest's metadata (e.g. {@code source.train}). */
-    Map<String, String> metadata(String split);
+    Map<String, String> metadata(String split) throws IOException;
 
     /**
      * What identifies this source and its options for {@code --resume}: an interrupted ingest is only

@@ -6,6 +6,7 @@ import dev.sluice.data.format.Schema;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ public final class TokenImporter implements Importer {
 
     /** Name of the token field. */
     public static final String TOKENS = "tokens";
+    /** Metadata key of the vocabulary size: the largest id in the file + 1. */
+    public static final String VOCAB_SIZE = "tokens.vocab_size";
 
     private final Path file;
     private final String split;
@@ -109,8 +112,40 @@ public final class TokenImporter implements Importer {
     }
 
     @Override
-    public Map<String, String> metadata(String s) {
-        return Map.of("source." + split, "tokens:" + file, "tokens.seq_len", Integer.toString(seqLen));
+    public Map<String, String> metadata(String s) throws IOException {
+        return Map.of("source." + split, "tokens:" + file, "tokens.seq_len", Integer.toString(seqLen),
+                VOCAB_SIZE, Long.toString(largestId() + 1));
+    }
+
+    /**
+     * The largest id in the file, read once: {@code tokens.vocab_size} (largest id + 1) lets a model size its
+     * embedding without being told, where the dtype's range (65,536 ids for uint16) would be far too large.
+     */
+    private long largestId() throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        long max = 0;
+        long at = 0;
+        while (at < tokens * dtype.bytes()) {
+            buf.clear();
+            int n = channel.read(buf, at);
+            if (n <= 0) {
+                throw new InputException(file + ": ended at byte " + at + " while its size says "
+                        + tokens * dtype.bytes() + "; was it truncated while being read?");
+            }
+            at += n;
+            buf.flip();
+            if (dtype == DType.UINT16) {
+                while (buf.remaining() >= 2) {
+                    max = Math.max(max, buf.getShort() & 0xffffL);
+                }
+            } else {
+                while (buf.remaining() >= 4) {
+                    max = Math.max(max, buf.getInt() & 0xffffffffL);
+                }
+            }
+            at -= buf.remaining(); // a token split across two reads is read again whole
+        }
+        return max;
     }
 
     @Override

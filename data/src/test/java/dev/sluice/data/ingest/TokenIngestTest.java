@@ -76,4 +76,24 @@ class TokenIngestTest {
         e = assertThrows(InputException.class, () -> new TokenImporter(tiny, "train", DType.UINT16, 8));
         assertTrue(e.getMessage().contains("fewer than one sample"), e.getMessage());
     }
+
+    @Test
+    void theVocabularySizeIsTheLargestIdPlusOne() throws IOException {
+        // hand-made: ids 5, 300, 65535 (the largest uint16), 7, 2 -> vocabulary 65,536; then 5, 299, 7, 2 -> 300
+        int[][] files = {{5, 300, 65535, 7, 2}, {5, 299, 7, 2}};
+        long[] want = {65_536, 300};
+        for (int f = 0; f < files.length; f++) {
+            ByteBuffer b = ByteBuffer.allocate(files[f].length * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (int id : files[f]) {
+                b.putShort((short) id);
+            }
+            Path file = Files.write(tmp.resolve("v" + f + ".bin"), b.array());
+            try (FileStore store = new FileStore(tmp.resolve("vds" + f));
+                 TokenImporter imp = new TokenImporter(file, "train", DType.UINT16, 2)) {
+                new Ingest(imp, store, Ingest.Options.defaults("t", tmp.resolve("vst" + f))).run();
+                assertEquals(Long.toString(want[f]),
+                        Dataset.open(store).manifest().metadata().get(TokenImporter.VOCAB_SIZE));
+            }
+        }
+    }
 }
