@@ -206,8 +206,14 @@ public final class Trainer {
             closeLater.addAll(ncclGroup);
             List<Replica> replicas = new ArrayList<>();
             List<GradientSync> syncs = new ArrayList<>();
+            int intraOp = intraOpThreads(Runtime.getRuntime().availableProcessors(), local);
             ExecutorService pool = Executors.newFixedThreadPool(local, r -> {
-                Thread t = new Thread(r, "sluice-replica");
+                // PyTorch's OpenMP thread count is per calling thread: set it on the thread that steps too,
+                // or its ops run on every core, in an order that can change a GPT's loss from run to run
+                Thread t = new Thread(() -> {
+                    PyTorchInternals.setIntraOpThreads(intraOp);
+                    r.run();
+                }, "sluice-replica");
                 t.setDaemon(true);
                 return t;
             });
