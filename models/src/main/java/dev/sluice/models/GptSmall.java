@@ -45,19 +45,7 @@ public final class GptSmall {
      * @return an uninitialized block taking {@code (N, T)} integer ids, {@code T <= maxLength}
      */
     public static SequentialBlock build(int vocabSize, int maxLength, int numClasses) {
-        SequentialBlock net = new SequentialBlock();
-        net.add(new TokenEmbedding(vocabSize, maxLength, DIM));
-        for (int i = 0; i < LAYERS; i++) {
-            net.add(residual(new SequentialBlock()
-                    .add(layerNorm())
-                    .add(new CausalSelfAttention(DIM, HEADS))));
-            net.add(residual(new SequentialBlock()
-                    .add(layerNorm())
-                    .add(Linear.builder().setUnits(4L * DIM).build())
-                    .add(Activation.geluBlock())
-                    .add(Linear.builder().setUnits(DIM).build())));
-        }
-        net.add(layerNorm());
+        SequentialBlock net = trunk(vocabSize, maxLength);
         net.addSingleton(x -> x.get(":, -1, :"), "lastPosition");
         net.add(Linear.builder().setUnits(numClasses).build());
         return net;
@@ -73,6 +61,14 @@ public final class GptSmall {
      * @return an uninitialized block taking {@code (N, T)} integer ids
      */
     public static SequentialBlock buildLanguageModel(int vocabSize, int maxLength) {
+        SequentialBlock net = trunk(vocabSize, maxLength);
+        net.addSingleton(x -> x.reshape(-1, DIM), "allPositions");
+        net.add(Linear.builder().setUnits(vocabSize).build());
+        return net;
+    }
+
+    /** Embedding, the transformer layers and the final norm: {@code (N, T)} ids to {@code (N, T, DIM)}. */
+    private static SequentialBlock trunk(int vocabSize, int maxLength) {
         SequentialBlock net = new SequentialBlock();
         net.add(new TokenEmbedding(vocabSize, maxLength, DIM));
         for (int i = 0; i < LAYERS; i++) {
@@ -86,8 +82,6 @@ public final class GptSmall {
                     .add(Linear.builder().setUnits(DIM).build())));
         }
         net.add(layerNorm());
-        net.addSingleton(x -> x.reshape(-1, DIM), "allPositions");
-        net.add(Linear.builder().setUnits(vocabSize).build());
         return net;
     }
 
