@@ -48,7 +48,10 @@ final class CausalSelfAttention extends AbstractBlock {
         NDArray q = splitHeads(qkvParts.get(0), n, t, headDim);
         NDArray k = splitHeads(qkvParts.get(1), n, t, headDim);
         NDArray v = splitHeads(qkvParts.get(2), n, t, headDim);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(headDim));
+        NDArray scores;
+        try (NDArray scale = scale(x, headDim)) {
+            scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+        }
         NDArray att = scores.add(futureMask(x, t)).softmax(-1);
         NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(n, t, dim);
         return proj.forward(ps, new NDList(y), training, params);
@@ -57,6 +60,18 @@ final class CausalSelfAttention extends AbstractBlock {
     /** (N, T, D) to (N, heads, T, D / heads). */
     private NDArray splitHeads(NDArray a, long n, long t, long headDim) {
         return a.reshape(n, t, heads, headDim).transpose(0, 2, 1, 3);
+    }
+
+    /**
+     * 1 / sqrt(headDim) as a 0-d tensor PyTorch allocated. Not {@code mul(Number)}: DJL makes that
+     * scalar a tensor over a Java direct buffer and closes it when the call returns, but autograd keeps
+     * the scalar for the backward pass, so the garbage collector could free (and the JVM reuse) its
+     * memory before backward read it, and the attention gradients were scaled by whatever lay there:
+     * losses that differed from run to run. Memory PyTorch allocated lives as long as the graph holds it.
+     */
+    private static NDArray scale(NDArray like, long headDim) {
+        return like.getManager().full(new Shape(), (float) (1.0 / Math.sqrt(headDim)), DataType.FLOAT32,
+                like.getDevice());
     }
 
     /** (T, T): MASKED where the key position is after the query position, 0 elsewhere. */
