@@ -1,7 +1,6 @@
 package dev.sluice.engine.cli;
 
 import dev.sluice.engine.datasets.DefaultDataset;
-import dev.sluice.engine.device.MklReproducibility;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Set;
@@ -113,7 +112,6 @@ public final class Main implements Runnable {
         if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         }
-        MklReproducibility.request(); // after the logging settings, before anything loads libtorch
     }
 
     @Override

@@ -20,7 +20,6 @@ import dev.sluice.engine.collective.TcpOptions;
 import dev.sluice.engine.device.ComputeDevice;
 import dev.sluice.engine.device.Devices;
 import dev.sluice.engine.device.FeedSpec;
-import dev.sluice.engine.device.MklReproducibility;
 import dev.sluice.engine.device.PyTorchInternals;
 import dev.sluice.engine.device.TokenFeed;
 import dev.sluice.engine.optim.AdamW;
@@ -94,7 +93,6 @@ public final class Trainer {
     /** Trains and evaluates; the result holds the final evaluation accuracy. */
     public TrainResult run() throws Exception {
         long start = System.nanoTime();
-        MklReproducibility.request(); // bit-exact CPU kernels across processes, if libtorch is not loaded yet
         // what can be checked without the data is checked before anything is written
         if (!ModelRegistry.builtIn().names().contains(cfg.job().model())) {
             throw new IllegalArgumentException("unknown model '" + cfg.job().model() + "'; models: "
