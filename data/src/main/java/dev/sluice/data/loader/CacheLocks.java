@@ -38,6 +38,7 @@ final class CacheLocks {
     private final Path file;
     private final FileChannel channel;
     private final ConcurrentHashMap<Long, Entry> entries = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong deadlockReports = new java.util.concurrent.atomic.AtomicLong();
 
     /** This JVM's state of one entry: its claim (held by at most one thread) and its readers. */
     private static final class Entry {
@@ -187,6 +188,7 @@ final class CacheLocks {
                 if (m == null || !m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")) {
                     throw e;
                 }
+                deadlockReports.incrementAndGet();
             }
             Thread.sleep(backoffMillis);
             backoffMillis = Math.min(2 * backoffMillis, 50);
@@ -225,6 +227,11 @@ final class CacheLocks {
 
     Path file() {
         return file;
+    }
+
+    /** How many times the kernel reported a (false) deadlock to a waiter here. */
+    long deadlockReports() {
+        return deadlockReports.get();
     }
 
     // ids are below 2^61, so both bytes (and their ends) are valid lock positions

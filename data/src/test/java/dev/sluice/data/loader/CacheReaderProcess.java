@@ -25,6 +25,9 @@ import java.util.HexFormat;
  *
  * <p>{@code pin CACHE_DIR ENTRY_FILE_NAME}: holds an entry's reader pin, as a reader copying the
  * entry does, prints {@code pinned}, and lets go when its standard input ends.
+ *
+ * <p>{@code hold CACHE_DIR ENTRY_X ENTRY_Y}: takes entry X's claim, prints {@code holding}, waits for
+ * entry Y's claim (as a second download thread would), prints {@code got}, lets go of both, and prints {@code reports <deadlocks the kernel reported>}.
  */
 public final class CacheReaderProcess {
 
@@ -41,6 +44,18 @@ public final class CacheReaderProcess {
                 out.println("pinned");
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().count();
             }
+            return;
+        }
+        if (args[0].equals("hold")) {
+            Path dir = Path.of(args[1]).toRealPath();
+            CacheLocks locks = CacheLocks.of(dir);
+            try (CacheLocks.Claim x = locks.claim(ShardCache.id(dir.resolve(args[2])))) {
+                out.println("holding");
+                try (CacheLocks.Claim y = locks.claim(ShardCache.id(dir.resolve(args[3])))) {
+                    out.println("got");
+                }
+            }
+            out.println("reports " + locks.deadlockReports());
             return;
         }
         try (S3Store store = S3Store.open(args[2], S3TestSupport.options(args[1]).withHedge(HedgePolicy.off()))) {

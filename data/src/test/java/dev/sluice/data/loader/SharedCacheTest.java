@@ -241,6 +241,45 @@ class SharedCacheTest {
         }
     }
 
+    @Test
+    void twoProcessesWaitingForEachOthersClaimsBothGetThem() throws Exception {
+        // process "child" holds X and waits for Y; this JVM holds Y and waits for X: the kernel sees
+        // a cycle of processes and reports a deadlock, though each holder's other thread lets go
+        ShardCache cache = new ShardCache(tmp.resolve("cache-cross"), 1L << 30);
+        CacheLocks locks = CacheLocks.of(cache.dir());
+        Path x = cache.entry(location(), shards.get(0));
+        Path y = cache.entry(location(), shards.get(1));
+        long reportsBefore = locks.deadlockReports();
+        CacheLocks.Claim holdY = locks.tryClaim(ShardCache.id(y));
+        assertNotNull(holdY);
+        Process child = start("hold", cache.dir().toString(), x.getFileName().toString(),
+                y.getFileName().toString());
+        assertEquals("holding\n", new String(child.getInputStream().readNBytes(8), StandardCharsets.US_ASCII));
+        java.util.concurrent.CompletableFuture<CacheLocks.Claim> waitX = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return locks.claim(ShardCache.id(x));
+                    } catch (IOException | InterruptedException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        // both waits are in the kernel well within this (the child's began before it printed)
+        TimeUnit.MILLISECONDS.sleep(500);
+        assertFalse(waitX.isDone(), "X is still the child's");
+        holdY.close(); // this JVM's download of Y is done
+        String rest = new String(child.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertTrue(rest.startsWith("got\nreports "), rest);
+        long childReports = Long.parseLong(rest.substring("got\nreports ".length()).trim());
+        try (CacheLocks.Claim gotX = waitX.get(30, TimeUnit.SECONDS)) {
+            assertNotNull(gotX, "the claim of X came once the child let go");
+        }
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, child.exitValue());
+        // to whichever process asked second
+        assertTrue(locks.deadlockReports() - reportsBefore + childReports > 0,
+                "the kernel did report the cycle as a deadlock");
+    }
+
     /** Fills a shard's entry with its source bytes, through a claim, as a download would. */
     static void fillFromSource(ShardCache cache, String loc, ShardInfo s) throws Exception {
         ShardCache.Lookup l = cache.readOrClaim(loc, s, ByteBuffer.allocateDirect((int) s.bytes()));
