@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Locks that coordinate the processes sharing one shard cache directory: byte-range locks on one
@@ -38,7 +39,7 @@ final class CacheLocks {
     private final Path file;
     private final FileChannel channel;
     private final ConcurrentHashMap<Long, Entry> entries = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong deadlockReports = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong deadlockReports = new AtomicLong();
 
     /** This JVM's state of one entry: its claim (held by at most one thread) and its readers. */
     private static final class Entry {
@@ -176,17 +177,25 @@ final class CacheLocks {
      * per thread, so when process A waits for B's claim on one shard while B waits for A's claim on
      * another it reports a deadlock (EDEADLK), though each claim's holder is downloading and will let
      * go. No thread here waits while holding a lock another waits for, so such a report is always
-     * false: wait a little and ask again.
+     * false: wait a little and ask again. EDEADLK is the one error only a waiting request gets, so a
+     * failed wait is told from a real error (no locks on this file system, say) by asking once
+     * without waiting: that gets the lock, finds it taken, or fails the same way.
      */
     private FileLock await(long position, boolean shared) throws IOException, InterruptedException {
         long backoffMillis = 1;
         while (true) {
             try {
                 return channel.lock(position, 1, shared);
-            } catch (IOException e) {
-                String m = e.getMessage();
-                if (m == null || !m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")) {
-                    throw e;
+            } catch (IOException waitFailed) {
+                FileLock now;
+                try {
+                    now = channel.tryLock(position, 1, shared);
+                } catch (IOException real) {
+                    real.addSuppressed(waitFailed);
+                    throw real;
+                }
+                if (now != null) {
+                    return now;
                 }
                 deadlockReports.incrementAndGet();
             }

@@ -26,6 +26,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -255,12 +257,11 @@ class SharedCacheTest {
         Process child = start("hold", cache.dir().toString(), x.getFileName().toString(),
                 y.getFileName().toString());
         assertEquals("holding\n", new String(child.getInputStream().readNBytes(8), StandardCharsets.US_ASCII));
-        java.util.concurrent.CompletableFuture<CacheLocks.Claim> waitX = java.util.concurrent.CompletableFuture
-                .supplyAsync(() -> {
+        CompletableFuture<CacheLocks.Claim> waitX = CompletableFuture.supplyAsync(() -> {
                     try {
                         return locks.claim(ShardCache.id(x));
                     } catch (IOException | InterruptedException e) {
-                        throw new java.util.concurrent.CompletionException(e);
+                        throw new CompletionException(e);
                     }
                 });
         // both waits are in the kernel well within this (the child's began before it printed)
@@ -278,6 +279,31 @@ class SharedCacheTest {
         // to whichever process asked second
         assertTrue(locks.deadlockReports() - reportsBefore + childReports > 0,
                 "the kernel did report the cycle as a deadlock");
+    }
+
+    @Test
+    void evictionLeavesAnEntryAThreadOfThisProcessIsReading() throws Exception {
+        try (FileStore store = new FileStore(source)) {
+            Dataset ds = Dataset.open(store);
+            String loc = store.location();
+            long budget = 2 * ds.manifest().split("train").maxShardBytes();
+            Path dir = tmp.resolve("cache-evict-here");
+            // two caches on one directory in one JVM, as two loaders of one process would have
+            ShardCache first = new ShardCache(dir, budget);
+            ShardCache second = new ShardCache(dir, budget);
+            fillFromSource(first, loc, shards.get(0));
+            Path entry = first.entry(loc, shards.get(0));
+            try (CacheLocks.Pin reading = CacheLocks.of(first.dir()).pin(ShardCache.id(entry))) {
+                for (int s = 1; s <= 3; s++) {
+                    fillFromSource(second, loc, shards.get(s));
+                }
+                assertArrayEquals(sourceBytes(shards.get(0)), Files.readAllBytes(entry), "still there while read");
+                assertFalse(Files.exists(second.entry(loc, shards.get(1))), "shard 1 went in its place");
+            }
+            fillFromSource(second, loc, shards.get(4));
+            assertFalse(Files.exists(entry), "evicted once nobody reads it");
+            assertTrue(second.sizeOnDisk() <= budget);
+        }
     }
 
     /** Fills a shard's entry with its source bytes, through a claim, as a download would. */
