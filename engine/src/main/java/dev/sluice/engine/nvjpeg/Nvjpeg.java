@@ -98,8 +98,8 @@ public final class Nvjpeg {
                 } catch (LinkageError | RuntimeException e) {
                     // UnsatisfiedLinkError from dlopen: the message says which file is missing
                     lib = null;
-                    libraryLine = "not loadable" + (name.equals(SONAME) ? "" : " (tried " + name + ", named by "
-                            + LIBRARY_ENV + " or -D" + LIBRARY_PROPERTY + ")") + ": " + deepestMessage(e);
+                    libraryLine = "not loadable" + (name.equals(SONAME) ? "" : " (named by " + LIBRARY_ENV + " or -D"
+                            + LIBRARY_PROPERTY + ")") + ": " + deepestMessage(e);
                 }
             }
             CudaProbe.Status gpu = CudaProbe.system();
@@ -113,7 +113,7 @@ public final class Nvjpeg {
                 DESCRIPTION = null;
                 FAILURE = "nvJPEG is not available: " + (lib == null ? name + " could not be loaded"
                         : "there is no usable CUDA GPU") + ".\n"
-                        + "  " + SONAME + " (nvJPEG, CUDA 12): " + libraryLine + "\n"
+                        + "  " + name + " (nvJPEG): " + libraryLine + "\n"
                         + "  CUDA GPU (JCuda probe): " + gpuLine + "\n"
                         + HOW_TO_FIX;
             }
@@ -145,6 +145,8 @@ public final class Nvjpeg {
                 }
             }
             String line = e.toString().replace('\n', ' ');
+            int searched = line.indexOf(" Native library ("); // JNA's class path search follows: noise here
+            line = searched > 0 ? line.substring(0, searched) : line;
             return line.length() > 300 ? line.substring(0, 300) + "..." : line;
         }
     }
