@@ -12,7 +12,7 @@ public final class NvjpegException extends RuntimeException {
 
     NvjpegException(String call, int status) {
         super(call + " failed with " + NvjpegStatus.name(status)
-                + (status == 5 ? ": the GPU is out of memory; use fewer decode threads or --decoder opencv" : ""));
+                + (status == NvjpegStatus.ALLOCATOR_FAILURE ? ": the GPU is out of memory; use fewer decode threads or --decoder opencv" : ""));
         this.status = status;
     }
 

@@ -4,8 +4,8 @@ package dev.sluice.engine.nvjpeg;
 final class NvjpegStatus {
 
     static final int SUCCESS = 0;
-    static final int INVALID_PARAMETER = 2;
     static final int BAD_JPEG = 3;
+    static final int ALLOCATOR_FAILURE = 5;
     static final int JPEG_NOT_SUPPORTED = 4;
     static final int IMPLEMENTATION_NOT_SUPPORTED = 9;
     static final int INCOMPLETE_BITSTREAM = 10;
@@ -24,9 +24,13 @@ final class NvjpegStatus {
         return code >= 0 && code < NAMES.length ? NAMES[code] : "nvjpegStatus_t " + code;
     }
 
-    /** The bytes are not a JPEG nvJPEG can read: the image is bad, not the GPU. */
+    /**
+     * The bytes are not a JPEG nvJPEG can read: the image is bad, not the GPU. Not
+     * {@code INVALID_PARAMETER}: that would be a binding error, which must fail the run rather than
+     * skip every image as bad.
+     */
     static boolean badImage(int code) {
-        return code == BAD_JPEG || code == INCOMPLETE_BITSTREAM || code == INVALID_PARAMETER;
+        return code == BAD_JPEG || code == INCOMPLETE_BITSTREAM;
     }
 
     /** A valid JPEG that nvJPEG does not handle (e.g. CMYK, some progressive or lossless streams). */
