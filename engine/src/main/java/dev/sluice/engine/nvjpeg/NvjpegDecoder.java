@@ -112,8 +112,9 @@ public final class NvjpegDecoder implements ImageDecoder {
             return onCpu(buf, offset, n); // not a JPEG (start-of-image marker missing): PNG, or bad bytes
         }
         if (input.size() < n) {
+            long size = Math.max(n, input.size() * 3 / 2);
             input.close();
-            input = new Memory(Math.max(n, input.size() * 3 / 2));
+            input = new Memory(size);
             inputView = input.getByteBuffer(0, input.size());
         }
         inputView.put(0, buf, offset, n);
