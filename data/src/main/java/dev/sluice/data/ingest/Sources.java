@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Opens the {@link Importer} a {@code KIND:WHERE} source names: {@code imagefolder:DIR},
+ * Opens the {@link Importer} a {@code KIND:WHERE} source names: {@code imagefolder:DIR} (or
+ * {@code imagefolder:s3://bucket/prefix}),
  * {@code wds:PATTERN} (a path or {@code s3://} pattern with brace ranges), {@code jsonl:FILE} and
  * {@code tokens:FILE}. ({@code idx:} has its own importer, {@link IdxImporter}.)
  */
@@ -41,17 +42,11 @@ public final class Sources {
         String kind = colon < 0 ? "" : from.substring(0, colon);
         String where = colon < 0 ? "" : from.substring(colon + 1);
         if (where.isEmpty() || !KINDS.contains(kind)) {
-            throw new InputException("unsupported source '" + from + "': use imagefolder:DIR, wds:PATTERN, jsonl:FILE,"
+            throw new InputException("unsupported source '" + from + "': use imagefolder:DIR|s3://bucket/prefix, wds:PATTERN, jsonl:FILE,"
                     + " tokens:FILE or idx:IMAGES,LABELS");
         }
         return switch (kind) {
-            case "imagefolder" -> {
-                if (Stores.isS3(where)) {
-                    throw new InputException("imagefolder: reads a local directory; for data in S3 copy it locally"
-                            + " first, or pack it as WebDataset tars and use wds:s3://...");
-                }
-                yield new ImageFolderImporter(Path.of(where), o.split());
-            }
+            case "imagefolder" -> Stores.isS3(where) ? s3ImageFolder(where, o) : new ImageFolderImporter(Path.of(where), o.split());
             case "wds" -> wds(where, o);
             case "jsonl" -> {
                 if (o.fields() == null) {
@@ -70,6 +65,16 @@ public final class Sources {
                 yield new TokenImporter(Path.of(where), o.split(), dt, o.seqLen());
             }
         };
+    }
+
+    private static Importer s3ImageFolder(String where, Options o) throws IOException {
+        ObjectStore store = Stores.open(where, o.store());
+        try {
+            return new ImageFolderImporter(store, where, o.split()).owningStore();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     private static Importer wds(String pattern, Options o) throws IOException {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -146,6 +148,39 @@ public final class FileStore implements ObjectStore {
         return out;
     }
 
+    /** Walks the directories lazily, in key order (see {@link KeyOrderWalk}). */
+    @Override
+    public Iterator<ObjectInfo> iterate(String prefix) throws IOException {
+        if (prefix.startsWith("/")) {
+            throw new StoreException(location(), prefix, "list prefix must not start with '/'");
+        }
+        int slash = prefix.lastIndexOf('/');
+        path(prefix.substring(0, slash + 1)); // rejects a prefix that escapes the root
+        return new KeyOrderWalk(location(), root, prefix);
+    }
+
+    /** The subdirectories of {@code root/prefix}, empty ones included, without hidden ones. */
+    @Override
+    public List<String> directories(String prefix) throws IOException {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new StoreException(location(), prefix, "directories() takes an empty prefix or one ending with '/'");
+        }
+        Path dir = path(prefix);
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().startsWith("."))) {
+            for (Path p : ds) {
+                if (Files.isDirectory(p)) {
+                    out.add(p.getFileName().toString());
+                }
+            }
+        }
+        out.sort(KeyOrder::compare);
+        return out;
+    }
+
     @Override
     public void publish(String key, Path source) throws IOException {
         Path target = path(key);
@@ -182,6 +217,7 @@ public final class FileStore implements ObjectStore {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fsyncDirectory(target.getParent());
+            removeStaleTemporaries(target);
         } catch (FileAlreadyExistsException e) {
             throw new StoreException(location(), key, "temporary file collision; retry", e);
         } finally {
@@ -201,6 +237,21 @@ public final class FileStore implements ObjectStore {
     @Override
     public void close() {
         readers.shutdown();
+    }
+
+    /**
+     * Deletes temporaries of {@code target} that a put killed half-way (SIGKILL, power loss) left
+     * behind; the next successful put of the same key does it. Puts are for small objects in small
+     * directories (the manifest, the ingest journal), so listing the directory is cheap.
+     */
+    private static void removeStaleTemporaries(Path target) throws IOException {
+        String mark = "." + target.getFileName() + TMP_MARK;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(target.getParent(),
+                p -> p.getFileName().toString().startsWith(mark))) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static Path tempFor(Path target) {
