@@ -217,11 +217,25 @@ public final class FileStore implements ObjectStore {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fsyncDirectory(target.getParent());
-            removeStaleTemporaries(target);
         } catch (FileAlreadyExistsException e) {
             throw new StoreException(location(), key, "temporary file collision; retry", e);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Deletes the hidden temporaries of puts and publishes that were killed before their rename. */
+    @Override
+    public void removeTemporaries() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        List<Path> stale;
+        try (Stream<Path> files = Files.walk(root)) {
+            stale = files.filter(p -> p.getFileName().toString().contains(TMP_MARK)).toList();
+        }
+        for (Path p : stale) {
+            Files.deleteIfExists(p);
         }
     }
 
@@ -237,21 +251,6 @@ public final class FileStore implements ObjectStore {
     @Override
     public void close() {
         readers.shutdown();
-    }
-
-    /**
-     * Deletes temporaries of {@code target} that a put killed half-way (SIGKILL, power loss) left
-     * behind; the next successful put of the same key does it. Puts are for small objects in small
-     * directories (the manifest, the ingest journal), so listing the directory is cheap.
-     */
-    private static void removeStaleTemporaries(Path target) throws IOException {
-        String mark = "." + target.getFileName() + TMP_MARK;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(target.getParent(),
-                p -> p.getFileName().toString().startsWith(mark))) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static Path tempFor(Path target) {

@@ -100,6 +100,13 @@ public interface ObjectStore extends AutoCloseable {
     /** Publishes {@code bytes} as {@code key}, atomically. */
     void put(String key, byte[] bytes) throws IOException;
 
+    /**
+     * Deletes what writes killed half-way left behind that is not an object (a local store's hidden
+     * temporary files; nothing on S3, where an upload either completes or leaves no object). For a
+     * writer that takes over after a killed one; no other writer may be running on the store.
+     */
+    default void removeTemporaries() throws IOException {}
+
     /** Deletes an object; deleting a missing key is not an error. */
     void delete(String key) throws IOException;
 

@@ -86,17 +86,23 @@ class FileStoreTest {
     }
 
     @Test
-    void aPutRemovesTheTemporaryAKilledPutOfTheSameKeyLeft() throws Exception {
+    void removeTemporariesDeletesWhatKilledPutsAndPublishesLeftAndNothingElse() throws Exception {
         try (FileStore store = new FileStore(tmp.resolve("s"), 1)) {
             store.put("j.json", new byte[] {1});
+            store.put("train/a.shard", new byte[] {2});
+            // the names a put or publish killed before its rename leaves
             Path stale = tmp.resolve("s/.j.json.sluice-tmp-0f3508c8");
-            Path other = tmp.resolve("s/.k.json.sluice-tmp-0f3508c8");
+            Path staleShard = tmp.resolve("s/train/.b.shard.sluice-tmp-3f9b96e4");
+            Path hidden = tmp.resolve("s/train/.keep");
             java.nio.file.Files.write(stale, new byte[] {9});
-            java.nio.file.Files.write(other, new byte[] {9});
-            store.put("j.json", new byte[] {2});
-            assertFalse(java.nio.file.Files.exists(stale), "the killed put's temporary is gone");
-            assertTrue(java.nio.file.Files.exists(other), "another key's temporary is not touched");
-            assertArrayEquals(new byte[] {2}, store.readAll("j.json"));
+            java.nio.file.Files.write(staleShard, new byte[] {9});
+            java.nio.file.Files.write(hidden, new byte[] {9});
+            store.removeTemporaries();
+            assertFalse(java.nio.file.Files.exists(stale));
+            assertFalse(java.nio.file.Files.exists(staleShard));
+            assertTrue(java.nio.file.Files.exists(hidden), "other hidden files are not temporaries");
+            assertArrayEquals(new byte[] {1}, store.readAll("j.json"));
+            assertArrayEquals(new byte[] {2}, store.readAll("train/a.shard"));
         }
     }
 }
