@@ -97,7 +97,9 @@ public final class ShardWriter {
     }
 
     /**
-     * Writes the shard to {@code file} (created or truncated) and fsyncs it.
+     * Writes the shard to {@code file} (created or truncated), without an fsync: the store's
+     * {@code publish} makes it durable where that matters (a file store fsyncs it before its rename;
+     * an upload to S3 needs no durable local copy), so a shard is forced to disk once, not twice.
      *
      * @param key the key the shard will have in the dataset
      * @return the manifest entry for the shard
@@ -155,7 +157,6 @@ public final class ShardWriter {
                 at = pad(ch, crc, at, offsets[f]);
                 at += sections[f].writeTo(ch, crc);
             }
-            ch.force(true);
             if (at != offsets[nf]) {
                 throw new IllegalStateException("shard layout error: wrote " + at + " bytes, planned " + offsets[nf]);
             }
