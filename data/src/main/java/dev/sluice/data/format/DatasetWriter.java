@@ -7,14 +7,17 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,8 +36,9 @@ import java.util.stream.Stream;
  * and {@link #adopt adopts} the shards it had published.
  *
  * <p>A full shard is written and published on a background thread while the next one fills, so a
- * slow disk or upload does not stall the caller; at most one shard is in flight, so memory stays at
- * two shards. Methods are called from one thread; a publishing failure is rethrown by the next call.
+ * slow disk or upload does not stall the caller; at most two shards are in flight (written at once,
+ * on two threads, so the last shards of an ingest do not wait for each other), so memory stays at
+ * three shards. Shards are listed in the order they were cut, whichever finished first. Methods are called from one thread; a publishing failure is rethrown by the next call.
  */
 public final class DatasetWriter implements AutoCloseable {
 
@@ -55,9 +59,14 @@ public final class DatasetWriter implements AutoCloseable {
     private final List<String> published = new ArrayList<>();
     /** Shards cut (handed to publishing) per split, adopted ones included: the next shard's number. */
     private final Map<String, Integer> cut = new LinkedHashMap<>();
+    /** Shards written and published at once while the next fills: two overlap the last shards' writes. */
+    private static final int IN_FLIGHT = 2;
     private ExecutorService publisher;
-    private Future<ShardWriter> inFlight;
-    private ShardWriter spare;
+    /** Shards being written and published, oldest first: at most {@link #IN_FLIGHT}. */
+    private final ArrayDeque<Future<ShardWriter>> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<ShardWriter> spares = new ArrayDeque<>();
+    /** Shards published before one cut earlier, per split by number, until that one is; guarded by {@code this}. */
+    private final Map<String, TreeMap<Integer, ShardInfo>> early = new HashMap<>();
     private boolean committed;
 
     /**
@@ -206,17 +215,18 @@ public final class DatasetWriter implements AutoCloseable {
     }
 
     private ShardWriter takeSpare() {
-        ShardWriter w = spare != null ? spare : new ShardWriter(schema);
-        spare = null;
-        return w;
+        ShardWriter w = spares.poll();
+        return w != null ? w : new ShardWriter(schema);
     }
 
-    /** Hands a full shard to the publishing thread, after the previous one is published. */
+    /** Hands a full shard to a publishing thread, once fewer than {@link #IN_FLIGHT} are in flight. */
     private void flush(String split, ShardWriter w) throws IOException {
         if (w.samples() == 0) {
             return;
         }
-        awaitPublished();
+        while (inFlight.size() >= IN_FLIGHT) {
+            awaitOldest();
+        }
         int index = cut.merge(split, 1, Integer::sum) - 1;
         String key = shardKey(split, index);
         Path file = staging.resolve(String.format("%s-%05d.shard", split, index));
@@ -224,30 +234,43 @@ public final class DatasetWriter implements AutoCloseable {
             published.add(key);
         }
         if (publisher == null) {
-            publisher = Executors.newSingleThreadExecutor(r -> {
+            publisher = Executors.newFixedThreadPool(IN_FLIGHT, r -> {
                 Thread t = new Thread(r, "dataset-publish");
                 t.setDaemon(true);
                 return t;
             });
         }
-        inFlight = publisher.submit(() -> {
+        inFlight.add(publisher.submit(() -> {
             ShardInfo info = w.writeTo(file, key);
             store.publish(key, file);
-            synchronized (this) {
-                written.get(split).add(info);
-            }
+            published(split, index, info);
             w.reset();
             return w;
-        });
+        }));
     }
 
-    /** Waits for the shard in flight, if any, and rethrows its failure. */
-    private void awaitPublished() throws IOException {
-        if (inFlight == null) {
-            return;
+    /** Records a published shard; the split's list grows only in shard order, so it never has a hole. */
+    private synchronized void published(String split, int index, ShardInfo info) {
+        TreeMap<Integer, ShardInfo> waiting = early.computeIfAbsent(split, s -> new TreeMap<>());
+        waiting.put(index, info);
+        List<ShardInfo> list = written.get(split);
+        while (waiting.containsKey(list.size())) {
+            list.add(waiting.remove(list.size()));
         }
+    }
+
+    /** Waits for every shard in flight and rethrows the first failure. */
+    private void awaitPublished() throws IOException {
+        while (!inFlight.isEmpty()) {
+            awaitOldest();
+        }
+    }
+
+    /** Waits for the oldest shard in flight and rethrows its failure. */
+    private void awaitOldest() throws IOException {
+        Future<ShardWriter> oldest = inFlight.poll();
         try {
-            spare = inFlight.get();
+            spares.add(oldest.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while publishing a shard to " + store.location());
@@ -260,8 +283,6 @@ public final class DatasetWriter implements AutoCloseable {
                 throw re;
             }
             throw new IOException("publishing a shard to " + store.location() + " failed: " + c, c);
-        } finally {
-            inFlight = null;
         }
     }
 

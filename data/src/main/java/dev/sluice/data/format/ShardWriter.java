@@ -7,7 +7,9 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -95,7 +97,9 @@ public final class ShardWriter {
     }
 
     /**
-     * Writes the shard to {@code file} (created or truncated) and fsyncs it.
+     * Writes the shard to {@code file} (created or truncated), without an fsync: the store's
+     * {@code publish} makes it durable where that matters (a file store fsyncs it before its rename;
+     * an upload to S3 needs no durable local copy), so a shard is forced to disk once, not twice.
      *
      * @param key the key the shard will have in the dataset
      * @return the manifest entry for the shard
@@ -151,12 +155,8 @@ public final class ShardWriter {
             long at = head.capacity();
             for (int f = 0; f < nf; f++) {
                 at = pad(ch, crc, at, offsets[f]);
-                ByteBuffer data = ByteBuffer.wrap(sections[f].data, 0, Math.toIntExact(sections[f].size));
-                crc.update(data.duplicate());
-                writeFully(ch, data);
-                at += sections[f].size;
+                at += sections[f].writeTo(ch, crc);
             }
-            ch.force(true);
             if (at != offsets[nf]) {
                 throw new IllegalStateException("shard layout error: wrote " + at + " bytes, planned " + offsets[nf]);
             }
@@ -203,9 +203,20 @@ public final class ShardWriter {
         }
     }
 
-    /** Growable byte section plus the end offset of every sample's value. */
+    /**
+     * Growable byte section plus the end offset of every sample's value. The bytes live in a list of
+     * chunks that is appended to, never copied into a larger array: growing by doubling copied (and
+     * zeroed) about twice a shard's bytes in every new writer. Chunks are kept across {@link #clear}
+     * so a reused writer allocates nothing.
+     */
     private static final class Section {
-        byte[] data = new byte[1 << 16];
+        private static final int FIRST_CHUNK = 1 << 16;
+        private static final int MAX_CHUNK = 4 << 20;
+
+        final List<byte[]> chunks = new ArrayList<>();
+        /** Index of the chunk being filled and the bytes used in it. */
+        int chunk;
+        int used;
         long size;
         long[] ends = new long[1024];
         int count;
@@ -213,14 +224,35 @@ public final class ShardWriter {
         void append(ByteBuffer v) {
             int n = v.remaining();
             ensure(n);
-            v.get(data, (int) size, n);
-            size += n;
+            while (n > 0) {
+                byte[] c = room();
+                int k = Math.min(n, c.length - used);
+                v.get(c, used, k);
+                used += k;
+                size += k;
+                n -= k;
+            }
         }
 
         void append(byte[] v) {
-            ensure(v.length);
-            System.arraycopy(v, 0, data, (int) size, v.length);
-            size += v.length;
+            append(ByteBuffer.wrap(v));
+        }
+
+        /** The current chunk with room in it, moving to the next (allocated if new) when it is full. */
+        private byte[] room() {
+            if (chunks.isEmpty()) {
+                chunks.add(new byte[FIRST_CHUNK]);
+            }
+            byte[] c = chunks.get(chunk);
+            if (used == c.length) {
+                chunk++;
+                used = 0;
+                if (chunk == chunks.size()) {
+                    chunks.add(new byte[(int) Math.min(MAX_CHUNK, (long) c.length * 2)]);
+                }
+                c = chunks.get(chunk);
+            }
+            return c;
         }
 
         void mark() {
@@ -231,17 +263,27 @@ public final class ShardWriter {
         }
 
         void clear() {
+            chunk = 0;
+            used = 0;
             size = 0;
             count = 0;
         }
 
-        private void ensure(int n) {
-            long need = size + n;
-            if (need > Integer.MAX_VALUE - 64) {
-                throw new IllegalStateException("a shard section exceeds 2 GiB; use a smaller shard size");
+        /** Writes the section's bytes, updating {@code crc}; returns the bytes written. */
+        long writeTo(FileChannel ch, CRC32C crc) throws IOException {
+            long n = 0;
+            for (int i = 0; i <= chunk && i < chunks.size(); i++) {
+                ByteBuffer b = ByteBuffer.wrap(chunks.get(i), 0, i < chunk ? chunks.get(i).length : used);
+                crc.update(b.duplicate());
+                n += b.remaining();
+                writeFully(ch, b);
             }
-            if (need > data.length) {
-                data = Arrays.copyOf(data, (int) Math.min(Integer.MAX_VALUE - 64, Math.max(need, data.length * 2L)));
+            return n;
+        }
+
+        private void ensure(int n) {
+            if (size + n > Integer.MAX_VALUE - 64) {
+                throw new IllegalStateException("a shard section exceeds 2 GiB; use a smaller shard size");
             }
         }
     }

@@ -198,6 +198,8 @@ public final class Ingest {
             }
             return null;
         }
+        // a killed ingest may have been killed inside a put or publish: its temporaries are no shards
+        store.removeTemporaries();
         int shards = found.splits.values().stream().mapToInt(List::size).sum();
         if (options.resume()) {
             if (!fingerprint.equals(found.fingerprint)) {

@@ -15,8 +15,8 @@ import java.util.Set;
 
 /**
  * Opens the {@link Importer} a {@code KIND:WHERE} source names: {@code idx:IMAGES,LABELS},
- * {@code imagefolder:DIR}, {@code wds:PATTERN} (a path or {@code s3://} pattern with brace ranges),
- * {@code jsonl:FILE} and {@code tokens:FILE}.
+ * {@code imagefolder:DIR} or {@code imagefolder:s3://bucket/prefix}, {@code wds:PATTERN} (a path or
+ * {@code s3://} pattern with brace ranges), {@code jsonl:FILE} and {@code tokens:FILE}.
  */
 public final class Sources {
 
@@ -53,18 +53,12 @@ public final class Sources {
         String kind = colon < 0 ? "" : from.substring(0, colon);
         String where = colon < 0 ? "" : from.substring(colon + 1);
         if (where.isEmpty() || !KINDS.contains(kind)) {
-            throw new InputException("unsupported source '" + from + "': use imagefolder:DIR, wds:PATTERN, jsonl:FILE,"
+            throw new InputException("unsupported source '" + from + "': use imagefolder:DIR|s3://bucket/prefix, wds:PATTERN, jsonl:FILE,"
                     + " tokens:FILE or idx:IMAGES,LABELS");
         }
         return switch (kind) {
             case "idx" -> idx(where, o);
-            case "imagefolder" -> {
-                if (Stores.isS3(where)) {
-                    throw new InputException("imagefolder: reads a local directory; for data in S3 copy it locally"
-                            + " first, or pack it as WebDataset tars and use wds:s3://...");
-                }
-                yield new ImageFolderImporter(Path.of(where), o.split());
-            }
+            case "imagefolder" -> Stores.isS3(where) ? s3ImageFolder(where, o) : new ImageFolderImporter(Path.of(where), o.split());
             case "wds" -> wds(where, o);
             case "jsonl" -> {
                 if (o.fields() == null) {
@@ -83,6 +77,16 @@ public final class Sources {
                 yield new TokenImporter(Path.of(where), o.split(), dt, o.seqLen());
             }
         };
+    }
+
+    private static Importer s3ImageFolder(String where, Options o) throws IOException {
+        ObjectStore store = Stores.open(where, o.store());
+        try {
+            return new ImageFolderImporter(store, where, o.split()).owningStore();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     private static Importer idx(String where, Options o) throws InputException {

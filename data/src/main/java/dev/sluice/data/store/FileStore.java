@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -146,6 +148,39 @@ public final class FileStore implements ObjectStore {
         return out;
     }
 
+    /** Walks the directories lazily, in key order (see {@link KeyOrderWalk}). */
+    @Override
+    public Iterator<ObjectInfo> iterate(String prefix) throws IOException {
+        if (prefix.startsWith("/")) {
+            throw new StoreException(location(), prefix, "list prefix must not start with '/'");
+        }
+        int slash = prefix.lastIndexOf('/');
+        path(prefix.substring(0, slash + 1)); // rejects a prefix that escapes the root
+        return new KeyOrderWalk(location(), root, prefix);
+    }
+
+    /** The subdirectories of {@code root/prefix}, empty ones included, without hidden ones. */
+    @Override
+    public List<String> directories(String prefix) throws IOException {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new StoreException(location(), prefix, "directories() takes an empty prefix or one ending with '/'");
+        }
+        Path dir = path(prefix);
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> !p.getFileName().toString().startsWith("."))) {
+            for (Path p : ds) {
+                if (Files.isDirectory(p)) {
+                    out.add(p.getFileName().toString());
+                }
+            }
+        }
+        out.sort(KeyOrder::compare);
+        return out;
+    }
+
     @Override
     public void publish(String key, Path source) throws IOException {
         Path target = path(key);
@@ -186,6 +221,21 @@ public final class FileStore implements ObjectStore {
             throw new StoreException(location(), key, "temporary file collision; retry", e);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Deletes the hidden temporaries of puts and publishes that were killed before their rename. */
+    @Override
+    public void removeTemporaries() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        List<Path> stale;
+        try (Stream<Path> files = Files.walk(root)) {
+            stale = files.filter(p -> p.getFileName().toString().contains(TMP_MARK)).toList();
+        }
+        for (Path p : stale) {
+            Files.deleteIfExists(p);
         }
     }
 

@@ -3,6 +3,8 @@ package dev.sluice.data.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -55,6 +57,41 @@ public interface ObjectStore extends AutoCloseable {
     List<ObjectInfo> list(String prefix) throws IOException;
 
     /**
+     * Objects whose keys start with {@code prefix}, in key order by Unicode code point (the UTF-8
+     * byte order S3 lists in), listed lazily: the real stores hold one listing page or the
+     * directories on the current path, never every key, so memory does not grow with the number of
+     * objects. The iterator throws {@link java.io.UncheckedIOException} when a later page or
+     * directory cannot be listed. This default lists everything first; the real stores override it.
+     */
+    default Iterator<ObjectInfo> iterate(String prefix) throws IOException {
+        List<ObjectInfo> all = new ArrayList<>(list(prefix));
+        all.sort((a, b) -> KeyOrder.compare(a.key(), b.key()));
+        return all.iterator();
+    }
+
+    /**
+     * The names of the "directories" directly below {@code prefix} (empty, or ending with
+     * {@code /}): each {@code name} such that objects {@code prefix + name + "/..."} exist (on a local
+     * disk, the subdirectories, empty ones included), sorted by code point. Hidden names (a leading
+     * {@code .}) are left out. This default derives them from {@link #list}; the real stores ask for
+     * the directory level only.
+     */
+    default List<String> directories(String prefix) throws IOException {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new IllegalArgumentException("directories() takes an empty prefix or one ending with '/': " + prefix);
+        }
+        java.util.TreeSet<String> out = new java.util.TreeSet<>(KeyOrder::compare);
+        for (ObjectInfo o : list(prefix)) {
+            String rest = o.key().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0 && !rest.startsWith(".")) {
+                out.add(rest.substring(0, slash));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * Publishes a local file as {@code key}, atomically, and takes ownership of the file: it is
      * moved into place or uploaded and then deleted, so large shards are never written twice.
      */
@@ -62,6 +99,13 @@ public interface ObjectStore extends AutoCloseable {
 
     /** Publishes {@code bytes} as {@code key}, atomically. */
     void put(String key, byte[] bytes) throws IOException;
+
+    /**
+     * Deletes what writes killed half-way left behind that is not an object (a local store's hidden
+     * temporary files; nothing on S3, where an upload either completes or leaves no object). For a
+     * writer that takes over after a killed one; no other writer may be running on the store.
+     */
+    default void removeTemporaries() throws IOException {}
 
     /** Deletes an object; deleting a missing key is not an error. */
     void delete(String key) throws IOException;

@@ -2,15 +2,19 @@ package dev.sluice.data.store;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +32,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3CrtAsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -339,32 +344,111 @@ public final class S3Store implements ObjectStore {
 
     @Override
     public List<ObjectInfo> list(String prefix) throws IOException {
+        List<ObjectInfo> out = new ArrayList<>();
+        Iterator<ObjectInfo> it = iterate(prefix);
+        try {
+            it.forEachRemaining(out::add);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        out.sort(Comparator.comparing(ObjectInfo::key));
+        return out;
+    }
+
+    /** One page of keys after {@code page.token} at a time, in the order S3 lists them (UTF-8 bytes). */
+    @Override
+    public Iterator<ObjectInfo> iterate(String prefix) throws IOException {
+        String objectPrefix = objectPrefix(prefix);
+        return new Iterator<>() {
+            private final Pages pages = new Pages(prefix, objectPrefix, null);
+            private Iterator<S3Object> page = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!page.hasNext() && pages.more()) {
+                    try {
+                        page = pages.next().contents().iterator();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                return page.hasNext();
+            }
+
+            @Override
+            public ObjectInfo next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                S3Object o = page.next();
+                return new ObjectInfo(location.storeKey(o.key()), o.size());
+            }
+        };
+    }
+
+    /** ListObjectsV2 with delimiter {@code /}: the common prefixes below {@code prefix}, all pages. */
+    @Override
+    public List<String> directories(String prefix) throws IOException {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new StoreException(location(), prefix, "directories() takes an empty prefix or one ending with '/'");
+        }
+        String objectPrefix = objectPrefix(prefix);
+        List<String> out = new ArrayList<>();
+        Pages pages = new Pages(prefix, objectPrefix, "/");
+        while (pages.more()) {
+            for (CommonPrefix cp : pages.next().commonPrefixes()) {
+                String name = cp.prefix().substring(objectPrefix.length(), cp.prefix().length() - 1);
+                if (!name.isEmpty() && !name.startsWith(".")) {
+                    out.add(name);
+                }
+            }
+        }
+        out.sort(KeyOrder::compare);
+        return out;
+    }
+
+    private String objectPrefix(String prefix) throws StoreException {
         if (prefix == null || prefix.startsWith("/")) {
             throw new StoreException(location(), prefix, "list prefix must not be null or start with '/'");
         }
-        String objectPrefix = location.objectKey(prefix);
-        List<ObjectInfo> out = new ArrayList<>();
-        String token = null;
-        int page = 0;
-        do {
+        return location.objectKey(prefix);
+    }
+
+    /** The pages of one ListObjectsV2 listing, fetched one at a time (with retries) as they are asked for. */
+    private final class Pages {
+        private final String prefix;
+        private final String objectPrefix;
+        private final String delimiter;
+        private String token;
+        private int page;
+        private boolean done;
+
+        Pages(String prefix, String objectPrefix, String delimiter) {
+            this.prefix = prefix;
+            this.objectPrefix = objectPrefix;
+            this.delimiter = delimiter;
+        }
+
+        boolean more() {
+            return !done;
+        }
+
+        ListObjectsV2Response next() throws IOException {
             String continuation = token;
             page++;
             ListObjectsV2Response resp = await(retrier.run(location() + " LIST '" + prefix + "' page " + page, true,
                     progress -> attempt(client.listObjectsV2(b -> b.bucket(location.bucket()).prefix(objectPrefix)
-                            .continuationToken(continuation))),
+                            .delimiter(delimiter).continuationToken(continuation))),
                     new Failures(prefix, "LIST page " + page, -1, -1)));
-            for (S3Object o : resp.contents()) {
-                out.add(new ObjectInfo(location.storeKey(o.key()), o.size()));
-            }
-            String next = Boolean.TRUE.equals(resp.isTruncated()) ? resp.nextContinuationToken() : null;
-            if (Boolean.TRUE.equals(resp.isTruncated()) && (next == null || next.equals(continuation))) {
+            String following = Boolean.TRUE.equals(resp.isTruncated()) ? resp.nextContinuationToken() : null;
+            if (Boolean.TRUE.equals(resp.isTruncated()) && (following == null || following.equals(continuation))) {
                 throw new StoreException(location(), prefix, "server said the listing is truncated but sent no new"
                         + " continuation token; it does not implement ListObjectsV2 paging");
             }
-            token = next;
-        } while (token != null);
-        out.sort(Comparator.comparing(ObjectInfo::key));
-        return out;
+            token = following;
+            done = following == null;
+            return resp;
+        }
     }
 
     // ---------------------------------------------------------------- writes

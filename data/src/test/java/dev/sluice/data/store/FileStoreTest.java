@@ -1,6 +1,8 @@
 package dev.sluice.data.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -53,5 +55,54 @@ class FileStoreTest {
         ExecutionException e = assertThrows(ExecutionException.class, f::get);
         StoreException se = assertInstanceOf(StoreException.class, e.getCause());
         assertTrue(se.getMessage().contains("dir/obj") && se.getMessage().contains("closed"), se.getMessage());
+    }
+
+    @Test
+    void iterateListsKeysLazilyInCodePointOrderAndDirectoriesNamesTheSubdirectories() throws Exception {
+        try (FileStore store = new FileStore(tmp.resolve("s"), 1)) {
+            // '-' (0x2d) and '.' (0x2e) sort before '/' (0x2f): "b-x" and "b.y" come before the keys below "b/"
+            for (String k : List.of("b/z", "b-x", "b.y", "a", "b/c/d", "c/e", "B", "b/.hidden", ".top")) {
+                store.put(k, k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            java.nio.file.Files.createDirectories(tmp.resolve("s/empty"));
+            List<String> keys = new ArrayList<>();
+            for (java.util.Iterator<ObjectInfo> it = store.iterate(""); it.hasNext(); ) {
+                ObjectInfo o = it.next();
+                keys.add(o.key());
+                assertEquals(o.key().length(), o.size());
+            }
+            // the order S3 lists these keys in (UTF-8 bytes), worked by hand
+            assertEquals(List.of("B", "a", "b-x", "b.y", "b/c/d", "b/z", "c/e"), keys);
+            List<String> underB = new ArrayList<>();
+            store.iterate("b/").forEachRemaining(o -> underB.add(o.key()));
+            assertEquals(List.of("b/c/d", "b/z"), underB);
+            List<String> startingB = new ArrayList<>();
+            store.iterate("b").forEachRemaining(o -> startingB.add(o.key()));
+            assertEquals(List.of("b-x", "b.y", "b/c/d", "b/z"), startingB);
+            assertEquals(List.of("b", "c", "empty"), store.directories(""));
+            assertEquals(List.of("c"), store.directories("b/"));
+            assertEquals(List.of(), store.directories("missing/"));
+        }
+    }
+
+    @Test
+    void removeTemporariesDeletesWhatKilledPutsAndPublishesLeftAndNothingElse() throws Exception {
+        try (FileStore store = new FileStore(tmp.resolve("s"), 1)) {
+            store.put("j.json", new byte[] {1});
+            store.put("train/a.shard", new byte[] {2});
+            // the names a put or publish killed before its rename leaves
+            Path stale = tmp.resolve("s/.j.json.sluice-tmp-0f3508c8");
+            Path staleShard = tmp.resolve("s/train/.b.shard.sluice-tmp-3f9b96e4");
+            Path hidden = tmp.resolve("s/train/.keep");
+            java.nio.file.Files.write(stale, new byte[] {9});
+            java.nio.file.Files.write(staleShard, new byte[] {9});
+            java.nio.file.Files.write(hidden, new byte[] {9});
+            store.removeTemporaries();
+            assertFalse(java.nio.file.Files.exists(stale));
+            assertFalse(java.nio.file.Files.exists(staleShard));
+            assertTrue(java.nio.file.Files.exists(hidden), "other hidden files are not temporaries");
+            assertArrayEquals(new byte[] {1}, store.readAll("j.json"));
+            assertArrayEquals(new byte[] {2}, store.readAll("train/a.shard"));
+        }
     }
 }

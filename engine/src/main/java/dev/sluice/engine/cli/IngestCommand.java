@@ -43,7 +43,7 @@ public final class IngestCommand implements Callable<Integer> {
 
     @Option(names = "--from", required = true, paramLabel = "SOURCE",
             description = {"Source: idx:IMAGES,LABELS (MNIST-family IDX files, plain or .gz);"
-                    + " imagefolder:DIR (one subdirectory per class; train/ and val/ become splits);"
+                    + " imagefolder:DIR|s3://bucket/prefix (one subdirectory per class; train/ and val/ become splits);"
                     + " wds:PATTERN (WebDataset tars, a path or s3://, with {000..123} ranges);"
                     + " jsonl:FILE (.gz, .zst too; needs --fields); tokens:FILE (needs --dtype and --seq-len)."})
     String from;
