@@ -10,9 +10,9 @@ import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * Crop, resize and flip through OpenCV: the box is a view of the decoded pixels (no copy),
- * {@code resize} with {@code INTER_LINEAR_EXACT} (bilinear with pixel centres aligned, as
- * {@link dev.sluice.data.transform.Resize}, in fixed point with results that are the same on every
- * CPU, so runs stay reproducible across machines) writes into a reused matrix, {@code flip} into
+ * {@code resize} with {@code INTER_LINEAR} (bilinear with pixel centres aligned, as
+ * {@link dev.sluice.data.transform.Resize}, in 11-bit fixed point; integer arithmetic, so the same
+ * bytes from run to run on a machine) writes into a reused matrix, {@code flip} into
  * another, and one bulk copy puts the result into the batch. Per sample it allocates one matrix
  * header for the view. Pixels on the Java heap (ImageIO's) go through {@link Resampler#JAVA}.
  * One instance per thread; close it to free its matrices.
@@ -69,8 +69,10 @@ public final class OpenCvResampler implements Resampler, AutoCloseable {
         }
         long stride = 3L * img.width();
         source.position(box.top() * stride + 3L * box.left());
+        // INTER_LINEAR rather than INTER_LINEAR_EXACT (the same bits on every CPU): 2-2.5x faster into
+        // 224x224 (docs/BENCHMARKS.md); a CPU whose SIMD dispatch differs may round a value one apart
         try (Mat view = new Mat(box.height(), box.width(), opencv_core.CV_8UC3, source, stride)) {
-            opencv_imgproc.resize(view, resized, size, 0, 0, opencv_imgproc.INTER_LINEAR_EXACT);
+            opencv_imgproc.resize(view, resized, size, 0, 0, opencv_imgproc.INTER_LINEAR);
         }
         if (img.bgr()) {
             opencv_imgproc.cvtColor(resized, resized, opencv_imgproc.COLOR_BGR2RGB);
