@@ -12,9 +12,9 @@ import org.bytedeco.opencv.opencv_core.Size;
  * Crop, resize and flip through OpenCV: the box is a view of the decoded pixels (no copy),
  * {@code resize} with {@code INTER_LINEAR} (bilinear with pixel centres aligned, as
  * {@link dev.sluice.data.transform.Resize}, in 11-bit fixed point; integer arithmetic, so the same
- * bytes from run to run on a machine) writes into a reused matrix, {@code flip} into
- * another, and one bulk copy puts the result into the batch. Per sample it allocates one matrix
- * header for the view. Pixels on the Java heap (ImageIO's) go through {@link Resampler#JAVA}.
+ * bytes from run to run on a machine) writes into a reused matrix or straight
+ * into the batch, {@code flip} into the batch. Per sample it allocates a matrix header for the view
+ * and one for the batch slot. Pixels on the Java heap (ImageIO's) go through {@link Resampler#JAVA}.
  * One instance per thread; close it to free its matrices.
  */
 public final class OpenCvResampler implements Resampler, AutoCloseable {
@@ -29,6 +29,9 @@ public final class OpenCvResampler implements Resampler, AutoCloseable {
     /** The decoder's pixel buffer last wrapped, and its native view: decoders reuse their buffer. */
     private ByteBuffer wrapped;
     private BytePointer source;
+    /** The batch buffer last written, and its native view. */
+    private ByteBuffer target;
+    private BytePointer output;
 
     /**
      * @param outH output height of every call
@@ -69,26 +72,41 @@ public final class OpenCvResampler implements Resampler, AutoCloseable {
         }
         long stride = 3L * img.width();
         source.position(box.top() * stride + 3L * box.left());
-        // INTER_LINEAR rather than INTER_LINEAR_EXACT (the same bits on every CPU): 2-2.5x faster into
-        // 224x224 (docs/BENCHMARKS.md); a CPU whose SIMD dispatch differs may round a value one apart
-        try (Mat view = new Mat(box.height(), box.width(), opencv_core.CV_8UC3, source, stride)) {
-            opencv_imgproc.resize(view, resized, size, 0, 0, opencv_imgproc.INTER_LINEAR);
+        int n = outH * outW * 3;
+        boolean direct = dst.isDirect() && !img.bgr();
+        if (direct && dst != target) {
+            if (output != null) {
+                output.close();
+            }
+            output = new BytePointer(dst);
+            target = dst;
         }
-        if (img.bgr()) {
-            opencv_imgproc.cvtColor(resized, resized, opencv_imgproc.COLOR_BGR2RGB);
+        // straight into the batch when it is in native memory: resized there, or resized here and
+        // mirrored there; otherwise through the reused matrices and one bulk copy
+        try (Mat view = new Mat(box.height(), box.width(), opencv_core.CV_8UC3, source, stride);
+             Mat into = direct ? new Mat(outH, outW, opencv_core.CV_8UC3, output.position(dstOffset)) : null) {
+            // INTER_LINEAR rather than INTER_LINEAR_EXACT (the same bits on every CPU): 2-2.5x faster into
+            // 224x224 (docs/BENCHMARKS.md); a CPU whose SIMD dispatch differs may round a value one apart
+            opencv_imgproc.resize(view, direct && !mirror ? into : resized, size, 0, 0, opencv_imgproc.INTER_LINEAR);
+            if (img.bgr()) {
+                opencv_imgproc.cvtColor(resized, resized, opencv_imgproc.COLOR_BGR2RGB);
+            }
+            if (mirror) {
+                opencv_core.flip(resized, direct ? into : flipped, 1);
+            }
         }
-        ByteBuffer out = resizedBytes;
-        if (mirror) {
-            opencv_core.flip(resized, flipped, 1);
-            out = flippedBytes;
+        if (!direct) {
+            dst.put(dstOffset, mirror ? flippedBytes : resizedBytes, 0, n);
         }
-        dst.put(dstOffset, out, 0, outH * outW * 3);
     }
 
     @Override
     public void close() {
         if (source != null) {
             source.close();
+        }
+        if (output != null) {
+            output.close();
         }
         resized.close();
         flipped.close();

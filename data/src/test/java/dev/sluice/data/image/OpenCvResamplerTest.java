@@ -95,12 +95,16 @@ class OpenCvResamplerTest {
                 boolean mirror = rnd.nextBoolean();
                 DecodedImage img = image(px, w, h, bgr);
                 ByteBuffer a = ByteBuffer.allocate(out * out * 3);
-                ByteBuffer b = ByteBuffer.allocateDirect(out * out * 3);
+                // a batch in native memory, written at the second slot: OpenCV writes into it directly
+                int slot = out * out * 3;
+                ByteBuffer b = ByteBuffer.allocateDirect(3 * slot);
                 Resampler.JAVA.resample(img, box, mirror, a, 0, out, out);
-                cv.resample(img, box, mirror, b, 0, out, out);
+                cv.resample(img, box, mirror, b, slot, out, out);
                 int worst = 0;
-                for (int i = 0; i < out * out * 3; i++) {
-                    worst = Math.max(worst, Math.abs((a.get(i) & 0xFF) - (b.get(i) & 0xFF)));
+                for (int i = 0; i < slot; i++) {
+                    worst = Math.max(worst, Math.abs((a.get(i) & 0xFF) - (b.get(slot + i) & 0xFF)));
+                    assertEquals(0, b.get(i), "nothing written before the slot");
+                    assertEquals(0, b.get(2 * slot + i), "nothing written after the slot");
                 }
                 assertTrue(worst <= 1, "trial " + trial + ": " + w + "x" + h + " box " + box + " bgr " + bgr
                         + " mirror " + mirror + " differs by " + worst);
