@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Pixels a decoder produced: {@code height x width x 3} bytes, rows back to back without padding,
- * channels in RGB order or, when {@link #bgr()}, in BGR order (what the JDK and OpenCV produce
+ * channels in RGB order or, when {@link #bgr()}, in BGR order (what the JDK and OpenCV (unless asked for RGB) produce
  * natively; the resize step reorders while it reads, so no extra pass is spent on it). A mutable
  * holder the decoder reuses.
  */

@@ -2,16 +2,15 @@ package dev.sluice.data.image;
 
 import dev.sluice.data.transform.CenterCrop;
 import dev.sluice.data.transform.CropBox;
-import dev.sluice.data.transform.Flip;
 import dev.sluice.data.transform.RandomResizedCrop;
-import dev.sluice.data.transform.Resize;
 import dev.sluice.data.transform.SampleDraws;
 import java.nio.ByteBuffer;
 
 /**
  * One sample through the geometry of an {@link ImageStage}: the crop box (drawn with
  * {@link SampleDraws} for random-resized-crop), bilinear resize into the output, then a flip when
- * the next draw is below 0.5. A pure function of (decoded pixels, stage, seed, epoch, sample id).
+ * the next draw is below 0.5. A pure function of (decoded pixels, stage, seed, epoch, sample id,
+ * {@link Resampler}).
  */
 public final class ImageAugment {
 
@@ -26,6 +25,12 @@ public final class ImageAugment {
      */
     public static void apply(DecodedImage img, ImageStage stage, long seed, long epoch, long sampleId,
                              SampleDraws draws, ByteBuffer dst, int dstOffset) {
+        apply(img, stage, seed, epoch, sampleId, draws, Resampler.JAVA, dst, dstOffset);
+    }
+
+    /** As above, resampling with {@code resampler}. */
+    public static void apply(DecodedImage img, ImageStage stage, long seed, long epoch, long sampleId,
+                             SampleDraws draws, Resampler resampler, ByteBuffer dst, int dstOffset) {
         draws.reset(seed, epoch, sampleId);
         CropBox box = switch (stage.crop()) {
             case RESIZE -> CropBox.whole(img.height(), img.width());
@@ -33,9 +38,7 @@ public final class ImageAugment {
                     CenterCrop.IMAGENET_FRACTION);
             case RANDOM_RESIZED -> RandomResizedCrop.box(img.height(), img.width(), draws);
         };
-        Resize.bilinear(img.pixels(), img.width(), img.bgr(), box, dst, dstOffset, stage.height(), stage.width());
-        if (stage.flip() && draws.getAsDouble() < 0.5) {
-            Flip.horizontal(dst, dstOffset, stage.height(), stage.width());
-        }
+        boolean mirror = stage.flip() && draws.getAsDouble() < 0.5;
+        resampler.resample(img, box, mirror, dst, dstOffset, stage.height(), stage.width());
     }
 }

@@ -9,7 +9,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * OpenCV's {@code imdecode} through the JavaCPP presets: libjpeg-turbo (SIMD) for JPEG and libpng
  * for PNG, bundled in the {@code org.bytedeco:opencv} natives jar, so nothing is installed on the
- * system. The encoded bytes are copied into a reused native buffer and decoded into a reused
+ * system. Pixels come out in RGB order (libjpeg-turbo writes them so; no extra pass). The encoded bytes are copied into a reused native buffer and decoded into a reused
  * matrix; what OpenCV forces per call is one small matrix header for the input and one for the
  * result. Use {@link #available()} before constructing one: the natives exist for a few platforms only.
  */
@@ -57,7 +57,7 @@ public final class OpenCvDecoder implements ImageDecoder {
         input.position(0).limit(n);
         input.asBuffer().put(0, encoded, offset, n);
         try (Mat buf = new Mat(1, n, opencv_core.CV_8UC1, input);
-             Mat result = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_COLOR, decoded)) {
+             Mat result = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_COLOR_RGB, decoded)) {
             // on failure OpenCV returns an empty matrix and leaves the destination as it was (holding
             // the previous image), so the result is what tells
             if (result.empty() || decoded.empty() || decoded.channels() != 3 || decoded.depth() != opencv_core.CV_8U) {
@@ -74,7 +74,7 @@ public final class OpenCvDecoder implements ImageDecoder {
             throw new ImageDecodeException("OpenCV returned a non-contiguous " + w + "x" + h + " image");
         }
         ByteBuffer px = decoded.data().capacity((long) w * h * 3).asBuffer();
-        out.set(px, w, h, true);
+        out.set(px, w, h, false);
         return out;
     }
 

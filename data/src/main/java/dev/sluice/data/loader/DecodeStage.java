@@ -8,6 +8,8 @@ import dev.sluice.data.image.ImageDecodeException;
 import dev.sluice.data.image.ImageDecoder;
 import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.ImageStage;
+import dev.sluice.data.image.OpenCvResampler;
+import dev.sluice.data.image.Resampler;
 import dev.sluice.data.transform.SampleDraws;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -43,10 +45,23 @@ final class DecodeStage implements AutoCloseable {
     /** A decode thread's own decoder and scratch, closed when the thread ends. */
     private static final class Worker {
         final ImageDecoder decoder;
+        final Resampler resampler;
         final SampleDraws draws = new SampleDraws(0, 0, 0);
 
-        Worker(ImageDecoder decoder) {
+        Worker(ImageDecoder decoder, Resampler resampler) {
             this.decoder = decoder;
+            this.resampler = resampler;
+        }
+
+        void close() {
+            decoder.close();
+            if (resampler instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not free the decode thread's resampler", e);
+                }
+            }
         }
     }
 
@@ -61,7 +76,10 @@ final class DecodeStage implements AutoCloseable {
         this.batchField = batchField;
         this.decoderName = ImageDecoders.resolve(stage.decoder());
         Supplier<ImageDecoder> factory = ImageDecoders.factory(decoderName);
-        this.worker = ThreadLocal.withInitial(() -> new Worker(factory.get()));
+        // with OpenCV's decoder its resize too: the plain Java one cost twice the decode (docs/BENCHMARKS.md)
+        boolean openCv = decoderName.equals("opencv");
+        this.worker = ThreadLocal.withInitial(() -> new Worker(factory.get(),
+                openCv ? new OpenCvResampler(stage.height(), stage.width()) : Resampler.JAVA));
         this.threads = stage.threadCount();
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -70,7 +88,7 @@ final class DecodeStage implements AutoCloseable {
                     r.run();
                 } finally {
                     Worker w = worker.get();
-                    w.decoder.close();
+                    w.close();
                     worker.remove();
                 }
             }, "sluice-decode-" + n.getAndIncrement());
@@ -154,7 +172,7 @@ final class DecodeStage implements AutoCloseable {
             return;
         }
         int out = k * stage.sampleBytes();
-        ImageAugment.apply(img, stage, seed, epoch, b.sampleId(k), w.draws, b.raw()[batchField], out);
+        ImageAugment.apply(img, stage, seed, epoch, b.sampleId(k), w.draws, w.resampler, b.raw()[batchField], out);
     }
 
     /** Stops the threads once the queued work is done and waits for them. */

@@ -47,10 +47,18 @@ public final class ImageBenchmark {
 
     /**
      * Writes {@code samples} JPEGs of varying sizes (about 300 to 500 pixels a side: gradients,
-     * shapes and noise, so they compress like photographs rather than flat colour) into
-     * {@code dir/class_k/}, unless it already holds images.
+     * shapes and noise on one pixel in 8) into {@code dir/class_k/}, unless it already holds images.
      */
     public static List<Path> generateJpegs(Path dir, int samples, int classes) throws IOException {
+        return generateJpegs(dir, samples, classes, false);
+    }
+
+    /**
+     * As above; with {@code photoDetail} every pixel gets noise, so the files are about as large as
+     * photographs of that size (tens of KiB rather than about 14) and take as long to decode.
+     */
+    public static List<Path> generateJpegs(Path dir, int samples, int classes, boolean photoDetail)
+            throws IOException {
         List<Path> existing = listJpegs(dir);
         if (existing.size() >= samples) {
             return existing.subList(0, samples);
@@ -68,10 +76,18 @@ public final class ImageBenchmark {
                 g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 2), 20 + r.nextInt(h / 2));
             }
             g.dispose();
-            for (int n = 0; n < w * h / 8; n++) {
-                int x = r.nextInt(w);
-                int y = r.nextInt(h);
-                img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt(32) * 0x010101));
+            if (photoDetail) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt() & 0x1F1F1F));
+                    }
+                }
+            } else {
+                for (int n = 0; n < w * h / 8; n++) {
+                    int x = r.nextInt(w);
+                    int y = r.nextInt(h);
+                    img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt(32) * 0x010101));
+                }
             }
             Path d = dir.resolve("class_" + (i % classes));
             Files.createDirectories(d);
@@ -109,12 +125,30 @@ public final class ImageBenchmark {
         return Dataset.open(store);
     }
 
+    /**
+     * A measured rate: images per second of wall time, and per second of this process's CPU time (all
+     * its threads). On a machine shared with other work the second is the steadier: the wall time
+     * then depends on what else runs, the CPU time a phase spends on its images much less.
+     */
+    public record Rate(double perSecond, double perCpuSecond) {}
+
+    private static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
+
+    private static Rate rate(long images, long wallStart, long cpuStart) {
+        long cpu = cpuNanos() - cpuStart;
+        return new Rate(images / ((System.nanoTime() - wallStart) / 1e9), cpuStart < 0 ? Double.NaN : images / (cpu / 1e9));
+    }
+
     /** Images/s of {@code decoder} alone over the in-memory bytes, on {@code threads} threads. */
-    public static double decodeOnly(List<byte[]> jpegs, String decoder, int threads) throws Exception {
+    public static Rate decodeOnly(List<byte[]> jpegs, String decoder, int threads) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             AtomicInteger next = new AtomicInteger();
             List<Future<?>> fs = new ArrayList<>();
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int t = 0; t < threads; t++) {
                 fs.add(pool.submit(() -> {
@@ -132,19 +166,20 @@ public final class ImageBenchmark {
             for (Future<?> f : fs) {
                 f.get();
             }
-            return jpegs.size() / ((System.nanoTime() - t0) / 1e9);
+            return rate(jpegs.size(), t0, c0);
         } finally {
             pool.shutdownNow();
         }
     }
 
     /** Images/s of one epoch through the loader with a training decode stage. */
-    public static double loaderPath(Dataset ds, String decoder, int threads, int size, int batch, long epoch)
+    public static Rate loaderPath(Dataset ds, String decoder, int threads, int size, int batch, long epoch)
             throws Exception {
         ImageStage stage = ImageStage.training("image", size).withDecoder(decoder, threads);
         LoaderConfig cfg = LoaderConfig.training("train", batch, 1).withImages(stage).withDropLast(false);
         try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
             long n = 0;
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             try (EpochStream s = l.open(LoaderState.start(1, epoch))) {
                 for (HostBatch b; (b = s.next()) != null; ) {
@@ -152,7 +187,7 @@ public final class ImageBenchmark {
                     b.close();
                 }
             }
-            return n / ((System.nanoTime() - t0) / 1e9);
+            return rate(n, t0, c0);
         }
     }
 }

@@ -31,6 +31,10 @@ public final class BenchImagesCommand implements Callable<Integer> {
             description = "Where generated JPEGs and the dataset go (default: ${DEFAULT-VALUE}).")
     Path workdir;
 
+    @Option(names = "--photo-detail", description = "Generate JPEGs with noise on every pixel: about as large as"
+            + " photographs of their size, so as slow to decode (use another --workdir than without it).")
+    boolean photoDetail;
+
     @Option(names = "--samples", defaultValue = "1024", description = "Images (default: ${DEFAULT-VALUE}).")
     int samples;
 
@@ -53,7 +57,7 @@ public final class BenchImagesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         Path dir = images != null ? images : workdir.resolve("jpegs");
-        List<Path> files = ImageBenchmark.generateJpegs(dir, samples, 10);
+        List<Path> files = ImageBenchmark.generateJpegs(dir, samples, 10, photoDetail);
         Dataset ds = ImageBenchmark.ingest(files, workdir.resolve("dataset-" + files.size()),
                 Files.createDirectories(workdir.resolve("staging")));
         List<byte[]> bytes = new ArrayList<>();
@@ -81,12 +85,22 @@ public final class BenchImagesCommand implements Callable<Integer> {
         double[][] dec = new double[candidates.size()][rounds];
         double[] path = new double[rounds];
         double[] ratio = new double[rounds];
+        double[] cpuRatio = new double[rounds];
         for (int r = 0; r < rounds; r++) {
+            ImageBenchmark.Rate ceiling = null;
             for (int c = 0; c < candidates.size(); c++) {
-                dec[c][r] = ImageBenchmark.decodeOnly(bytes, candidates.get(c), t);
+                ImageBenchmark.Rate d = ImageBenchmark.decodeOnly(bytes, candidates.get(c), t);
+                dec[c][r] = d.perSecond();
+                if (candidates.get(c).equals(chosen)) {
+                    ceiling = d;
+                }
             }
-            path[r] = ImageBenchmark.loaderPath(ds, chosen, t, size, batch, r + 1);
-            ratio[r] = path[r] / dec[candidates.indexOf(chosen)][r];
+            ImageBenchmark.Rate p = ImageBenchmark.loaderPath(ds, chosen, t, size, batch, r + 1);
+            path[r] = p.perSecond();
+            ratio[r] = p.perSecond() / ceiling.perSecond();
+            cpuRatio[r] = p.perCpuSecond() / ceiling.perCpuSecond();
+            System.out.printf(Locale.ROOT, "round %d: decode only %s %.1f images/s, loader path %.1f images/s, ratio %.3f"
+                    + " (per CPU-second %.3f)%n", r + 1, chosen, ceiling.perSecond(), p.perSecond(), ratio[r], cpuRatio[r]);
         }
         for (int c = 0; c < candidates.size(); c++) {
             System.out.printf(Locale.ROOT, "decode only  %-8s %8.1f images/s (median of %d)%n", candidates.get(c),
@@ -94,8 +108,11 @@ public final class BenchImagesCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "loader path  %-8s %8.1f images/s (store -> decode -> rrc+flip -> batch)%n",
                 chosen, median(path));
-        System.out.printf(Locale.ROOT, "path / decode ceiling: %.3f (median of per-round ratios; goal >= 0.9)%n",
-                median(ratio));
+        System.out.printf(Locale.ROOT, "path / decode ceiling: %.3f (median of per-round ratios, range %.3f-%.3f;"
+                + " goal >= 0.9)%n", median(ratio), Arrays.stream(ratio).min().orElse(0), Arrays.stream(ratio).max().orElse(0));
+        System.out.printf(Locale.ROOT, "path / decode ceiling per CPU-second: %.3f (range %.3f-%.3f; steadier on a"
+                + " loaded machine)%n", median(cpuRatio), Arrays.stream(cpuRatio).min().orElse(0),
+                Arrays.stream(cpuRatio).max().orElse(0));
         return 0;
     }
 

@@ -57,6 +57,7 @@ public final class Trainer {
     private final Map<String, String> env;
     private final boolean installSignal;
     private final ShardCache cache;
+    private BatchTap tap;
 
     /**
      * @param cfg the run's configuration
@@ -88,6 +89,12 @@ public final class Trainer {
         this.env = env;
         this.installSignal = installSignalHandler;
         this.cache = cache;
+    }
+
+    /** Shows every replica's training batches to {@code t} before each step (tests); returns this. */
+    Trainer tapBatches(BatchTap t) {
+        this.tap = t;
+        return this;
     }
 
     /** Trains and evaluates; the result holds the final evaluation accuracy. */
@@ -243,7 +250,7 @@ public final class Trainer {
                     syncs.add(sync);
                     boolean chief = replica.rank() == 0;
                     workers.add(new Worker(context, replica, devices.get(r), sync, optimizer(),
-                            chief ? out : out.quiet(), chief ? chiefListeners : List.of()));
+                            chief ? out : out.quiet(), chief ? chiefListeners : List.of(), tap));
                 }
                 if (chiefHere) {
                     metrics.event("start").put("model", cfg.job().model()).put("dataset", ds.manifest().name())

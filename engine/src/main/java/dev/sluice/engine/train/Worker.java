@@ -76,6 +76,7 @@ final class Worker {
     private final Console console;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private final DivergenceGuard guard;
+    private final BatchTap tap;
     private long step;
     private Evaluation lastEval;
     private String lastCheckpoint;
@@ -88,7 +89,14 @@ final class Worker {
      */
     Worker(Context ctx, Replica replica, ComputeDevice device, GradientSync sync, Optimizer optimizer,
            Console console, List<TrainingListener> chiefListeners) {
+        this(ctx, replica, device, sync, optimizer, console, chiefListeners, null);
+    }
+
+    /** As above, showing every training batch to {@code tap} (null: none) before the step. */
+    Worker(Context ctx, Replica replica, ComputeDevice device, GradientSync sync, Optimizer optimizer,
+           Console console, List<TrainingListener> chiefListeners, BatchTap tap) {
         this.ctx = ctx;
+        this.tap = tap;
         this.cfg = ctx.cfg();
         this.replica = replica;
         this.device = device;
@@ -242,6 +250,9 @@ final class Worker {
                         // every image of the batch failed to decode (each was counted and reported by
                         // the loader): there is nothing to learn from, and no other replica to keep step with
                         continue;
+                    }
+                    if (tap != null) {
+                        tap.onBatch(replica.rank(), epoch + 1, step + 1, batch);
                     }
                     long a = System.nanoTime();
                     // with several replicas an empty batch still takes part in the step's collective calls,

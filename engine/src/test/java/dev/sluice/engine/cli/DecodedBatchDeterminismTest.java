@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Decoded, augmented batches as the training side sees them ({@link SluiceDataset}, float32 NCHW
  * after normalization): the same seed gives the same bytes in two runs and in a run that starts at
  * a later epoch (a resume at an epoch boundary); another seed gives other crops. Ranks are covered at
- * the loader level by DecodeStageTest.
+ * the loader level by DecodeStageTest and in a training run (cpu:1 against cpu:2) by
+ * ReplicaBatchDeterminismTest.
  */
 class DecodedBatchDeterminismTest {
 
