@@ -58,9 +58,11 @@ public final class StoreBenchmark {
      * @param waitMsPerBatch mean time the consumer waited per batch (loader only)
      * @param cpuSeconds CPU time this process used during the pass (all threads: client, loader and a
      *     local server running in the same process), or NaN where the JVM does not say
+     * @param cpuByRole CPU seconds of the pass by thread role ({@link ThreadCpu#ROLES}, then "ended" for
+     *     threads gone before the pass ended); empty where the system does not say
      */
     public record Measurement(String mode, long bytes, long samples, double seconds, long requests,
-                              double waitMsPerBatch, double cpuSeconds) {
+                              double waitMsPerBatch, double cpuSeconds, java.util.Map<String, Double> cpuByRole) {
         public double mbPerSecond() {
             return bytes / 1e6 / seconds;
         }
@@ -107,6 +109,7 @@ public final class StoreBenchmark {
         long bytes = 0;
         long requests = 0;
         try {
+            var threads0 = ThreadCpu.snapshot();
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds();
             for (ShardInfo sh : split.shards()) {
@@ -135,7 +138,10 @@ public final class StoreBenchmark {
             for (CompletableFuture<Void> f : pending) {
                 f.get();
             }
-            return new Measurement("raw", bytes, 0, (System.nanoTime() - t0) / 1e9, requests, 0, cpuSeconds() - cpu0);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double cpu = cpuSeconds() - cpu0;
+            return new Measurement("raw", bytes, 0, secs, requests, 0, cpu,
+                    byRole(threads0, ThreadCpu.snapshot(), cpu));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted during the raw pass");
@@ -160,6 +166,8 @@ public final class StoreBenchmark {
      */
     public Measurement loader(long epoch) throws IOException {
         try (Loader l = new Loader(dataset, config, new DirectAllocator(), null, cache)) {
+            var threads0 = ThreadCpu.snapshot();
+            var threads1 = threads0;
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds();
             long samples = 0;
@@ -170,12 +178,14 @@ public final class StoreBenchmark {
                     batches++;
                     b.close();
                 }
+                // before the stream's threads end, so that their time is seen by role
+                threads1 = ThreadCpu.snapshot();
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = cpuSeconds() - cpu0;
             var m = l.metrics().snapshot();
             return new Measurement("loader", m.bytesRead() + m.cacheBytes(), samples, secs, m.requests(),
-                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu);
+                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu, byRole(threads0, threads1, cpu));
         }
     }
 
@@ -196,6 +206,18 @@ public final class StoreBenchmark {
             out.add(ld);
         }
         return out;
+    }
+
+    /** CPU seconds by role, plus "ended": the process total less what the live threads account for. */
+    private static java.util.Map<String, Double> byRole(java.util.Map<String, ThreadCpu.Sample> before,
+            java.util.Map<String, ThreadCpu.Sample> after, double processCpu) {
+        if (after.isEmpty()) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, Double> roles = ThreadCpu.delta(before, after);
+        double seen = roles.values().stream().mapToDouble(Double::doubleValue).sum();
+        roles.put("ended", Math.max(0, processCpu - seen));
+        return roles;
     }
 
     /** CPU time of this process so far, in seconds; NaN if the JVM cannot tell. */

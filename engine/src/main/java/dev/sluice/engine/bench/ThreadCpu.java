@@ -1,0 +1,98 @@
+package dev.sluice.engine.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * CPU time of this process's live threads by role (the store client's I/O threads, the loader's
+ * check and assembly threads, a local S3 server, GC and JIT...), from Linux's per-thread
+ * {@code /proc/self/task/<tid>/schedstat} (nanoseconds on the CPU) and {@code comm} (the thread's
+ * name, which also names native threads such as the CRT's event loops that the JVM's thread
+ * beans do not see). Empty where there is no {@code /proc}.
+ */
+final class ThreadCpu {
+
+    private static final Path TASKS = Path.of("/proc/self/task");
+
+    private ThreadCpu() {
+    }
+
+    /** Per-thread CPU nanoseconds now, keyed by thread id, each with its role. */
+    static Map<String, Sample> snapshot() {
+        Map<String, Sample> out = new LinkedHashMap<>();
+        if (!Files.isDirectory(TASKS)) {
+            return out;
+        }
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
+            for (Path t : tasks) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    String stat = Files.readString(t.resolve("schedstat")).trim();
+                    long ns = Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+                    out.put(t.getFileName().toString(), new Sample(role(comm), ns));
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended while we looked: its time shows in the "ended" share
+                }
+            }
+        } catch (IOException e) {
+            return new LinkedHashMap<>();
+        }
+        return out;
+    }
+
+    /** One thread's role and CPU nanoseconds so far. */
+    record Sample(String role, long nanos) {}
+
+    /**
+     * CPU seconds by role between two snapshots; threads that started in between count from zero.
+     * Time of threads that ended in between is not seen here (the caller compares with the process total).
+     */
+    static Map<String, Double> delta(Map<String, Sample> before, Map<String, Sample> after) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String role : ROLES) {
+            out.put(role, 0.0);
+        }
+        for (Map.Entry<String, Sample> e : after.entrySet()) {
+            Sample b = before.get(e.getKey());
+            long ns = e.getValue().nanos() - (b == null ? 0 : b.nanos());
+            out.merge(e.getValue().role(), ns / 1e9, Double::sum);
+        }
+        return out;
+    }
+
+    /** Roles in the order they are printed. */
+    static final String[] ROLES = {"s3-client", "server", "check", "assemble", "requests", "consumer", "gc+jit",
+            "other"};
+
+    /** The role of a thread, from its name as the kernel keeps it (at most 15 characters). */
+    static String role(String comm) {
+        if (comm.startsWith("AwsEventLoop") || comm.startsWith("sdk-async") || comm.startsWith("AwsHost")
+                || comm.startsWith("sluice-s3-timer")) {
+            return "s3-client";
+        }
+        if (comm.startsWith("s3-local")) {
+            return "server";
+        }
+        if (comm.startsWith("sluice-shard-ch")) {
+            return "check";
+        }
+        if (comm.startsWith("sluice-assembl")) {
+            return "assemble";
+        }
+        if (comm.startsWith("sluice-prefetc")) {
+            return "requests";
+        }
+        if (comm.equals("main") || comm.equals("java")) {
+            return "consumer";
+        }
+        if (comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.startsWith("C1 ") || comm.startsWith("C2 ")
+                || comm.startsWith("VM ")) {
+            return "gc+jit";
+        }
+        return "other";
+    }
+}
