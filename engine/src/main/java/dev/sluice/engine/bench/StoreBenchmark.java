@@ -58,8 +58,8 @@ public final class StoreBenchmark {
      * @param waitMsPerBatch mean time the consumer waited per batch (loader only)
      * @param cpuSeconds CPU time this process used during the pass (all threads: client, loader and a
      *     local server running in the same process), or NaN where the JVM does not say
-     * @param cpuByRole CPU seconds of the pass by thread role ({@link ThreadCpu#ROLES}, then "ended" for
-     *     threads gone before the pass ended); empty where the system does not say
+     * @param cpuByRole CPU seconds of the pass by thread role ({@link ThreadCpu#ROLES}, then "unseen" for
+     *     what the per-thread samples missed); empty where the system does not say
      */
     public record Measurement(String mode, long bytes, long samples, double seconds, long requests,
                               double waitMsPerBatch, double cpuSeconds, java.util.Map<String, Double> cpuByRole) {
@@ -108,8 +108,9 @@ public final class StoreBenchmark {
         long part = config.partBytes();
         long bytes = 0;
         long requests = 0;
+        ThreadCpu.Watch threads = null;
         try {
-            var threads0 = ThreadCpu.snapshot();
+            threads = new ThreadCpu.Watch(WATCH_MILLIS);
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds();
             for (ShardInfo sh : split.shards()) {
@@ -140,8 +141,7 @@ public final class StoreBenchmark {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = cpuSeconds() - cpu0;
-            return new Measurement("raw", bytes, 0, secs, requests, 0, cpu,
-                    byRole(threads0, ThreadCpu.snapshot(), cpu));
+            return new Measurement("raw", bytes, 0, secs, requests, 0, cpu, byRole(threads.stop(), cpu));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted during the raw pass");
@@ -152,6 +152,9 @@ public final class StoreBenchmark {
             }
             throw new IOException("raw pass failed: " + c, c);
         } finally {
+            if (threads != null) {
+                threads.close();
+            }
             // never free a buffer a read may still write into
             for (CompletableFuture<Void> f : pending) {
                 f.handle((v, e) -> null).join();
@@ -165,9 +168,8 @@ public final class StoreBenchmark {
      * buffers are allocated before the clock starts, as a training job allocates them once.
      */
     public Measurement loader(long epoch) throws IOException {
-        try (Loader l = new Loader(dataset, config, new DirectAllocator(), null, cache)) {
-            var threads0 = ThreadCpu.snapshot();
-            var threads1 = threads0;
+        try (Loader l = new Loader(dataset, config, new DirectAllocator(), null, cache);
+             ThreadCpu.Watch threads = new ThreadCpu.Watch(WATCH_MILLIS)) {
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds();
             long samples = 0;
@@ -178,14 +180,12 @@ public final class StoreBenchmark {
                     batches++;
                     b.close();
                 }
-                // before the stream's threads end, so that their time is seen by role
-                threads1 = ThreadCpu.snapshot();
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = cpuSeconds() - cpu0;
             var m = l.metrics().snapshot();
             return new Measurement("loader", m.bytesRead() + m.cacheBytes(), samples, secs, m.requests(),
-                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu, byRole(threads0, threads1, cpu));
+                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu, byRole(threads.stop(), cpu));
         }
     }
 
@@ -208,15 +208,19 @@ public final class StoreBenchmark {
         return out;
     }
 
-    /** CPU seconds by role, plus "ended": the process total less what the live threads account for. */
-    private static java.util.Map<String, Double> byRole(java.util.Map<String, ThreadCpu.Sample> before,
-            java.util.Map<String, ThreadCpu.Sample> after, double processCpu) {
-        if (after.isEmpty()) {
+    /** Sampling period of the per-thread CPU watch: short next to a pass, cheap (a few /proc reads). */
+    private static final long WATCH_MILLIS = 100;
+
+    /**
+     * CPU seconds by role, plus "unseen": the process total less what the watched threads account for
+     * (threads that ended between two samples, and the watch itself).
+     */
+    private static java.util.Map<String, Double> byRole(java.util.Map<String, Double> roles, double processCpu) {
+        if (roles.values().stream().allMatch(v -> v == 0)) {
             return java.util.Map.of();
         }
-        java.util.Map<String, Double> roles = ThreadCpu.delta(before, after);
         double seen = roles.values().stream().mapToDouble(Double::doubleValue).sum();
-        roles.put("ended", Math.max(0, processCpu - seen));
+        roles.put("unseen", Math.max(0, processCpu - seen));
         return roles;
     }
 

@@ -48,6 +48,54 @@ final class ThreadCpu {
     record Sample(String role, long nanos) {}
 
     /**
+     * Watches the threads during a pass: a snapshot now, then every {@code periodMillis} on a
+     * daemon thread, keeping each thread's latest time, so that threads which end before the pass
+     * does (a loader's stream threads) are counted up to their last sample.
+     */
+    static final class Watch implements AutoCloseable {
+        private final Map<String, Sample> start = snapshot();
+        private final Map<String, Sample> latest = new java.util.concurrent.ConcurrentHashMap<>(start);
+        private final Thread sampler;
+        private volatile boolean stopped;
+
+        Watch(long periodMillis) {
+            sampler = new Thread(() -> {
+                while (!stopped) {
+                    latest.putAll(snapshot());
+                    try {
+                        Thread.sleep(periodMillis); // a fixed sampling period, not a wait for a condition
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-cpu-watch");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        /** Takes a last snapshot and returns CPU seconds by role since the watch started. */
+        Map<String, Double> stop() {
+            stopped = true;
+            sampler.interrupt();
+            try {
+                sampler.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            latest.putAll(snapshot());
+            Map<String, Double> roles = delta(start, latest);
+            roles.remove("bench"); // the watch itself
+            return roles;
+        }
+
+        @Override
+        public void close() {
+            stopped = true;
+            sampler.interrupt();
+        }
+    }
+
+    /**
      * CPU seconds by role between two snapshots; threads that started in between count from zero.
      * Time of threads that ended in between is not seen here (the caller compares with the process total).
      */
@@ -73,6 +121,9 @@ final class ThreadCpu {
         if (comm.startsWith("AwsEventLoop") || comm.startsWith("sdk-async") || comm.startsWith("AwsHost")
                 || comm.startsWith("sluice-s3-timer")) {
             return "s3-client";
+        }
+        if (comm.startsWith("bench-cpu-watch")) {
+            return "bench";
         }
         if (comm.startsWith("s3-local")) {
             return "server";
