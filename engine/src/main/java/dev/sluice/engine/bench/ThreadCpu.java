@@ -23,6 +23,15 @@ final class ThreadCpu {
 
     /** Per-thread CPU nanoseconds now, keyed by thread id, each with its role. */
     static Map<String, Sample> snapshot() {
+        return snapshot(new java.util.HashMap<>(), false);
+    }
+
+    /**
+     * Like {@link #snapshot()}; {@code roles} caches each thread id's role (a thread's name is read
+     * once), and {@code onlyShortLived} reads only the loader's threads, the ones that may end
+     * before a pass does, which keeps a frequent sample down to a few reads.
+     */
+    static Map<String, Sample> snapshot(Map<String, String> roles, boolean onlyShortLived) {
         Map<String, Sample> out = new LinkedHashMap<>();
         if (!Files.isDirectory(TASKS)) {
             return out;
@@ -30,12 +39,20 @@ final class ThreadCpu {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path t : tasks) {
                 try {
-                    String comm = Files.readString(t.resolve("comm")).trim();
+                    String tid = t.getFileName().toString();
+                    String role = roles.get(tid);
+                    if (role == null) {
+                        role = role(Files.readString(t.resolve("comm")).trim());
+                        roles.put(tid, role);
+                    }
+                    if (onlyShortLived && !SHORT_LIVED.contains(role)) {
+                        continue;
+                    }
                     String stat = Files.readString(t.resolve("schedstat")).trim();
                     long ns = Long.parseLong(stat.substring(0, stat.indexOf(' ')));
-                    out.put(t.getFileName().toString(), new Sample(role(comm), ns));
+                    out.put(tid, new Sample(role, ns));
                 } catch (IOException | RuntimeException gone) {
-                    // the thread ended while we looked: its time shows in the "ended" share
+                    // the thread ended while we looked: its time shows in the "unseen" share
                 }
             }
         } catch (IOException e) {
@@ -43,6 +60,9 @@ final class ThreadCpu {
         }
         return out;
     }
+
+    /** Roles of threads that a loader starts per epoch and that end with it. */
+    private static final java.util.Set<String> SHORT_LIVED = java.util.Set.of("check", "assemble", "requests");
 
     /** One thread's role and CPU nanoseconds so far. */
     record Sample(String role, long nanos) {}
@@ -53,7 +73,8 @@ final class ThreadCpu {
      * does (a loader's stream threads) are counted up to their last sample.
      */
     static final class Watch implements AutoCloseable {
-        private final Map<String, Sample> start = snapshot();
+        private final Map<String, String> roles = new java.util.HashMap<>(); // used by the sampler only
+        private final Map<String, Sample> start = snapshot(roles, false);
         private final Map<String, Sample> latest = new java.util.concurrent.ConcurrentHashMap<>(start);
         private final Thread sampler;
         private volatile boolean stopped;
@@ -61,7 +82,7 @@ final class ThreadCpu {
         Watch(long periodMillis) {
             sampler = new Thread(() -> {
                 while (!stopped) {
-                    latest.putAll(snapshot());
+                    latest.putAll(snapshot(roles, true));
                     try {
                         Thread.sleep(periodMillis); // a fixed sampling period, not a wait for a condition
                     } catch (InterruptedException e) {
