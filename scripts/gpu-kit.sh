@@ -15,9 +15,16 @@ done
 rm -rf "$kit"
 mkdir -p "$kit/lib" "$kit/classes"
 
-# jdk.unsupported: direct buffer addresses; jdk.zipfs: DJL reads its own jars
-jlink --add-modules java.base,java.logging,java.management,java.naming,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.zipfs \
+# jdk.unsupported: direct buffer addresses; jdk.zipfs: DJL reads its own jars; java.desktop: ImageIO, which
+# the nvJPEG GPU test writes its JPEGs with and the CPU decoder it compares against
+jlink --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --compress=2 --output "$kit/jre"
+# headless ImageIO only: no X11, splash screen or sound; and the JVM's symbol tables (kept: the dynamic
+# symbols that linking needs) are 4 MB the checks never use
+rm -f "$kit"/jre/lib/libawt_xawt.so "$kit"/jre/lib/libsplashscreen.so "$kit"/jre/lib/libjsound.so
+if command -v strip > /dev/null; then
+  strip --strip-unneeded "$kit"/jre/lib/server/libjvm.so "$kit"/jre/lib/*.so
+fi
 
 jar() { # group artifact version [classifier]
   local g=$1 a=$2 v=$3 c=${4:-}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every GPU check from gpu-kit/ (built by scripts/gpu-kit.sh) in one call, and ends with one
 # summary table: each check, pass/fail/skip, and its figures. Needs no Java, Maven or network on the
-# GPU machine: the kit carries its own JRE; libnccl.so.2 and PyTorch come from the host's Python.
+# GPU machine: the kit carries its own JRE; libnccl.so.2, libnvjpeg and PyTorch come from the host's
+# Python (or, for libnvjpeg, the CUDA toolkit).
 #
 #   scripts/gpu-tests.sh [--require-gpu]      (or REQUIRE_GPU=1)
 #
@@ -61,6 +62,19 @@ if [ -n "$nccl_dir" ] && [ -f "$nccl_dir/libnccl.so.2" ]; then
   export SLUICE_NCCL_LIB="$nccl_dir/libnccl.so.2"
   export LD_LIBRARY_PATH="$nccl_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
+# nvJPEG for the GPU decoder: SLUICE_NVJPEG_LIB if set, else a pip wheel's (nvidia-nvjpeg-cu12, or a
+# CUDA 13 one) in the host Python's site-packages, else the CUDA toolkit's; CUDA 12's soname first
+nvjpeg_lib="${SLUICE_NVJPEG_LIB:-}"
+if [ -z "$nvjpeg_lib" ]; then
+  site=$(py "import site; print(' '.join(site.getsitepackages()))" || true)
+  for so in libnvjpeg.so.12 libnvjpeg.so.13; do
+    # shellcheck disable=SC2086 # a list of directories
+    nvjpeg_lib=$( { [ -n "$site" ] && find $site -name "$so" 2> /dev/null; \
+      ls /usr/local/cuda/lib64/"$so" /usr/local/cuda/targets/x86_64-linux/lib/"$so" 2> /dev/null; } | head -1 || true)
+    [ -n "$nvjpeg_lib" ] && break
+  done
+fi
+[ -n "$nvjpeg_lib" ] && export SLUICE_NVJPEG_LIB="$nvjpeg_lib"
 torch_lib="${PYTORCH_LIBRARY_PATH:-$(py "import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))" || true)}"
 torch_version=$(py "import torch; print(torch.__version__, 'cuda', torch.version.cuda)" || echo "none")
 
@@ -106,6 +120,11 @@ junit "pinned pool + copy stager" dev.sluice.engine.device.DeviceStagerGpuTest
 junit "device gather from pinned slab vs CPU twin" dev.sluice.engine.device.SlabGatherGpuTest
 junit "bench h2d vs CUDA-event timing" dev.sluice.engine.bench.H2dBenchmarkGpuTest
 junit "NCCL bindings on devices" dev.sluice.nccl.NcclGpuTest
+if [ -n "$nvjpeg_lib" ]; then
+  junit "nvJPEG decoder vs CPU decoder ($(basename "$nvjpeg_lib"))" dev.sluice.engine.nvjpeg.NvjpegDecoderGpuTest
+else
+  row "nvJPEG decoder vs CPU decoder" skip "no libnvjpeg.so.12/.13 here (pip install nvidia-nvjpeg-cu12, or set SLUICE_NVJPEG_LIB)"
+fi
 junit "NCCL collective" dev.sluice.engine.collective.NcclCollectiveGpuTest
 if $djl; then
   junit "data-parallel GPU equivalence" dev.sluice.engine.train.DataParallelGpuEquivalenceTest

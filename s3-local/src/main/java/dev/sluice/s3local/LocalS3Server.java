@@ -83,6 +83,7 @@ public final class LocalS3Server implements AutoCloseable {
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
+    private final Map<String, AtomicLong> bytesByKey = new ConcurrentHashMap<>();
     private final AtomicLong connections = new AtomicLong();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private final int logLimit;
@@ -156,6 +157,15 @@ public final class LocalS3Server implements AutoCloseable {
     /** Body bytes sent so far. */
     public long bytesSent() {
         return bytesSent.get();
+    }
+
+    /**
+     * Body bytes of object {@code key} sent so far, over all its GETs (whole or ranged), so a test
+     * can tell how many times an object was downloaded: once when it equals the object's size.
+     */
+    public long bytesSent(String key) {
+        AtomicLong n = bytesByKey.get(key);
+        return n == null ? 0 : n.get();
     }
 
     /** Connections accepted so far. */
@@ -363,6 +373,7 @@ public final class LocalS3Server implements AutoCloseable {
             int status = partial ? 206 : 200;
             respond(ch, req, status, partial ? "Partial Content" : "OK", h, close);
             if (req.method.equals("GET")) {
+                AtomicLong perKey = bytesByKey.computeIfAbsent(key, k -> new AtomicLong());
                 long pos = first;
                 long end = first + length;
                 while (pos < end) {
@@ -375,6 +386,7 @@ public final class LocalS3Server implements AutoCloseable {
                     }
                     pos += n;
                     bytesSent.addAndGet(n);
+                    perKey.addAndGet(n);
                 }
             }
         }

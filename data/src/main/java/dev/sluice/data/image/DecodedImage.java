@@ -15,7 +15,13 @@ public final class DecodedImage {
     private int height;
     private boolean bgr;
 
-    void set(ByteBuffer pixels, int width, int height, boolean bgr) {
+    /**
+     * Points this holder at a decoder's output (for {@link ImageDecoder} implementations).
+     *
+     * @param pixels {@code height * width * 3} bytes from index 0
+     * @param bgr whether channel 0 is blue
+     */
+    public void set(ByteBuffer pixels, int width, int height, boolean bgr) {
         this.pixels = pixels;
         this.width = width;
         this.height = height;

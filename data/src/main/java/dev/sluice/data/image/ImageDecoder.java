@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
  * pixel-interleaved. One instance per thread: it reuses its buffers from call to call, so the pixels
  * it returns are valid only until the next call or {@link #close()}. Implementations:
  * {@link ImageIoDecoder} (the JDK, always there) and {@link OpenCvDecoder} (libjpeg-turbo and libpng
- * through OpenCV's JavaCPP presets, several times faster where its natives load).
+ * through OpenCV's JavaCPP presets, several times faster where its natives load), and decoders found
+ * by name through {@link ImageDecoderProvider} (the engine's nvJPEG GPU decoder).
  */
 public interface ImageDecoder extends AutoCloseable {
 

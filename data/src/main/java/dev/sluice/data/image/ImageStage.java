@@ -13,7 +13,8 @@ import java.util.Locale;
  * @param width output width
  * @param crop how the region to keep is chosen
  * @param flip mirror left to right for about half the samples
- * @param decoder {@code auto}, {@code opencv} or {@code imageio} (see {@link ImageDecoders})
+ * @param decoder {@code auto}, {@code opencv}, {@code imageio}, or a provider's name such as the engine's
+ *     {@code nvjpeg} (see {@link ImageDecoders})
  * @param threads decode threads; 0 for one per available core
  * @param strict fail the stream on an image that does not decode instead of skipping it with a warning
  */

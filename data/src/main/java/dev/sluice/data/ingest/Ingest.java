@@ -54,42 +54,52 @@ public final class Ingest {
      * @param threads worker threads reading inputs
      * @param progress progress receiver
      * @param notes receives one-line notices (resume, cleanup)
+     * @param hashedPrefixes spread shard keys over this many hashed prefixes (1: flat keys)
      */
     public record Options(String name, long shardBytes, Path staging, boolean replace, boolean strict,
-                          boolean resume, int threads, IngestProgress progress, Consumer<String> notes) {
+                          boolean resume, int threads, IngestProgress progress, Consumer<String> notes,
+                          int hashedPrefixes) {
 
         /** Defaults: 64 MB shards, all cores, no progress, notices dropped. */
         public static Options defaults(String name, Path staging) {
             return new Options(name, 64L << 20, staging, false, false, false,
-                    Runtime.getRuntime().availableProcessors(), IngestProgress.NONE, s -> {});
+                    Runtime.getRuntime().availableProcessors(), IngestProgress.NONE, s -> {}, 1);
         }
 
         public Options withShardBytes(long bytes) {
-            return new Options(name, bytes, staging, replace, strict, resume, threads, progress, notes);
+            return new Options(name, bytes, staging, replace, strict, resume, threads, progress, notes, hashedPrefixes);
         }
 
         public Options withReplace(boolean v) {
-            return new Options(name, shardBytes, staging, v, strict, resume, threads, progress, notes);
+            return new Options(name, shardBytes, staging, v, strict, resume, threads, progress, notes, hashedPrefixes);
         }
 
         public Options withStrict(boolean v) {
-            return new Options(name, shardBytes, staging, replace, v, resume, threads, progress, notes);
+            return new Options(name, shardBytes, staging, replace, v, resume, threads, progress, notes, hashedPrefixes);
         }
 
         public Options withResume(boolean v) {
-            return new Options(name, shardBytes, staging, replace, strict, v, threads, progress, notes);
+            return new Options(name, shardBytes, staging, replace, strict, v, threads, progress, notes, hashedPrefixes);
         }
 
         public Options withThreads(int n) {
-            return new Options(name, shardBytes, staging, replace, strict, resume, n, progress, notes);
+            return new Options(name, shardBytes, staging, replace, strict, resume, n, progress, notes, hashedPrefixes);
         }
 
         public Options withProgress(IngestProgress p) {
-            return new Options(name, shardBytes, staging, replace, strict, resume, threads, p, notes);
+            return new Options(name, shardBytes, staging, replace, strict, resume, threads, p, notes, hashedPrefixes);
         }
 
         public Options withNotes(Consumer<String> n) {
-            return new Options(name, shardBytes, staging, replace, strict, resume, threads, progress, n);
+            return new Options(name, shardBytes, staging, replace, strict, resume, threads, progress, n, hashedPrefixes);
+        }
+
+        /** Spreads shard keys over {@code n} hashed prefixes (1 to 4096; 1 keeps flat keys). */
+        public Options withHashedPrefixes(int n) {
+            if (n < 1 || n > 4096) {
+                throw new IllegalArgumentException("hashed prefixes must be 1 to 4096, got " + n);
+            }
+            return new Options(name, shardBytes, staging, replace, strict, resume, threads, progress, notes, n);
         }
     }
 
@@ -132,7 +142,7 @@ public final class Ingest {
         }
         String name = options.name() != null ? options.name() : base != null ? base.name() : "dataset";
         String fingerprint = importer.fingerprint() + "|shard-bytes=" + options.shardBytes() + "|schema=" + schema
-                + "|strict=" + options.strict();
+                + "|strict=" + options.strict() + "|hashed-prefixes=" + options.hashedPrefixes();
         IngestJournal journal = resumeOrClean(IngestJournal.read(store), fingerprint);
         boolean resuming = journal != null;
         if (journal == null) {
@@ -145,7 +155,7 @@ public final class Ingest {
         boolean committed = false;
         int resumed = 0;
         try (DatasetWriter w = new DatasetWriter(store, name, schema, options.shardBytes(), options.staging(),
-                metadata, base, journal.run)) {
+                metadata, base, journal.run).withHashedPrefixes(options.hashedPrefixes())) {
             try {
                 if (resuming) {
                     resumed = adopt(w, journal, splits);

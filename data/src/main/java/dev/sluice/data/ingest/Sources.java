@@ -6,19 +6,22 @@ import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.StoreOptions;
 import dev.sluice.data.store.Stores;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Opens the {@link Importer} a {@code KIND:WHERE} source names: {@code imagefolder:DIR},
- * {@code wds:PATTERN} (a path or {@code s3://} pattern with brace ranges), {@code jsonl:FILE} and
- * {@code tokens:FILE}. ({@code idx:} has its own importer, {@link IdxImporter}.)
+ * Opens the {@link Importer} a {@code KIND:WHERE} source names: {@code idx:IMAGES,LABELS},
+ * {@code imagefolder:DIR}, {@code wds:PATTERN} (a path or {@code s3://} pattern with brace ranges),
+ * {@code jsonl:FILE} and {@code tokens:FILE}.
  */
 public final class Sources {
 
     /** The source kinds this class opens. */
-    public static final List<String> KINDS = List.of("imagefolder", "wds", "jsonl", "tokens");
+    public static final List<String> KINDS = List.of("idx", "imagefolder", "wds", "jsonl", "tokens");
 
     /**
      * Options some kinds need.
@@ -28,8 +31,17 @@ public final class Sources {
      * @param dtype tokens: uint16 or uint32
      * @param seqLen tokens: sequence length N
      * @param store options for {@code s3://} sources
+     * @param classes idx: class names in label order, or null for the label values
+     * @param compress idx: fields to store zstd-compressed
      */
-    public record Options(String split, String fields, String dtype, int seqLen, StoreOptions store) {}
+    public record Options(String split, String fields, String dtype, int seqLen, StoreOptions store,
+                          List<String> classes, Set<String> compress) {
+
+        /** Options without the idx-only ones. */
+        public Options(String split, String fields, String dtype, int seqLen, StoreOptions store) {
+            this(split, fields, dtype, seqLen, store, null, Set.of());
+        }
+    }
 
     private Sources() {}
 
@@ -45,6 +57,7 @@ public final class Sources {
                     + " tokens:FILE or idx:IMAGES,LABELS");
         }
         return switch (kind) {
+            case "idx" -> idx(where, o);
             case "imagefolder" -> {
                 if (Stores.isS3(where)) {
                     throw new InputException("imagefolder: reads a local directory; for data in S3 copy it locally"
@@ -70,6 +83,22 @@ public final class Sources {
                 yield new TokenImporter(Path.of(where), o.split(), dt, o.seqLen());
             }
         };
+    }
+
+    private static Importer idx(String where, Options o) throws InputException {
+        String[] files = where.split(",");
+        if (files.length != 2) {
+            throw new InputException("idx: needs two files, idx:IMAGES,LABELS (got 'idx:" + where + "')");
+        }
+        Path images = Path.of(files[0].trim());
+        Path labels = Path.of(files[1].trim());
+        for (Path p : List.of(images, labels)) {
+            if (!Files.isRegularFile(p)) {
+                throw new InputException(p + " does not exist or is not a file");
+            }
+        }
+        return new IdxImporter(Map.of(o.split(), new IdxImporter.Files(images, labels)), o.classes(), o.compress(),
+                Map.of());
     }
 
     private static Importer wds(String pattern, Options o) throws IOException {

@@ -83,7 +83,7 @@ final class DecodeStage implements AutoCloseable {
         return stage;
     }
 
-    /** The decoder implementation in use ({@code opencv} or {@code imageio}). */
+    /** The decoder implementation in use ({@code opencv}, {@code imageio} or a provider's, e.g. {@code nvjpeg}). */
     String decoderName() {
         return decoderName;
     }

@@ -321,7 +321,7 @@ public final class Loader implements AutoCloseable {
         return decode == null ? 0 : decode.failures();
     }
 
-    /** The decoder in use ({@code opencv} or {@code imageio}), or null without a decode stage. */
+    /** The decoder in use ({@code opencv}, {@code imageio} or {@code nvjpeg}), or null without a decode stage. */
     public String decoderName() {
         return decode == null ? null : decode.decoderName();
     }

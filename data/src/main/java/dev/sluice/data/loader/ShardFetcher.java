@@ -47,6 +47,9 @@ final class ShardFetcher implements AutoCloseable {
     private final List<ByteBuffer> slabs = new ArrayList<>();
     private final BlockingQueue<ByteBuffer> free;
     private final ExecutorService checker;
+    // cache lookups, which may wait for another process's download; never interrupted, as an
+    // interrupt would close the cache's lock channel (see CacheLocks)
+    private final ExecutorService cacheThreads;
     private final long slabBytes;
     // what the slabs hold now and at most (taken from the free queue until handed back)
     private final AtomicInteger slabsInUse = new AtomicInteger();
@@ -88,6 +91,11 @@ final class ShardFetcher implements AutoCloseable {
         }
         this.checker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sluice-shard-check");
+            t.setDaemon(true);
+            return t;
+        });
+        this.cacheThreads = cache == null ? null : Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "sluice-shard-cache");
             t.setDaemon(true);
             return t;
         });
@@ -269,42 +277,85 @@ final class ShardFetcher implements AutoCloseable {
 
     private CompletableFuture<Loaded> load(ShardInfo shard, ByteBuffer slab, LoaderMetrics.Fetches fetches) {
         if (cache == null) {
-            return fromStore(shard, slab, fetches);
+            return fromStore(shard, slab, fetches, null);
         }
+        return CompletableFuture.supplyAsync(() -> fromCache(shard, slab, fetches), cacheThreads)
+                .thenCompose(c -> {
+                    if (c.loaded() != null) {
+                        return CompletableFuture.completedFuture(c.loaded());
+                    }
+                    ShardCache.Claim claim = c.claim();
+                    CompletableFuture<Loaded> f;
+                    try {
+                        f = fromStore(shard, slab, fetches, claim);
+                    } catch (RuntimeException | Error e) {
+                        closeClaim(claim, shard, e);
+                        throw e;
+                    }
+                    // the claim is let go however the download ends, so waiting processes go on
+                    return claim == null ? f : f.whenComplete((l, e) -> closeClaim(claim, shard, e));
+                });
+    }
+
+    /** What the cache gave: the shard, or nothing and (maybe) the claim to fill its entry. */
+    private record Cached(Loaded loaded, ShardCache.Claim claim) {}
+
+    /** Looks the shard up in the cache, waiting while another process downloads it. */
+    private Cached fromCache(ShardInfo shard, ByteBuffer slab, LoaderMetrics.Fetches fetches) {
         String loc = dataset.store().location();
-        return CompletableFuture.supplyAsync(() -> {
-            try {
+        try {
+            // a damaged entry is dropped and looked up once more (so it is claimed and fetched again)
+            for (int attempt = 0; attempt < 2; attempt++) {
                 long t0 = System.nanoTime();
                 ShardFetchEvent event = new ShardFetchEvent();
                 event.begin();
-                if (!cache.read(loc, shard, slab)) {
-                    return null;
+                ShardCache.Lookup found = cache.readOrClaim(loc, shard, slab);
+                if (!found.hit()) {
+                    return new Cached(null, found.claim());
                 }
-                // a cached copy is checked like a download: a damaged entry is dropped and fetched again
-                ShardView view = dataset.view(shard, slab.duplicate().position(0).limit((int) shard.bytes()), true);
-                fetches.cached(shard.bytes(), System.nanoTime() - t0);
-                event.commit(shard.key(), shard.bytes(), 0, 0, false, true);
-                return new Loaded(view, slab);
-            } catch (dev.sluice.data.format.FormatException damaged) {
                 try {
+                    // a cached copy is checked like a download
+                    ShardView view = dataset.view(shard, slab.duplicate().position(0).limit((int) shard.bytes()), true);
+                    fetches.cached(shard.bytes(), System.nanoTime() - t0);
+                    event.commit(shard.key(), shard.bytes(), 0, 0, false, true);
+                    return new Cached(new Loaded(view, slab), null);
+                } catch (dev.sluice.data.format.FormatException damaged) {
                     cache.evict(loc, shard);
-                } catch (IOException e) {
-                    damaged.addSuppressed(e);
-                    throw new UncheckedIOException(damaged);
                 }
-                return null;
-            } catch (IOException e) {
-                // the cache is an optimization: a cache that cannot be read (disk error) must not stop
-                // training when the store still has the shard
-                LOG.warn("shard cache {} could not be read for {} ({}); fetching it from the store", cache.dir(),
-                        shard.key(), e.toString());
-                return null;
             }
-        }, checker).thenCompose(hit -> hit != null ? CompletableFuture.completedFuture(hit)
-                : fromStore(shard, slab, fetches));
+            return new Cached(null, null);
+        } catch (IOException e) {
+            // the cache is an optimization: a cache that cannot be read (disk error) must not stop
+            // training when the store still has the shard
+            LOG.warn("shard cache {} could not be read for {} ({}); fetching it from the store", cache.dir(),
+                    shard.key(), e.toString());
+            return new Cached(null, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(new LoaderException("interrupted while waiting for another process's"
+                    + " download of " + shard.key() + " into shard cache " + cache.dir(), e));
+        }
     }
 
-    private CompletableFuture<Loaded> fromStore(ShardInfo shard, ByteBuffer slab, LoaderMetrics.Fetches fetches) {
+    private void closeClaim(ShardCache.Claim claim, ShardInfo shard, Throwable failure) {
+        if (claim == null) {
+            return;
+        }
+        try {
+            claim.close();
+        } catch (IOException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } else {
+                // the shard itself is fine; other processes may wait on the claim until this one exits
+                LOG.warn("shard cache {} could not release its claim on {} ({})", cache.dir(), shard.key(),
+                        e.toString());
+            }
+        }
+    }
+
+    private CompletableFuture<Loaded> fromStore(ShardInfo shard, ByteBuffer slab, LoaderMetrics.Fetches fetches,
+                                                ShardCache.Claim claim) {
         long t0 = System.nanoTime();
         ShardFetchEvent event = new ShardFetchEvent();
         event.begin();
@@ -335,9 +386,9 @@ final class ShardFetcher implements AutoCloseable {
                 long crc = check ? partsCrc(reads, parts, size) : ReadReport.NO_CRC;
                 ShardView view = crc != ReadReport.NO_CRC ? dataset.view(shard, data, crc)
                         : dataset.view(shard, data, check);
-                if (cache != null) {
+                if (claim != null) {
                     try {
-                        cache.fill(dataset.store().location(), shard, data);
+                        claim.fill(data);
                     } catch (IOException e) {
                         // the shard itself is good; only later epochs lose the cached copy
                         LOG.warn("shard cache {} could not store {} ({}); later epochs read it from the store",
@@ -402,6 +453,9 @@ final class ShardFetcher implements AutoCloseable {
     @Override
     public void close() {
         checker.shutdownNow();
+        if (cacheThreads != null) {
+            cacheThreads.shutdown();
+        }
         for (ByteBuffer b : slabs) {
             allocator.free(b);
         }

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.data.format.Dataset;
-import dev.sluice.data.format.DatasetWriter;
 import dev.sluice.data.format.Manifest;
-import dev.sluice.data.format.Schema;
 import dev.sluice.data.loader.EpochStream;
 import dev.sluice.data.loader.HostBatch;
 import dev.sluice.data.loader.Loader;
@@ -28,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -67,11 +66,14 @@ class IdxIngestTest {
 
     static Manifest ingest(Path images, Path labels, FileStore store, Path staging, long shardBytes)
             throws IOException {
-        IdxImporter imp = new IdxImporter(images, labels);
-        Schema schema = imp.schema(null);
-        try (DatasetWriter w = new DatasetWriter(store, "idx", schema, shardBytes, staging, imp.metadata(), null)) {
-            imp.importInto(w, "train", n -> { });
-            return w.commit();
+        return ingest(IdxImporter.of("train", images, labels), store, staging, shardBytes, false);
+    }
+
+    static Manifest ingest(IdxImporter imp, FileStore store, Path staging, long shardBytes, boolean replace)
+            throws IOException {
+        try (imp) {
+            return new Ingest(imp, store, Ingest.Options.defaults("idx", staging).withShardBytes(shardBytes)
+                    .withReplace(replace)).run().manifest();
         }
     }
 
@@ -83,13 +85,9 @@ class IdxIngestTest {
         byte[] img = gunzip(images);
         byte[] lab = gunzip(labels);
         try (FileStore store = new FileStore(tmp.resolve("fm"))) {
-            IdxImporter imp = new IdxImporter(images, labels);
-            Schema schema = imp.schema(IdxImporter.FASHION_MNIST_CLASSES);
-            try (DatasetWriter w = new DatasetWriter(store, "fashion-mnist", schema, 2 << 20, tmp.resolve("st"),
-                    imp.metadata(), null)) {
-                imp.importInto(w, "test", n -> { });
-                w.commit();
-            }
+            IdxImporter imp = new IdxImporter(Map.of("test", new IdxImporter.Files(images, labels)),
+                    IdxImporter.FASHION_MNIST_CLASSES, Set.of(), Map.of());
+            ingest(imp, store, tmp.resolve("st"), 2 << 20, false);
             Dataset ds = Dataset.open(store);
             assertEquals(10_000, ds.manifest().split("test").samples());
             assertTrue(ds.manifest().split("test").shards().size() >= 3);
@@ -141,8 +139,8 @@ class IdxIngestTest {
     @Test
     void swappedFilesGiveAWrongMagicErrorNamingTheFile() throws IOException {
         writeIdx(tmp.resolve("i"), tmp.resolve("l"), 10, 5, 4, false);
-        IdxImporter swapped = new IdxImporter(tmp.resolve("l"), tmp.resolve("i"));
-        IdxFormatException e = assertThrows(IdxFormatException.class, () -> swapped.schema(null));
+        IdxImporter swapped = IdxImporter.of("train", tmp.resolve("l"), tmp.resolve("i"));
+        IdxFormatException e = assertThrows(IdxFormatException.class, swapped::schema);
         assertTrue(e.getMessage().contains(tmp.resolve("i").toString()) || e.getMessage().contains(tmp.resolve("l").toString()));
         assertTrue(e.getMessage().contains("wrong magic number"), e.getMessage());
     }
@@ -194,19 +192,14 @@ class IdxIngestTest {
     void reingestingASplitKeepsTheOtherSplitsAndRemovesOldShards() throws IOException {
         writeIdx(tmp.resolve("i"), tmp.resolve("l"), 100, 4, 4, false);
         try (FileStore store = new FileStore(tmp.resolve("ds"))) {
-            IdxImporter imp = new IdxImporter(tmp.resolve("i"), tmp.resolve("l"));
-            Schema schema = imp.schema(null);
-            try (DatasetWriter w = new DatasetWriter(store, "x", schema, 1 << 20, tmp.resolve("s1"), Map.of(), null)) {
-                imp.importInto(w, "train", n -> { });
-                imp.importInto(w, "test", n -> { });
-                w.commit();
-            }
+            IdxImporter.Files files = new IdxImporter.Files(tmp.resolve("i"), tmp.resolve("l"));
+            Map<String, IdxImporter.Files> both = new java.util.LinkedHashMap<>();
+            both.put("train", files);
+            both.put("test", files);
+            ingest(new IdxImporter(both, null, Set.of(), Map.of()), store, tmp.resolve("s1"), 1 << 20, false);
             Manifest before = Dataset.open(store).manifest();
-            try (DatasetWriter w = new DatasetWriter(store, "x", schema, 1 << 20, tmp.resolve("s2"), Map.of(),
-                    before)) {
-                imp.importInto(w, "test", n -> { });
-                w.commit();
-            }
+            ingest(new IdxImporter(Map.of("test", files), null, Set.of(), Map.of()), store, tmp.resolve("s2"), 1 << 20,
+                    true);
             Manifest after = Dataset.open(store).manifest();
             assertEquals(before.split("train"), after.split("train"));
             assertFalse(store.exists(before.split("test").shards().get(0).key()), "superseded shard deleted");

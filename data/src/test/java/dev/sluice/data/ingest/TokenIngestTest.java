@@ -96,4 +96,27 @@ class TokenIngestTest {
             }
         }
     }
+
+    /** {@code ingest --hashed-prefixes} reaches every importer, not only idx: keys spread, values unchanged. */
+    @Test
+    void hashedPrefixesApplyToIngestedSources() throws IOException {
+        Path file = write(tmp.resolve("h.bin"), 20_001, DType.UINT16);
+        byte[] all = Files.readAllBytes(file);
+        try (FileStore store = new FileStore(tmp.resolve("hashed"));
+             TokenImporter imp = new TokenImporter(file, "train", DType.UINT16, 16)) {
+            new Ingest(imp, store, Ingest.Options.defaults("t", tmp.resolve("hst")).withShardBytes(2048)
+                    .withHashedPrefixes(16)).run();
+            Dataset ds = Dataset.open(store);
+            java.util.Set<String> prefixes = new java.util.HashSet<>();
+            for (var shard : ds.manifest().split("train").shards()) {
+                assertTrue(shard.key().matches("train/[0-9a-f]/train-[0-9a-f]{8}-[0-9]{5}\\.shard"), shard.key());
+                prefixes.add(shard.key().substring(0, 7));
+            }
+            assertTrue(prefixes.size() >= 8, "shards spread over hashed prefixes: " + prefixes);
+            for (int i = 0; i < 1250; i += 97) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(all, i * 32, i * 32 + 34),
+                        ImageFolderIngestTest.bytes(ds.readValue("train", i, 0)), "sample " + i);
+            }
+        }
+    }
 }

@@ -42,8 +42,12 @@ final class ThreadCpu {
                     String tid = t.getFileName().toString();
                     String role = roles.get(tid);
                     if (role == null) {
-                        role = role(Files.readString(t.resolve("comm")).trim());
-                        roles.put(tid, role);
+                        String comm = Files.readString(t.resolve("comm")).trim();
+                        role = role(comm);
+                        if (!comm.equals("java")) {
+                            // a new thread has its parent's name until it names itself: look again later
+                            roles.put(tid, role);
+                        }
                     }
                     if (onlyShortLived && !SHORT_LIVED.contains(role)) {
                         continue;

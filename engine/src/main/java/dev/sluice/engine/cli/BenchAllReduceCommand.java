@@ -1,9 +1,9 @@
 package dev.sluice.engine.cli;
 
 import dev.sluice.engine.bench.BenchReport;
-import dev.sluice.engine.collective.AllReduceBenchmark;
+import dev.sluice.engine.bench.AllReduceBenchmark;
 import dev.sluice.engine.collective.CollectiveException;
-import dev.sluice.engine.collective.NcclAllReduceBenchmark;
+import dev.sluice.engine.bench.NcclAllReduceBenchmark;
 import dev.sluice.engine.device.CudaProbe;
 import dev.sluice.nccl.Nccl;
 import dev.sluice.nccl.NcclLoadOptions;

@@ -4,6 +4,7 @@ import dev.sluice.data.format.Dataset;
 import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.OpenCvDecoder;
 import dev.sluice.engine.bench.ImageBenchmark;
+import dev.sluice.engine.nvjpeg.Nvjpeg;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Option;
 
 /** {@code train.jar bench images}: decoders side by side, and the loader's image path against its decode ceiling. */
 @Command(name = "images", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Decodes the same in-memory JPEGs with each decoder (ImageIO, OpenCV/libjpeg-turbo) on the same"
-                + " threads, then streams them through the loader (shards from a file store, decode, random-resized-crop,"
+        description = {"Decodes the same in-memory JPEGs with each decoder (ImageIO, OpenCV/libjpeg-turbo, and nvJPEG"
+                + " where libnvjpeg and a GPU are present) on the same threads, then streams them through the loader (shards from a file store, decode, random-resized-crop,"
                 + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9.",
             "Without --images, generates JPEGs of 300-500 px a side in --workdir/jpegs (class per directory), which"
                 + " scripts/bench-images-torch.py reads for the PyTorch comparison. See docs/BENCHMARKS.md."})
@@ -42,7 +43,7 @@ public final class BenchImagesCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Decode threads; 0: one per core.")
     int threads;
 
-    @Option(names = "--decoder", defaultValue = "auto", description = "Decoder of the loader path (default: auto).")
+    @Option(names = "--decoder", defaultValue = "auto", description = "Decoder of the loader path: auto, opencv, imageio or nvjpeg (default: auto).")
     String decoder;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after a warm-up (default: 3).")
@@ -66,6 +67,9 @@ public final class BenchImagesCommand implements Callable<Integer> {
         List<String> candidates = new ArrayList<>(List.of("imageio"));
         if (OpenCvDecoder.available()) {
             candidates.add("opencv");
+        }
+        if (Nvjpeg.unavailableReason() == null) {
+            candidates.add("nvjpeg"); // the GPU decoder, side by side, where libnvjpeg and a GPU are present
         }
         System.out.printf(Locale.ROOT, "%d JPEGs, %.1f KiB mean, %d threads, output %dx%d, loader decoder %s%n",
                 files.size(), total / 1024.0 / files.size(), t, size, size, chosen);

@@ -17,7 +17,7 @@ public final class CacheOptionsMixin {
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Keep fetched shards in this local directory and read later epochs from it"
-                    + " (shareable by several processes; default: no cache).")
+                    + " (shared by the processes of a node: each shard is downloaded once; default: no cache).")
     Path dir;
 
     @Option(names = "--cache-bytes", paramLabel = "SIZE", converter = ByteSizeConverter.class,

@@ -1,12 +1,11 @@
 package dev.sluice.engine.cli;
 
-import dev.sluice.data.format.Compression;
-import dev.sluice.data.format.Dataset;
-import dev.sluice.data.format.DatasetWriter;
-import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Manifest;
-import dev.sluice.data.format.Schema;
+import dev.sluice.data.format.Split;
 import dev.sluice.data.ingest.IdxImporter;
+import dev.sluice.data.ingest.Importer;
+import dev.sluice.data.ingest.Ingest;
+import dev.sluice.data.ingest.Sources;
 import dev.sluice.data.store.FileStore;
 import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.Stores;
@@ -16,10 +15,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -114,68 +111,47 @@ public final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!from.startsWith("idx:")) {
-            return SourceIngest.run(this);
-        }
-        String[] files = from.substring(4).split(",");
-        if (files.length != 2) {
-            throw new UserException("--from idx: needs two files, IMAGES,LABELS (got '" + from + "')");
-        }
-        Path images = Path.of(files[0].trim());
-        Path labels = Path.of(files[1].trim());
-        for (Path p : List.of(images, labels)) {
-            if (!Files.isRegularFile(p)) {
-                throw new UserException(p + " does not exist or is not a file");
-            }
-        }
-        IdxImporter importer = new IdxImporter(images, labels);
-        List<String> classNames = classes == null ? null
-                : classes.equals("fashion-mnist") ? IdxImporter.FASHION_MNIST_CLASSES
-                : Arrays.stream(classes.split(",")).map(String::trim).toList();
-        Schema schema = importer.schema(classNames);
-        if (!compress.isEmpty()) {
-            List<FieldSpec> fields = new ArrayList<>();
-            for (FieldSpec f : schema.fields()) {
-                fields.add(compress.contains(f.name()) ? f.withCompression(Compression.ZSTD) : f);
-            }
-            for (String c : compress) {
-                if (schema.indexOf(c) < 0) {
-                    throw new UserException("--compress " + c + ": no such field; fields are " + schema);
-                }
-            }
-            schema = new Schema(fields);
+        boolean idx = from.startsWith("idx:");
+        if (!idx && (classes != null || !compress.isEmpty())) {
+            throw new UserException("--classes and --compress apply to idx: sources only");
         }
         if (hashedPrefixes < 1 || hashedPrefixes > 4096) {
             throw new UserException("--hashed-prefixes must be 1 to 4096, got " + hashedPrefixes);
         }
-        try (ObjectStore store = Stores.open(to, storeOptions.toOptions())) {
-            Manifest base = null;
-            if (store.exists(Manifest.KEY)) {
-                base = Dataset.open(store).manifest();
-                if (base.splits().containsKey(split) && !replace) {
-                    throw new UserException(store.location() + " already has split '" + split
-                            + "'; pass --replace to replace it, or choose another --split");
-                }
-            }
-            String dsName = name != null ? name : base != null ? base.name() : lastPart(to);
+        List<String> classNames = classes == null ? null
+                : classes.equals("fashion-mnist") ? IdxImporter.FASHION_MNIST_CLASSES
+                : Arrays.stream(classes.split(",")).map(String::trim).toList();
+        long t0 = System.nanoTime();
+        Sources.Options so = new Sources.Options(split, fields, dtype, seqLen, storeOptions.toOptions(), classNames,
+                Set.copyOf(compress));
+        try (Importer importer = Sources.open(from, so);
+             ObjectStore store = Stores.open(to, storeOptions.toOptions());
+             IngestProgressBar bar = new IngestProgressBar(from.startsWith("imagefolder:") ? " files" : " samples")) {
             Path stage = staging != null ? staging
                     : store instanceof FileStore fs ? fs.root().resolve(".sluice-staging")
                     : Files.createTempDirectory("sluice-ingest");
-            long t0 = System.nanoTime();
-            int total = importer.count();
-            Manifest m;
-            try (DatasetWriter w = new DatasetWriter(store, dsName, schema, shardSize, stage, importer.metadata(),
-                    base).withHashedPrefixes(hashedPrefixes);
-                 ProgressBar pb = new ProgressBarBuilder().setTaskName("ingest " + split).setInitialMax(total)
-                         .setStyle(ProgressBarStyle.ASCII).setUnit(" samples", 1).showSpeed()
-                         .setMaxRenderedLength(100).build()) {
-                importer.importInto(w, split, n -> pb.stepTo(n));
-                m = w.commit();
+            String dsName = name != null ? name : store.exists(Manifest.KEY) ? null : lastPart(to);
+            Ingest.Options o = Ingest.Options.defaults(dsName, stage).withShardBytes(shardSize)
+                    .withReplace(replace).withStrict(strict).withResume(resume).withHashedPrefixes(hashedPrefixes)
+                    .withThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
+                    .withProgress(bar).withNotes(System.out::println);
+            Ingest.Result r = new Ingest(importer, store, o).run();
+            bar.close();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            for (String s : importer.splits()) {
+                Split sp = r.manifest().split(s);
+                System.out.printf(Locale.ROOT, "Wrote split '%s' of %s: %,d samples in %d shard(s), %.1f MB%n",
+                        s, store.location(), sp.samples(), sp.shards().size(), sp.bytes() / 1e6);
             }
-            var s = m.split(split);
-            System.out.printf(Locale.ROOT, "Wrote split '%s' of %s: %,d samples in %d shard(s), %.1f MB, %.1f s%n",
-                    split, store.location(), s.samples(), s.shards().size(), s.bytes() / 1e6,
-                    (System.nanoTime() - t0) / 1e9);
+            if (r.resumedShards() > 0) {
+                System.out.printf(Locale.ROOT, "Kept %d shard(s) written by the interrupted ingest%n", r.resumedShards());
+            }
+            if (r.skipped() > 0) {
+                System.out.printf(Locale.ROOT, "Skipped %,d unreadable input(s) (--strict makes them fatal), e.g.:%n",
+                        r.skipped());
+                r.skippedExamples().forEach(e -> System.out.println("  " + e));
+            }
+            System.out.printf(Locale.ROOT, "Done in %.1f s%n", secs);
             return 0;
         }
     }

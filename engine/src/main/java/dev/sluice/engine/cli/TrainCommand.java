@@ -164,6 +164,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + " shard and sample).")
     boolean strictDecode;
 
+    @Option(names = "--decoder", defaultValue = TrainDefaults.DECODER,
+            description = "Image decoder: auto (OpenCV/libjpeg-turbo where its natives load, else ImageIO), opencv,"
+                    + " imageio, or nvjpeg (nvJPEG on cuda:0, needs libnvjpeg.so.12; pixels are copied back to the"
+                    + " host) (default: ${DEFAULT-VALUE}).")
+    String decoder;
+
     @Mixin
     DataOptionsMixin dataset;
 
@@ -225,7 +231,7 @@ public final class TrainCommand implements Callable<Integer> {
     private TrainConfig.Inputs inputs() {
         TrainConfig.Augment a = TrainConfig.Augment.parse(augment);
         return new TrainConfig.Inputs(imageField, labelField, imageSize, a.crop(), a.flip(),
-                normalize.equals("auto") ? null : Normalization.parse(normalize), strictDecode);
+                normalize.equals("auto") ? null : Normalization.parse(normalize), strictDecode, decoder);
     }
 
     /** The newest {@code runs/*-MODEL} directory that holds checkpoints, for a bare {@code --resume}. */

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaError;
-import jcuda.runtime.cudaMemcpyKind;
 import jcuda.runtime.cudaMemoryType;
 import jcuda.runtime.cudaPointerAttributes;
 import jcuda.runtime.cudaStream_t;
@@ -128,29 +127,6 @@ final class CudaRuntime {
         CudaCallException.check(JCuda.cudaMemset(new DevicePointer(address), value, bytes), "cudaMemset on cuda:"
                 + device);
         CudaCallException.check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize after cudaMemset on cuda:"
-                + device);
-    }
-
-    /** Copies the host region {@code position..limit} (a direct buffer) to {@code address}; synchronous. */
-    static void copyToDevice(int device, long address, ByteBuffer host) {
-        setDevice(device);
-        long bytes = host.remaining();
-        CudaCallException.check(JCuda.cudaMemcpy(new DevicePointer(address), new DevicePointer(address(host)), bytes,
-                cudaMemcpyKind.cudaMemcpyHostToDevice), "cudaMemcpy host to device (" + bytes + " bytes) on cuda:"
-                + device);
-        // a synchronous copy from pageable memory may return before the DMA is visible to other streams
-        CudaCallException.check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize after a host-to-device copy"
-                + " on cuda:" + device);
-    }
-
-    /** Copies {@code host.remaining()} bytes from {@code address} into the host region; synchronous. */
-    static void copyToHost(int device, ByteBuffer host, long address) {
-        setDevice(device);
-        long bytes = host.remaining();
-        CudaCallException.check(JCuda.cudaDeviceSynchronize(), "cudaDeviceSynchronize before a device-to-host copy"
-                + " on cuda:" + device);
-        CudaCallException.check(JCuda.cudaMemcpy(new DevicePointer(address(host)), new DevicePointer(address), bytes,
-                cudaMemcpyKind.cudaMemcpyDeviceToHost), "cudaMemcpy device to host (" + bytes + " bytes) on cuda:"
                 + device);
     }
 

@@ -183,7 +183,7 @@ public final class TcpCollective implements Collective {
      * Starts {@code worldSize} ranks in this JVM over loopback (rank 0 on a free port of
      * 127.0.0.1), one setup thread per rank; used by benchmarks and tests.
      */
-    static List<TcpCollective> loopback(int worldSize, TcpOptions template) throws CollectiveException {
+    public static List<TcpCollective> loopback(int worldSize, TcpOptions template) throws CollectiveException {
         TcpOptions base = new TcpOptions("127.0.0.1", 0, 0, worldSize, template.fingerprint(),
                 template.rendezvousTimeout(), template.operationTimeout(), template.chunkBytes());
         TcpCollective[] ranks = new TcpCollective[worldSize];

@@ -1,9 +1,8 @@
 package dev.sluice.engine.datasets;
 
-import dev.sluice.data.format.DatasetWriter;
 import dev.sluice.data.format.Manifest;
-import dev.sluice.data.format.Schema;
 import dev.sluice.data.ingest.IdxImporter;
+import dev.sluice.data.ingest.Ingest;
 import dev.sluice.data.store.FileStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,7 +11,10 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The dataset {@code train.jar} uses when no {@code --data} is given: Fashion-MNIST from Debian's
@@ -113,24 +115,20 @@ public final class DefaultDataset {
         out.println("Importing Fashion-MNIST from " + src + " into " + dir + " (once)");
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
-        try (FileStore store = new FileStore(dir)) {
-            IdxImporter first = new IdxImporter(src.resolve(parts[0][1]), src.resolve(parts[0][2]));
-            Schema schema = first.schema(IdxImporter.FASHION_MNIST_CLASSES);
-            java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(first.metadata());
-            // published Fashion-MNIST pixel statistics (of pixel/255), used to normalize inputs
-            meta.put(IdxImporter.IMAGE + ".mean", "0.2860");
-            meta.put(IdxImporter.IMAGE + ".std", "0.3530");
-            meta.put("source", "Debian dataset-fashion-mnist (" + src + ")");
-            try (DatasetWriter w = new DatasetWriter(store, "fashion-mnist", schema, 16L << 20,
-                    dir.resolve(".staging"), meta, null)) {
-                for (String[] p : parts) {
-                    IdxImporter imp = new IdxImporter(src.resolve(p[1]), src.resolve(p[2]));
-                    imp.importInto(w, p[0], n -> { });
-                }
-                Manifest m = w.commit();
-                out.printf(Locale.ROOT, "Imported %,d train and %,d test samples in %.1f s%n",
-                        m.split("train").samples(), m.split("test").samples(), (System.nanoTime() - t0) / 1e9);
-            }
+        Map<String, IdxImporter.Files> splits = new LinkedHashMap<>();
+        for (String[] p : parts) {
+            splits.put(p[0], new IdxImporter.Files(src.resolve(p[1]), src.resolve(p[2])));
+        }
+        // published Fashion-MNIST pixel statistics (of pixel/255), used to normalize inputs
+        Map<String, String> meta = Map.of(IdxImporter.IMAGE + ".mean", "0.2860", IdxImporter.IMAGE + ".std", "0.3530",
+                "source", "Debian dataset-fashion-mnist (" + src + ")");
+        try (IdxImporter importer = new IdxImporter(splits, IdxImporter.FASHION_MNIST_CLASSES, Set.of(), meta);
+             FileStore store = new FileStore(dir)) {
+            Ingest.Options o = Ingest.Options.defaults("fashion-mnist", dir.resolve(".staging"))
+                    .withShardBytes(16L << 20);
+            Manifest m = new Ingest(importer, store, o).run().manifest();
+            out.printf(Locale.ROOT, "Imported %,d train and %,d test samples in %.1f s%n",
+                    m.split("train").samples(), m.split("test").samples(), (System.nanoTime() - t0) / 1e9);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.engine.train;
 
+import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.ImageStage;
 import dev.sluice.data.loader.Remainder;
 import dev.sluice.data.store.StoreOptions;
@@ -52,10 +53,20 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
      * @param normalize per-channel statistics; null for ImageNet's on encoded images and the
      *     dataset's metadata on stored pixels
      * @param strictDecode fail the run on an image that does not decode instead of skipping it
+     * @param decoder the image decoder: {@code auto} (OpenCV, else ImageIO), {@code opencv}, {@code imageio}
+     *     or {@code nvjpeg} (the GPU decoder; see {@link dev.sluice.data.image.ImageDecoders})
      */
     public record Inputs(String imageField, String labelField, int imageSize, ImageStage.Crop crop, boolean flip,
-                         Normalization normalize, boolean strictDecode) {
+                         Normalization normalize, boolean strictDecode, String decoder) {
         public Inputs {
+            if (decoder == null) {
+                decoder = TrainDefaults.DECODER;
+            }
+            if (!decoder.equalsIgnoreCase(TrainDefaults.DECODER)) {
+                // an unknown name, or a decoder that cannot load here (nvjpeg without libnvjpeg or a
+                // GPU), fails before the run writes anything; auto always resolves
+                ImageDecoders.resolve(decoder);
+            }
             if (imageSize <= 0 || imageSize > 1 << 14) {
                 throw new IllegalArgumentException("--image-size must be 1..16384, not " + imageSize);
             }
@@ -67,12 +78,14 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
         /** Roles from the manifest, {@value TrainDefaults#IMAGE_SIZE} px, random-resized-crop and flip. */
         public static Inputs defaults() {
             Augment a = Augment.parse(TrainDefaults.AUGMENT_TEXT);
-            return new Inputs(null, null, TrainDefaults.IMAGE_SIZE, a.crop(), a.flip(), null, false);
+            return new Inputs(null, null, TrainDefaults.IMAGE_SIZE, a.crop(), a.flip(), null, false,
+                    TrainDefaults.DECODER);
         }
 
         /** The decode stage of the training loader for {@code field}. */
         public ImageStage trainStage(String field) {
-            return ImageStage.training(field, imageSize).withAugment(crop, flip).withStrict(strictDecode);
+            return ImageStage.training(field, imageSize).withAugment(crop, flip).withStrict(strictDecode)
+                    .withDecoder(decoder, 0);
         }
 
         /**
@@ -81,7 +94,7 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
          * resize, the same resize, so evaluation sees images as training did.
          */
         public ImageStage evalStage(String field) {
-            ImageStage eval = ImageStage.evaluation(field, imageSize).withStrict(strictDecode);
+            ImageStage eval = ImageStage.evaluation(field, imageSize).withStrict(strictDecode).withDecoder(decoder, 0);
             return crop == ImageStage.Crop.RANDOM_RESIZED ? eval : eval.withAugment(ImageStage.Crop.RESIZE, false);
         }
 

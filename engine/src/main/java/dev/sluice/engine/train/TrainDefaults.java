@@ -50,6 +50,9 @@ public final class TrainDefaults {
     public static final String AUGMENT_TEXT = "rrc,flip";
     /** Per-channel statistics: ImageNet's for encoded images, the dataset's for stored pixels. */
     public static final String NORMALIZE_TEXT = "auto";
+
+    /** {@code --decoder}: OpenCV (libjpeg-turbo) where its natives load, else ImageIO; never the GPU decoder. */
+    public static final String DECODER = "auto";
     public static final int LOG_EVERY = 50;
     public static final String LOG_EVERY_TEXT = "" + LOG_EVERY;
 

@@ -262,7 +262,7 @@ public final class TrainingRun {
         public Builder fields(String imageField, String labelField) {
             TrainConfig.Inputs i = inputs;
             inputs = new TrainConfig.Inputs(imageField, labelField, i.imageSize(), i.crop(), i.flip(), i.normalize(),
-                    i.strictDecode());
+                    i.strictDecode(), i.decoder());
             return this;
         }
 
@@ -275,7 +275,7 @@ public final class TrainingRun {
             TrainConfig.Augment a = TrainConfig.Augment.parse(augment);
             TrainConfig.Inputs i = inputs;
             inputs = new TrainConfig.Inputs(i.imageField(), i.labelField(), size, a.crop(), a.flip(), i.normalize(),
-                    i.strictDecode());
+                    i.strictDecode(), i.decoder());
             return this;
         }
 
@@ -283,7 +283,7 @@ public final class TrainingRun {
         public Builder normalize(Normalization n) {
             TrainConfig.Inputs i = inputs;
             inputs = new TrainConfig.Inputs(i.imageField(), i.labelField(), i.imageSize(), i.crop(), i.flip(), n,
-                    i.strictDecode());
+                    i.strictDecode(), i.decoder());
             return this;
         }
 
@@ -291,7 +291,20 @@ public final class TrainingRun {
         public Builder strictDecode(boolean on) {
             TrainConfig.Inputs i = inputs;
             inputs = new TrainConfig.Inputs(i.imageField(), i.labelField(), i.imageSize(), i.crop(), i.flip(),
-                    i.normalize(), on);
+                    i.normalize(), on, i.decoder());
+            return this;
+        }
+
+        /**
+         * The image decoder: {@code auto} (default: OpenCV, else ImageIO), {@code opencv}, {@code imageio},
+         * or {@code nvjpeg} (nvJPEG on cuda:0, pixels copied back to the host).
+         *
+         * @throws IllegalArgumentException for an unknown name or a decoder that cannot load here
+         */
+        public Builder decoder(String name) {
+            TrainConfig.Inputs i = inputs;
+            inputs = new TrainConfig.Inputs(i.imageField(), i.labelField(), i.imageSize(), i.crop(), i.flip(),
+                    i.normalize(), i.strictDecode(), name);
             return this;
         }
 

@@ -33,7 +33,7 @@ class DecodedBatchDeterminismTest {
     static Path data;
 
     static final TrainConfig.Inputs RRC_FLIP = new TrainConfig.Inputs(null, null, 24, ImageStage.Crop.RANDOM_RESIZED,
-            true, null, false);
+            true, null, false, "auto");
 
     @BeforeAll
     static void jpegs() throws Exception {

@@ -3,6 +3,7 @@ package dev.sluice.engine.collective;
 import java.util.concurrent.CountDownLatch;
 import dev.sluice.engine.device.GpuAssumptions;
 import dev.sluice.engine.device.CudaProbe;
+import dev.sluice.engine.device.DeviceBuffer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -90,7 +91,7 @@ class NcclCollectiveGpuTest {
         for (int i = 0; i < COUNT; i++) {
             in.putFloat(4 * i, value(r, i));
         }
-        try (DeviceBuffer d = new DeviceBuffer(device, 4 * COUNT)) {
+        try (DeviceBuffer d = DeviceBuffer.allocate(device, 4 * COUNT)) {
             ByteBuffer view = d.view();
 
             d.upload(in.duplicate().clear());
@@ -217,7 +218,7 @@ class NcclCollectiveGpuTest {
                     () -> c.allReduce(Ranks.direct(4096), ElementType.FLOAT32, ReduceOp.SUM));
             assertTrue(e.getMessage().contains("host memory") && e.getMessage().contains("device 0"), e.getMessage());
             c.barrier(); // nothing was enqueued: still usable
-            try (DeviceBuffer d = new DeviceBuffer(0, 64)) {
+            try (DeviceBuffer d = DeviceBuffer.allocate(0, 64)) {
                 c.allReduce(d.view(), ElementType.INT32, ReduceOp.SUM);
                 c.synchronize();
             }
@@ -233,7 +234,7 @@ class NcclCollectiveGpuTest {
     void aRankThatNeverCallsMakesTheOthersTimeOutAndCloseUnblocksAWaiter() throws Exception {
         GpuAssumptions.gpus(2); // one rank waits for another that never calls
         List<NcclCollective> members = NcclCollective.local(runtime, Duration.ofSeconds(2), 0, 1);
-        try (DeviceBuffer d = new DeviceBuffer(0, 4096)) {
+        try (DeviceBuffer d = DeviceBuffer.allocate(0, 4096)) {
             NcclCollective lonely = members.get(0);
             lonely.allReduce(d.view(), ElementType.FLOAT32, ReduceOp.SUM); // rank 1 never joins in
             long t0 = System.nanoTime();
@@ -247,7 +248,7 @@ class NcclCollectiveGpuTest {
         }
 
         members = NcclCollective.local(runtime, Duration.ofMinutes(5), 0, 1);
-        try (DeviceBuffer d = new DeviceBuffer(0, 4096)) {
+        try (DeviceBuffer d = DeviceBuffer.allocate(0, 4096)) {
             NcclCollective waiter = members.get(0);
             CountDownLatch enqueued = new CountDownLatch(1);
             CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * JCuda is the engine's only CUDA binding, and the NCCL bindings bind NCCL alone. Checked on the
  * compiled classes (their constant pools name every class they touch, imported or written out in
- * full), so a second CUDA runtime binding cannot creep back in through any file.
+ * full), so a second CUDA runtime binding cannot creep back in through any file. The engine's nvJPEG
+ * binding is JNA (not a CUDA runtime binding), and its JNA interface names no CUDA binding at all.
  */
 class OneCudaBindingTest {
 
@@ -41,6 +42,26 @@ class OneCudaBindingTest {
         all.add("jcuda/");
         List<String> offenders = offenders(location(Nccl.class), all);
         assertEquals(List.of(), offenders, "nccl-bindings classes that use a CUDA runtime binding");
+    }
+
+    @Test
+    void theNvjpegBindingBindsNvjpegAlone() throws Exception {
+        // nvJPEG is bound with JNA like NCCL (no JCuda artifact ships it, and JavaCPP's would bring a
+        // second CUDA runtime); the decoder takes device memory and streams from JCuda, so the JNA
+        // interface itself must name no CUDA binding at all
+        String resource = "/dev/sluice/engine/nvjpeg/NvjpegLibrary.class";
+        byte[] bytes;
+        try (InputStream in = getClass().getResourceAsStream(resource)) {
+            assertTrue(in != null, resource + " is missing");
+            bytes = in.readAllBytes();
+        }
+        List<String> all = new ArrayList<>(OTHER_CUDA_BINDINGS);
+        all.add("jcuda/");
+        List<String> found = new ArrayList<>();
+        check(resource, bytes, all, found);
+        assertEquals(List.of(), found, "the nvJPEG binding uses a CUDA runtime binding");
+        check(resource, bytes, List.of("com/sun/jna/Library"), found);
+        assertEquals(1, found.size(), "the scan should see the JNA interface it binds through");
     }
 
     @Test

@@ -1,6 +1,11 @@
-package dev.sluice.engine.collective;
+package dev.sluice.engine.bench;
 
+import dev.sluice.engine.collective.CollectiveException;
+import dev.sluice.engine.collective.ElementType;
+import dev.sluice.engine.collective.NcclCollective;
+import dev.sluice.engine.collective.ReduceOp;
 import dev.sluice.engine.device.CudaProbe;
+import dev.sluice.engine.device.DeviceBuffer;
 import dev.sluice.nccl.NcclRuntime;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -115,7 +120,7 @@ public final class NcclAllReduceBenchmark {
             List<Thread> threads = new ArrayList<>();
             for (NcclCollective c : members) {
                 Thread t = new Thread(() -> {
-                    try (DeviceBuffer buffer = new DeviceBuffer(c.device(), bufferBytes)) {
+                    try (DeviceBuffer buffer = DeviceBuffer.allocate(c.device(), bufferBytes)) {
                         measure(c, buffer, options, nanos);
                     } catch (CollectiveException | RuntimeException e) {
                         failure.compareAndSet(null, e);

@@ -1,4 +1,4 @@
-package dev.sluice.engine.collective;
+package dev.sluice.engine.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,10 +8,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sluice.engine.collective.AllReduceBenchmark.Options;
-import dev.sluice.engine.collective.AllReduceBenchmark.Point;
-import dev.sluice.engine.collective.AllReduceBenchmark.Result;
-import dev.sluice.engine.collective.AllReduceBenchmark.Transport;
+import dev.sluice.engine.bench.AllReduceBenchmark.Options;
+import dev.sluice.engine.bench.AllReduceBenchmark.Point;
+import dev.sluice.engine.bench.AllReduceBenchmark.Result;
+import dev.sluice.engine.bench.AllReduceBenchmark.Transport;
 
 class AllReduceBenchmarkTest {
 

@@ -1,11 +1,17 @@
-package dev.sluice.engine.collective;
+package dev.sluice.engine.bench;
 
+import dev.sluice.data.memory.DirectAllocator;
+import dev.sluice.engine.collective.Collective;
+import dev.sluice.engine.collective.CollectiveException;
+import dev.sluice.engine.collective.ElementType;
+import dev.sluice.engine.collective.InProcessGroup;
+import dev.sluice.engine.collective.ReduceOp;
+import dev.sluice.engine.collective.TcpCollective;
+import dev.sluice.engine.collective.TcpOptions;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-
-import dev.sluice.data.memory.DirectAllocator;
 
 /**
  * Measures CPU all-reduce bandwidth against memcpy bandwidth in the same run ({@code bench
