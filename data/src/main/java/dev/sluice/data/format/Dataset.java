@@ -143,14 +143,31 @@ public final class Dataset {
         return new ShardView(idx, buf);
     }
 
+    /**
+     * Like {@link #view(ShardInfo, ByteBuffer, boolean)} with the check on, for bytes whose CRC32C
+     * was already computed as they arrived (see {@link Crc32cCombine}): the checksum is compared
+     * without another pass over the shard.
+     *
+     * @param receivedCrc32c CRC32C of the {@code shard.bytes()} bytes now in {@code buf}
+     */
+    public ShardView view(ShardInfo shard, ByteBuffer buf, long receivedCrc32c) throws FormatException {
+        ShardView view = view(shard, buf, false);
+        checkCrc(shard, receivedCrc32c);
+        return view;
+    }
+
     /** Throws {@link ChecksumMismatchException} unless the bytes hash to the manifest's CRC32C. */
     public void checkCrc(ShardInfo shard, ByteBuffer buf) throws ChecksumMismatchException {
         CRC32C crc = new CRC32C();
         crc.update(buf.duplicate().position(0).limit(Math.toIntExact(shard.bytes())));
-        if (crc.getValue() != shard.crc32c()) {
+        checkCrc(shard, crc.getValue());
+    }
+
+    private void checkCrc(ShardInfo shard, long crc) throws ChecksumMismatchException {
+        if (crc != shard.crc32c()) {
             throw new ChecksumMismatchException(String.format(
                     "%s: CRC32C is %08x but the manifest says %s; the shard is corrupt: restore it or re-run ingest",
-                    where(shard), crc.getValue(), shard.crc32cHex()));
+                    where(shard), crc, shard.crc32cHex()));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.data.loader;
 
+import dev.sluice.data.format.Crc32cCombine;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.ShardInfo;
 import dev.sluice.data.format.ShardView;
@@ -24,6 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * each shard as parallel ranged reads of {@code partBytes}, several shards in flight as slabs
  * allow, then CRC-checked and indexed off the I/O threads. The slab count bounds the loader's
  * shard memory: {@code slabs * maxShardBytes}.
+ *
+ * <p>Where the store checksums reads as they arrive ({@link ReadReport#crc32c()}, the S3 store),
+ * the parts' CRCs are joined into the shard's (see {@link Crc32cCombine}) and the shard is not read
+ * a second time for its check; otherwise the whole slab is checksummed once all parts are in.
  */
 final class ShardFetcher implements AutoCloseable {
 
@@ -357,6 +362,7 @@ final class ShardFetcher implements AutoCloseable {
         int size = (int) shard.bytes();
         slab.clear().limit(size);
         int parts = (int) ((size + partBytes - 1) / partBytes);
+        boolean check = verify || cache != null;
         @SuppressWarnings("unchecked")
         CompletableFuture<ReadReport>[] reads = new CompletableFuture[Math.max(parts, 1)];
         for (int p = 0; p < parts; p++) {
@@ -364,7 +370,7 @@ final class ShardFetcher implements AutoCloseable {
             int len = (int) Math.min(partBytes, size - off);
             ByteBuffer part = slab.duplicate().position(off).limit(off + len).slice();
             try {
-                reads[p] = dataset.store().readReported(shard.key(), off, part);
+                reads[p] = dataset.store().readReported(shard.key(), off, part, check);
             } catch (RuntimeException | Error e) {
                 // a store that throws instead of failing the future: the parts already issued may
                 // still be writing into the slab, so fail through allOf, which waits for them
@@ -377,7 +383,9 @@ final class ShardFetcher implements AutoCloseable {
         return CompletableFuture.allOf(reads).thenApplyAsync(v -> {
             ByteBuffer data = slab.duplicate().position(0).limit(size);
             try {
-                ShardView view = dataset.view(shard, data, verify || cache != null);
+                long crc = check ? partsCrc(reads, parts, size) : ReadReport.NO_CRC;
+                ShardView view = crc != ReadReport.NO_CRC ? dataset.view(shard, data, crc)
+                        : dataset.view(shard, data, check);
                 if (claim != null) {
                     try {
                         claim.fill(data);
@@ -401,6 +409,23 @@ final class ShardFetcher implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }, checker);
+    }
+
+    /** The CRC-32C of the shard from its parts' (all complete), or NO_CRC if a part has none. */
+    private long partsCrc(CompletableFuture<ReadReport>[] reads, int parts, int size) {
+        if (parts == 0) {
+            return ReadReport.NO_CRC; // an empty shard: the whole-slab check is free
+        }
+        long crc = 0;
+        for (int p = 0; p < parts; p++) {
+            ReadReport r = reads[p].join();
+            if (!r.hasCrc32c()) {
+                return ReadReport.NO_CRC;
+            }
+            long len = Math.min(partBytes, size - p * partBytes);
+            crc = p == 0 ? r.crc32c() : Crc32cCombine.combine(crc, r.crc32c(), len);
+        }
+        return crc;
     }
 
     static Throwable unwrap(Throwable t) {

@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The scratch buffer is a heap array of one read's length, allocated only for a hedge (at most
  * the policy's fraction of reads).
+ *
+ * <p>The attempt completes with the CRC-32C of the range as the winning request computed it while
+ * receiving (see {@link RangeSink}), or {@link ReadReport#NO_CRC} when not asked for one.
  */
 final class HedgedRead implements Retrier.Attempt<Long> {
 
@@ -35,6 +38,7 @@ final class HedgedRead implements Retrier.Attempt<Long> {
     private final Request request;
     private final Hedger hedger;
     private final Runnable onHedge;
+    private final boolean checksum;
     private final CompletableFuture<Long> result = new CompletableFuture<>();
 
     private Leg first;
@@ -51,8 +55,9 @@ final class HedgedRead implements Retrier.Attempt<Long> {
     }
 
     private HedgedRead(ByteBuffer dst, int start, int length, long offset, Retrier.Progress progress,
-            Request request, Hedger hedger, Runnable onHedge) {
+            Request request, Hedger hedger, Runnable onHedge, boolean checksum) {
         this.onHedge = onHedge;
+        this.checksum = checksum;
         this.dst = dst;
         this.start = start;
         this.length = length;
@@ -69,15 +74,17 @@ final class HedgedRead implements Retrier.Attempt<Long> {
      * @param offset offset in the object of the first byte
      * @param onStart runs now, once (the caller counts attempts)
      * @param onHedge runs if a hedge is sent
+     * @param checksum whether the requests compute the CRC-32C of what they receive
      */
     static HedgedRead start(ByteBuffer dst, int start, int length, long offset, Retrier.Progress progress,
-            Runnable onStart, Runnable onHedge, Request request, Hedger hedger, ScheduledExecutorService timers) {
+            Runnable onStart, Runnable onHedge, Request request, Hedger hedger, ScheduledExecutorService timers,
+            boolean checksum) {
         onStart.run();
-        HedgedRead read = new HedgedRead(dst, start, length, offset, progress, request, hedger, onHedge);
+        HedgedRead read = new HedgedRead(dst, start, length, offset, progress, request, hedger, onHedge, checksum);
         hedger.readStarted();
         long deadline = hedger.deadlineNanos();
         synchronized (read) {
-            read.first = read.launch(new RangeSink(dst, start, length, offset, progress), null);
+            read.first = read.launch(new RangeSink(dst, start, length, offset, progress, checksum), null);
             if (deadline >= 0 && !read.result.isDone()) {
                 try {
                     read.timer = timers.schedule(read::hedgeIfLate, deadline, TimeUnit.NANOSECONDS);
@@ -146,7 +153,7 @@ final class HedgedRead implements Retrier.Attempt<Long> {
                 return;
             }
             ByteBuffer scratch = ByteBuffer.allocate(length);
-            hedge = launch(new RangeSink(scratch, 0, length, offset, progress), scratch);
+            hedge = launch(new RangeSink(scratch, 0, length, offset, progress, checksum), scratch);
         }
         onHedge.run();
     }
@@ -174,7 +181,7 @@ final class HedgedRead implements Retrier.Attempt<Long> {
             into.limit(start + length).position(start);
             into.put(leg.scratch().duplicate().clear());
         }
-        result.complete((long) length);
+        result.complete(leg.sink().crc32c());
     }
 
     private void lost(Throwable failure) {

@@ -53,6 +53,16 @@ public interface ObjectStore extends AutoCloseable {
         return readAsync(key, offset, dst).thenApply(v -> ReadReport.ONE);
     }
 
+    /**
+     * Like {@link #readReported(String, long, ByteBuffer)}; with {@code crc32c} the store may also
+     * checksum the bytes as they arrive, while they are still in cache, and report the CRC-32C in
+     * {@link ReadReport#crc32c()}, so that the caller need not read them again to check them. A
+     * store that does not (the default) reports {@link ReadReport#NO_CRC}.
+     */
+    default CompletableFuture<ReadReport> readReported(String key, long offset, ByteBuffer dst, boolean crc32c) {
+        return readReported(key, offset, dst);
+    }
+
     /** Objects whose keys start with {@code prefix} (may be empty), sorted by key. */
     List<ObjectInfo> list(String prefix) throws IOException;
 

@@ -3,6 +3,7 @@ package dev.sluice.data.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -12,6 +13,12 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 /**
  * Receives one ranged GET straight into a region of the caller's buffer: each body chunk the client
  * delivers is copied once into {@code dst[start, start + length)}; there is no whole-object array.
+ * (The chunk itself is a heap array that the CRT's JNI layer fills from its native buffer; neither
+ * the CRT nor the SDK offers the body as a direct buffer, so this one copy is the least.)
+ *
+ * <p>Asked for a checksum, the sink computes the CRC-32C of the bytes as it copies them, block by
+ * block, so the checksum reads bytes the copy has just brought into cache instead of a second pass
+ * over the whole range from memory later; {@link #crc32c()} gives it once the transfer is complete.
  *
  * <p>One sink serves one attempt. It writes through its own view of the buffer and never moves the
  * caller's position, so a failed attempt leaves nothing to undo and the next attempt starts again
@@ -29,6 +36,7 @@ final class RangeSink implements AsyncResponseTransformer<GetObjectResponse, Lon
     private final int length;
     private final long offset;
     private final Retrier.Progress progress;
+    private final CRC32C crc;
 
     private final Object lock = new Object();
     private boolean abandoned;
@@ -44,8 +52,10 @@ final class RangeSink implements AsyncResponseTransformer<GetObjectResponse, Lon
      * @param length bytes requested, at least 1
      * @param offset offset in the object of the first byte
      * @param progress touched on every chunk, for stall detection
+     * @param checksum whether to compute the CRC-32C of the bytes received
      */
-    RangeSink(ByteBuffer dst, int start, int length, long offset, Retrier.Progress progress) {
+    RangeSink(ByteBuffer dst, int start, int length, long offset, Retrier.Progress progress, boolean checksum) {
+        this.crc = checksum ? new CRC32C() : null;
         this.dst = dst;
         this.start = start;
         this.length = length;
@@ -62,6 +72,9 @@ final class RangeSink implements AsyncResponseTransformer<GetObjectResponse, Lon
             v.position(start);
             view = v;
             received = 0;
+            if (crc != null) {
+                crc.reset();
+            }
             objectSize = -1;
             subscription = null;
             result = new CompletableFuture<>();
@@ -125,7 +138,7 @@ final class RangeSink implements AsyncResponseTransformer<GetObjectResponse, Lon
                         result.completeExceptionally(new BadResponse("server sent more than the " + length
                                 + " bytes requested"));
                     } else {
-                        view.put(chunk);
+                        copy(chunk);
                         received += n;
                     }
                 }
@@ -162,6 +175,36 @@ final class RangeSink implements AsyncResponseTransformer<GetObjectResponse, Lon
     @Override
     public void exceptionOccurred(Throwable error) {
         fail(error);
+    }
+
+    /** Bytes copied and checksummed at a time: small enough to be still in cache for the checksum. */
+    private static final int CRC_BLOCK = 64 * 1024;
+
+    /** Copies the chunk into place (under the lock), checksumming it block by block if asked. */
+    private void copy(ByteBuffer chunk) {
+        if (crc == null) {
+            view.put(chunk);
+            return;
+        }
+        int limit = chunk.limit();
+        while (chunk.position() < limit) {
+            int from = chunk.position();
+            chunk.limit(Math.min(limit, from + CRC_BLOCK));
+            view.put(chunk);
+            chunk.position(from);
+            crc.update(chunk); // java.util.zip.CRC32C: the JDK's intrinsic
+            chunk.limit(limit);
+        }
+    }
+
+    /**
+     * The CRC-32C of the range, once the transfer completed normally; {@link ReadReport#NO_CRC} if
+     * the sink was not asked for it.
+     */
+    long crc32c() {
+        synchronized (lock) {
+            return crc == null ? ReadReport.NO_CRC : crc.getValue();
+        }
     }
 
     /** Stops this attempt: no byte is written after this returns. */

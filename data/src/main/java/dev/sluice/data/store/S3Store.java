@@ -234,6 +234,16 @@ public final class S3Store implements ObjectStore {
     /** Like {@link #readAsync}; the report holds the attempts made and whether a hedge was sent. */
     @Override
     public CompletableFuture<ReadReport> readReported(String key, long offset, ByteBuffer dst) {
+        return readReported(key, offset, dst, false);
+    }
+
+    /**
+     * Like {@link #readAsync}; the report holds the attempts made, whether a hedge was sent and,
+     * with {@code crc32c}, the CRC-32C of the range, computed while each body chunk is copied into
+     * place (no second pass over {@code dst}).
+     */
+    @Override
+    public CompletableFuture<ReadReport> readReported(String key, long offset, ByteBuffer dst, boolean crc32c) {
         try {
             checkKey(key);
         } catch (StoreException e) {
@@ -270,13 +280,13 @@ public final class S3Store implements ObjectStore {
                         }
                     });
                     return sdk;
-                }, hedger, timer), failures);
+                }, hedger, timer, crc32c), failures);
         // The only place the caller's position moves: once, after the attempt that the retrier
         // accepted (a late success of an abandoned attempt cannot move it).
-        CompletableFuture<ReadReport> result = transfer.thenApply(n -> {
+        CompletableFuture<ReadReport> result = transfer.thenApply(crc -> {
             dst.position(start + length);
             bytesRead.addAndGet(length);
-            ReadReport report = new ReadReport(tries.get(), hedged.get());
+            ReadReport report = new ReadReport(tries.get(), hedged.get(), crc);
             event.commit(location.toString(), key, offset, length, report);
             return report;
         });

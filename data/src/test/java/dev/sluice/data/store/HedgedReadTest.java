@@ -112,7 +112,7 @@ class HedgedReadTest {
             for (int s0 = 0; s0 < SHARDS; s0 += IN_FLIGHT) {
                 List<CompletableFuture<Long>> fetches = new ArrayList<>();
                 for (int j = 0; j < IN_FLIGHT && s0 + j < SHARDS; j++) {
-                    fetches.add(fetch(store, key(s0 + j), slabs[j]));
+                    fetches.add(fetch(store, key(s0 + j), slabs[j], shard(s0 + j)));
                 }
                 for (int j = 0; j < fetches.size(); j++) {
                     int s = s0 + j;
@@ -132,13 +132,26 @@ class HedgedReadTest {
                 gets() - getsBefore, wall);
     }
 
-    /** Reads one shard as parallel part reads; completes with the fetch time in nanoseconds. */
-    private static CompletableFuture<Long> fetch(S3Store store, String key, ByteBuffer slab) {
+    /**
+     * Reads one shard as parallel part reads, checksummed on arrival; completes with the fetch time
+     * in nanoseconds, or fails if a part's reported CRC-32C (of the winning request, hedge or not)
+     * is not that of the expected bytes.
+     */
+    private static CompletableFuture<Long> fetch(S3Store store, String key, ByteBuffer slab, byte[] expected) {
         long t0 = System.nanoTime();
         CompletableFuture<?>[] parts = new CompletableFuture<?>[PARTS];
         for (int p = 0; p < PARTS; p++) {
             ByteBuffer part = slab.duplicate().position(p * PART).limit((p + 1) * PART).slice();
-            parts[p] = store.readAsync(key, (long) p * PART, part);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(expected, p * PART, PART);
+            long want = crc.getValue();
+            int partNo = p;
+            parts[p] = store.readReported(key, (long) p * PART, part, true).thenAccept(r -> {
+                if (r.crc32c() != want) {
+                    throw new IllegalStateException(String.format("%s part %d: reported CRC-32C %08x, bytes have %08x",
+                            key, partNo, r.crc32c(), want));
+                }
+            });
         }
         return CompletableFuture.allOf(parts).thenApply(v -> System.nanoTime() - t0);
     }

@@ -118,6 +118,27 @@ class S3StoreTest {
     }
 
     @Test
+    void aChecksummedReadReportsTheCrc32cOfTheBytesItWrote() throws Exception {
+        long[][] ranges = {{0, OBJECT_SIZE}, {PART - 3, 10}, {12_345, 2 * PART + 7}, {OBJECT_SIZE - 1, 1}};
+        for (long[] r : ranges) {
+            int off = (int) r[0];
+            int len = (int) r[1];
+            ByteBuffer buf = ByteBuffer.allocateDirect(len);
+            ReadReport report = store.readReported("object.bin", off, buf, true).get(60, TimeUnit.SECONDS);
+            java.util.zip.CRC32C expected = new java.util.zip.CRC32C();
+            expected.update(OBJECT, off, len);
+            assertTrue(report.hasCrc32c(), "asked for a checksum");
+            assertEquals(expected.getValue(), report.crc32c(), "CRC-32C of bytes [" + off + ", " + (off + len) + ")");
+            byte[] got = new byte[len];
+            buf.flip().get(got);
+            assertArrayEquals(Arrays.copyOfRange(OBJECT, off, off + len), got);
+        }
+        // not asked: no checksum
+        assertFalse(store.readReported("object.bin", 0, ByteBuffer.allocateDirect(10)).get(60, TimeUnit.SECONDS)
+                .hasCrc32c());
+    }
+
+    @Test
     void readingPastTheEndFailsAtOnceNamingTheRange() {
         ByteBuffer b = ByteBuffer.allocateDirect(200);
         long before = store.stats().attempts();

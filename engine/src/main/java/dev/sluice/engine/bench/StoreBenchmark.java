@@ -58,9 +58,11 @@ public final class StoreBenchmark {
      * @param waitMsPerBatch mean time the consumer waited per batch (loader only)
      * @param cpuSeconds CPU time this process used during the pass (all threads: client, loader and a
      *     local server running in the same process), or NaN where the JVM does not say
+     * @param cpuByRole CPU seconds of the pass by thread role ({@link ThreadCpu#ROLES}, then "unseen" for
+     *     what the per-thread samples missed); empty where the system does not say
      */
     public record Measurement(String mode, long bytes, long samples, double seconds, long requests,
-                              double waitMsPerBatch, double cpuSeconds) {
+                              double waitMsPerBatch, double cpuSeconds, java.util.Map<String, Double> cpuByRole) {
         public double mbPerSecond() {
             return bytes / 1e6 / seconds;
         }
@@ -106,7 +108,9 @@ public final class StoreBenchmark {
         long part = config.partBytes();
         long bytes = 0;
         long requests = 0;
+        ThreadCpu.Watch threads = null;
         try {
+            threads = new ThreadCpu.Watch(WATCH_MILLIS);
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds();
             for (ShardInfo sh : split.shards()) {
@@ -135,7 +139,9 @@ public final class StoreBenchmark {
             for (CompletableFuture<Void> f : pending) {
                 f.get();
             }
-            return new Measurement("raw", bytes, 0, (System.nanoTime() - t0) / 1e9, requests, 0, cpuSeconds() - cpu0);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double cpu = cpuSeconds() - cpu0;
+            return new Measurement("raw", bytes, 0, secs, requests, 0, cpu, byRole(threads.stop(), cpu));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted during the raw pass");
@@ -146,6 +152,9 @@ public final class StoreBenchmark {
             }
             throw new IOException("raw pass failed: " + c, c);
         } finally {
+            if (threads != null) {
+                threads.close();
+            }
             // never free a buffer a read may still write into
             for (CompletableFuture<Void> f : pending) {
                 f.handle((v, e) -> null).join();
@@ -159,7 +168,8 @@ public final class StoreBenchmark {
      * buffers are allocated before the clock starts, as a training job allocates them once.
      */
     public Measurement loader(long epoch) throws IOException {
-        try (Loader l = new Loader(dataset, config, new DirectAllocator(), null, cache)) {
+        try (Loader l = new Loader(dataset, config, new DirectAllocator(), null, cache);
+             ThreadCpu.Watch threads = new ThreadCpu.Watch(WATCH_MILLIS)) {
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds();
             long samples = 0;
@@ -175,7 +185,7 @@ public final class StoreBenchmark {
             double cpu = cpuSeconds() - cpu0;
             var m = l.metrics().snapshot();
             return new Measurement("loader", m.bytesRead() + m.cacheBytes(), samples, secs, m.requests(),
-                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu);
+                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu, byRole(threads.stop(), cpu));
         }
     }
 
@@ -196,6 +206,22 @@ public final class StoreBenchmark {
             out.add(ld);
         }
         return out;
+    }
+
+    /** Sampling period of the per-thread CPU watch: short next to a pass, cheap (a few /proc reads). */
+    private static final long WATCH_MILLIS = 100;
+
+    /**
+     * CPU seconds by role, plus "unseen": the process total less what the watched threads account for
+     * (threads that ended between two samples, and the watch itself).
+     */
+    private static java.util.Map<String, Double> byRole(java.util.Map<String, Double> roles, double processCpu) {
+        if (roles.values().stream().allMatch(v -> v == 0)) {
+            return java.util.Map.of();
+        }
+        double seen = roles.values().stream().mapToDouble(Double::doubleValue).sum();
+        roles.put("unseen", Math.max(0, processCpu - seen));
+        return roles;
     }
 
     /** CPU time of this process so far, in seconds; NaN if the JVM cannot tell. */

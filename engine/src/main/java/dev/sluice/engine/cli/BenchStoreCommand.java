@@ -184,10 +184,19 @@ public final class BenchStoreCommand implements Callable<Integer> {
             f.put("requests", m.requests());
             f.put("cpu_cores_busy", m.coresBusy());
             f.put("cpu_s_per_gb", m.cpuSecondsPerGb());
+            StringBuilder roles = new StringBuilder();
+            for (var e : m.cpuByRole().entrySet()) {
+                double perGb = e.getValue() / (m.bytes() / 1e9);
+                f.put("cpu_s_per_gb_" + e.getKey().replace('+', '_').replace('-', '_'), perGb);
+                if (perGb >= 0.005) {
+                    roles.append(roles.length() == 0 ? "" : ", ").append(e.getKey())
+                            .append(String.format(Locale.ROOT, " %.2f", perGb));
+                }
+            }
             f.print(String.format(Locale.ROOT,
-                    "%-7s %9.1f MB/s %10.0f samples/s %7.2f s   cpu %.2f cores, %.2f cpu-s/GB",
+                    "%-7s %9.1f MB/s %10.0f samples/s %7.2f s   cpu %.2f cores, %.2f cpu-s/GB%s",
                     m.mode(), m.mbPerSecond(), m.samplesPerSecond(), m.seconds(), m.coresBusy(),
-                    m.cpuSecondsPerGb()));
+                    m.cpuSecondsPerGb(), roles.length() == 0 ? "" : "\n          cpu-s/GB by thread: " + roles));
         });
         StoreBenchmark.Measurement raw = StoreBenchmark.median(all, "raw");
         StoreBenchmark.Measurement ld = StoreBenchmark.median(all, "loader");
