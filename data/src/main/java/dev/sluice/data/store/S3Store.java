@@ -61,7 +61,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  *       reads or metadata requests that stall are retried with backoff; then a
  *       {@link TransferFailedException} names the bucket, key and byte range. Under each store
  *       attempt the CRT client retries a failed part once more by itself (it cannot be set lower),
- *       so one attempt is at most two HTTP requests per part. Uploads are not watched for stalls by
+ *       so one attempt is at most two HTTP requests per part; {@link StoreStats#retries()} counts
+ *       both kinds (the client's through the SDK's metric publisher). Uploads are not watched for stalls by
  *       the store (the client reads the file natively); the client's connection health check
  *       closes connections that stall.
  *   <li><b>Credentials</b>: anonymous, the SDK's default chain, or a given provider. No message
@@ -93,9 +94,12 @@ public final class S3Store implements ObjectStore {
     private final AtomicLong shortReads = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
+    private final ClientRetries clientRetries;
 
-    private S3Store(S3Location location, S3AsyncClient client, Redactor redactor, StoreOptions options) {
+    private S3Store(S3Location location, S3AsyncClient client, Redactor redactor, StoreOptions options,
+            ClientRetries clientRetries) {
         this.location = location;
+        this.clientRetries = clientRetries;
         this.client = client;
         this.redactor = redactor;
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -140,6 +144,7 @@ public final class S3Store implements ObjectStore {
         // the CRT's health check counts whole seconds and needs a window of two or more
         Duration health = retry.responseTimeout().compareTo(Duration.ofSeconds(2)) < 0
                 ? Duration.ofSeconds(2) : retry.responseTimeout();
+        ClientRetries clientRetries = new ClientRetries();
         S3CrtAsyncClientBuilder builder = S3AsyncClient.crtBuilder()
                 .region(region(options))
                 .credentialsProvider(credentials)
@@ -153,6 +158,8 @@ public final class S3Store implements ObjectStore {
                 // the least. Our RetryPolicy is the outer layer: it sees what one part retry cannot fix
                 // and what the CRT does not check (a range shorter than asked, a stalled body).
                 .retryConfiguration(r -> r.numRetries(1))
+                // ... and counted here, so the store's retry figure includes them
+                .addMetricPublisher(clientRetries)
                 .httpConfiguration(h -> h.connectionHealthConfiguration(c -> c
                         .minimumThroughputInBps(1L)
                         .minimumThroughputTimeout(health)));
@@ -160,7 +167,7 @@ public final class S3Store implements ObjectStore {
             if (options.s3Endpoint() != null) {
                 builder.endpointOverride(URI.create(options.s3Endpoint()));
             }
-            return new S3Store(location, builder.build(), redactor, options);
+            return new S3Store(location, builder.build(), redactor, options, clientRetries);
         } catch (RuntimeException e) {
             if (credentials instanceof SdkAutoCloseable closeable) {
                 closeable.close();
@@ -197,9 +204,15 @@ public final class S3Store implements ObjectStore {
     /** Counts since the store was opened (see {@link StoreStats}). */
     @Override
     public StoreStats stats() {
-        return new StoreStats(counters.attempts.get(), counters.retries.get(), counters.failures.get(), shortReads.get(),
+        return new StoreStats(counters.attempts.get(), counters.retries.get() + clientRetries.retries(),
+                counters.failures.get(), shortReads.get(),
                 bytesRead.get(), bytesWritten.get(), hedger.hedges(), hedger.hedgeWins(),
                 prefixes.throttles(), prefixes.waits());
+    }
+
+    /** Waits until the S3 client's own retries reach {@code n} or {@code timeout} passes (for tests). */
+    long awaitClientRetries(long n, java.time.Duration timeout) throws InterruptedException {
+        return clientRetries.await(n, timeout);
     }
 
     /** The back-off gate of {@code key}'s prefix (for tests). */

@@ -5,7 +5,9 @@ package dev.sluice.data.store;
  * (a local {@link FileStore}) report {@link #NONE}.
  *
  * @param attempts attempts started (first tries and retries, every operation)
- * @param retries attempts that were retried after a failure
+ * @param retries requests made again after a failure: the store's own retries plus the S3 client's
+ *     (the CRT retries a failed part once by itself; counted from the SDK's metrics, which arrive
+ *     shortly after the request ends)
  * @param failures operations that failed for good
  * @param shortReads read attempts whose response ended before the requested range was complete
  *     although the transport reported success (caught by the store, then retried)
