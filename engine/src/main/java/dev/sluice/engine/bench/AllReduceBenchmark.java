@@ -58,19 +58,7 @@ public final class AllReduceBenchmark {
             if (ranks < 1) {
                 throw new IllegalArgumentException("ranks must be at least 1, got " + ranks);
             }
-            sizes = List.copyOf(sizes);
-            if (sizes.isEmpty()) {
-                throw new IllegalArgumentException("no sizes to measure");
-            }
-            for (int s : sizes) {
-                if (s <= 0 || s % 4 != 0) {
-                    throw new IllegalArgumentException("size " + s + " is not a positive multiple of 4 bytes");
-                }
-            }
-            if (warmupIterations < 0 || iterations < 1) {
-                throw new IllegalArgumentException("need warmup >= 0 and iterations >= 1, got " + warmupIterations
-                        + " and " + iterations);
-            }
+            sizes = AllReduceBenchmark.checkedSizes(sizes, warmupIterations, iterations);
         }
 
         /** 1 MiB to 256 MiB, 2 warm-up and 10 timed calls per size. */
@@ -116,6 +104,27 @@ public final class AllReduceBenchmark {
     /** nccl-tests' bus bandwidth of an all-reduce: {@code algorithmBandwidth × 2(n-1)/n}. */
     public static double busBandwidth(double algorithmBandwidth, int ranks) {
         return algorithmBandwidth * 2.0 * (ranks - 1) / ranks;
+    }
+
+    /**
+     * The sizes as an immutable list, after checking what both all-reduce benchmarks need: at least
+     * one size, each a positive multiple of 4 bytes (float32), warm-up >= 0 and iterations >= 1.
+     */
+    static List<Integer> checkedSizes(List<Integer> sizes, int warmupIterations, int iterations) {
+        List<Integer> copy = List.copyOf(sizes);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("no sizes to measure");
+        }
+        for (int s : copy) {
+            if (s <= 0 || s % 4 != 0) {
+                throw new IllegalArgumentException("size " + s + " is not a positive multiple of 4 bytes");
+            }
+        }
+        if (warmupIterations < 0 || iterations < 1) {
+            throw new IllegalArgumentException("need warmup >= 0 and iterations >= 1, got " + warmupIterations
+                    + " and " + iterations);
+        }
+        return copy;
     }
 
     /** Runs the measurement; blocks until done. */

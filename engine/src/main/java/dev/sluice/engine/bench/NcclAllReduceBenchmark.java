@@ -51,19 +51,7 @@ public final class NcclAllReduceBenchmark {
             if (devices < 1) {
                 throw new IllegalArgumentException("need at least one GPU, got " + devices);
             }
-            sizes = List.copyOf(sizes);
-            if (sizes.isEmpty()) {
-                throw new IllegalArgumentException("no sizes to measure");
-            }
-            for (int s : sizes) {
-                if (s <= 0 || s % 4 != 0) {
-                    throw new IllegalArgumentException("size " + s + " is not a positive multiple of 4 bytes");
-                }
-            }
-            if (warmupIterations < 0 || iterations < 1) {
-                throw new IllegalArgumentException("need warmup >= 0 and iterations >= 1, got " + warmupIterations
-                        + " and " + iterations);
-            }
+            sizes = AllReduceBenchmark.checkedSizes(sizes, warmupIterations, iterations);
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout must be positive, got " + timeout);
             }
