@@ -9,6 +9,7 @@ import dev.sluice.data.format.Manifest;
 import dev.sluice.data.format.MissingShardException;
 import dev.sluice.data.format.Schema;
 import dev.sluice.data.format.ShardInfo;
+import dev.sluice.data.store.ObjectInfo;
 import dev.sluice.data.store.ObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -217,8 +218,38 @@ public final class Ingest {
                 store.delete(e.key);
             }
         }
+        removeUnjournalledShards(found);
         store.delete(IngestJournal.KEY);
         return null;
+    }
+
+    /**
+     * Deletes shards the interrupted run published but had not journalled yet (shards publish on
+     * two threads and the journal follows in cut order, so a kill can leave one or two): keys under
+     * its splits holding its run id, unless a committed manifest names them.
+     */
+    private void removeUnjournalledShards(IngestJournal found) throws IOException {
+        java.util.Set<String> referenced = new java.util.HashSet<>();
+        if (store.exists(Manifest.KEY)) {
+            for (var split : Dataset.open(store).manifest().splits().values()) {
+                split.shards().forEach(sh -> referenced.add(sh.key()));
+            }
+        }
+        java.util.Set<String> splits = new java.util.TreeSet<>(found.splits.keySet());
+        splits.addAll(importer.splits());
+        String marker = "-" + found.run + "-";
+        for (String split : splits) {
+            List<String> orphans = new ArrayList<>();
+            for (Iterator<ObjectInfo> it = store.iterate(split + "/"); it.hasNext(); ) {
+                String key = it.next().key();
+                if (key.endsWith(".shard") && key.contains(marker) && !referenced.contains(key)) {
+                    orphans.add(key);
+                }
+            }
+            for (String key : orphans) {
+                store.delete(key);
+            }
+        }
     }
 
     /** Verifies the journalled shards (size and CRC32C) and hands them to the writer. */

@@ -119,4 +119,31 @@ class TokenIngestTest {
             }
         }
     }
+
+    /**
+     * A killed ingest can leave a published shard its journal does not name yet (two shards publish
+     * at once and the journal follows in cut order): a new run without --resume removes it too.
+     */
+    @Test
+    void aNewRunRemovesShardsTheKilledRunPublishedButHadNotJournalled() throws IOException {
+        Path file = write(tmp.resolve("k.bin"), 5_001, DType.UINT16);
+        try (FileStore store = new FileStore(tmp.resolve("killed"));
+             TokenImporter imp = new TokenImporter(file, "train", DType.UINT16, 16)) {
+            // what a kill leaves: the journal of run 0badc0de with no entry yet, and one published shard
+            new IngestJournal("0badc0de", "tokens:whatever").write(store);
+            String orphan = "train/train-0badc0de-00001.shard";
+            store.put(orphan, new byte[] {1, 2, 3});
+            String unrelated = "train/notes.txt";
+            store.put(unrelated, new byte[] {4});
+            new Ingest(imp, store, Ingest.Options.defaults("t", tmp.resolve("kst")).withShardBytes(4096)).run();
+            assertTrue(!store.exists(orphan), "the killed run's unjournalled shard is removed");
+            assertTrue(store.exists(unrelated), "keys that are no shards of that run stay");
+            assertTrue(!store.exists(IngestJournal.KEY));
+            Dataset ds = Dataset.open(store);
+            assertEquals((5_001 - 1) / 16, ds.manifest().split("train").samples());
+            for (var shard : ds.manifest().split("train").shards()) {
+                assertTrue(store.exists(shard.key()), shard.key());
+            }
+        }
+    }
 }
