@@ -194,12 +194,33 @@ public final class NvjpegDecoder implements ImageDecoder {
 
     private void freeBuffers() {
         if (deviceOut != null) {
-            CudaCallException.check(JCuda.cudaFree(deviceOut), "cudaFree(nvJPEG output) on cuda:" + device);
-            CudaCallException.check(JCuda.cudaFreeHost(hostOut), "cudaFreeHost(nvJPEG output)");
+            DevicePointer d = deviceOut;
+            DevicePointer h = hostOut;
             deviceOut = null;
             hostOut = null;
             hostPixels = null;
             deviceBytes = 0;
+            // both are attempted whatever the first one says
+            RuntimeException failure = attempt(null, () -> CudaCallException.check(JCuda.cudaFree(d),
+                    "cudaFree(nvJPEG output) on cuda:" + device));
+            failure = attempt(failure, () -> CudaCallException.check(JCuda.cudaFreeHost(h), "cudaFreeHost(nvJPEG output)"));
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /** Runs {@code step}; a failure is returned (added to {@code first} if there was one) instead of thrown. */
+    private static RuntimeException attempt(RuntimeException first, Runnable step) {
+        try {
+            step.run();
+            return first;
+        } catch (RuntimeException e) {
+            if (first == null) {
+                return e;
+            }
+            first.addSuppressed(e);
+            return first;
         }
     }
 
@@ -211,12 +232,20 @@ public final class NvjpegDecoder implements ImageDecoder {
         }
         closed = true;
         try {
-            makeCurrent();
-            CudaCallException.check(JCuda.cudaStreamSynchronize(stream), "cudaStreamSynchronize(nvJPEG stream)");
-            freeBuffers();
-            CudaCallException.check(JCuda.cudaStreamDestroy(stream), "cudaStreamDestroy(nvJPEG stream)");
-            NvjpegException.check(lib.nvjpegJpegStateDestroy(state), "nvjpegJpegStateDestroy");
-            NvjpegException.check(lib.nvjpegDestroy(handle), "nvjpegDestroy");
+            // every release is attempted even if an earlier one fails (a sticky CUDA error after a bad
+            // decode must not leak the rest); the first failure is thrown with the others suppressed
+            RuntimeException failure = attempt(null, this::makeCurrent);
+            failure = attempt(failure, () -> CudaCallException.check(JCuda.cudaStreamSynchronize(stream),
+                    "cudaStreamSynchronize(nvJPEG stream)"));
+            failure = attempt(failure, this::freeBuffers);
+            failure = attempt(failure, () -> CudaCallException.check(JCuda.cudaStreamDestroy(stream),
+                    "cudaStreamDestroy(nvJPEG stream)"));
+            failure = attempt(failure, () -> NvjpegException.check(lib.nvjpegJpegStateDestroy(state),
+                    "nvjpegJpegStateDestroy"));
+            failure = attempt(failure, () -> NvjpegException.check(lib.nvjpegDestroy(handle), "nvjpegDestroy"));
+            if (failure != null) {
+                throw failure;
+            }
         } finally {
             input.close();
             info.close();
