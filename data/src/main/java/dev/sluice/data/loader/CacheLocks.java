@@ -57,6 +57,9 @@ final class CacheLocks {
     /** The locks of cache directory {@code dir} (its real path). */
     static CacheLocks of(Path dir) throws IOException {
         try {
+            // an instance whose channel was closed (a blocked thread was interrupted) has lost its
+            // locks and can take no more: replace it rather than fail every later cache on this directory
+            BY_DIR.computeIfPresent(dir, (d, locks) -> locks.channel.isOpen() ? locks : null);
             return BY_DIR.computeIfAbsent(dir, d -> {
                 try {
                     return new CacheLocks(d.resolve(FILE));
