@@ -33,7 +33,8 @@ public final class EpochStream implements AutoCloseable {
     private boolean closed;
     // decode stage: completes when every batch handed to the decode pool so far has been delivered
     private volatile CompletableFuture<Void> decodeTail = CompletableFuture.completedFuture(null);
-    private volatile boolean decodeFailed;
+    // set once the stream has failed (the error is queued for the consumer); nothing is delivered after
+    private volatile boolean failed;
 
     /**
      * @param cursor where the plan stands for this rank at {@code state}
@@ -54,97 +55,33 @@ public final class EpochStream implements AutoCloseable {
         this.peakOpenSamples = mixer.openSamples();
         this.peakOpenRuns = mixer.openRuns();
         this.session = session;
-        this.assembler = new Thread(() -> {
-            if (loader.decode() != null) {
-                assembleDecoding(plan, runs, mixer);
-            } else {
-                assemble(plan, runs, mixer);
-            }
-        }, "sluice-assembler-r" + cfg.rank());
+        this.assembler = new Thread(() -> assemble(plan, runs, mixer), "sluice-assembler-r" + cfg.rank());
         this.assembler.setDaemon(true);
         this.assembler.start();
     }
 
-    private void assemble(EpochPlan plan, List<Run> runs, SampleMixer mixer) {
-        HostBatch cur = null;
-        long batchIndex = 0;
-        int[] fieldIndex = loader.fieldIndex();
-        long[] step = new long[fieldIndex.length];
-        for (int f = 0; f < step.length; f++) {
-            step[f] = loader.fields().get(f).sampleBytes();
-        }
-        try {
-            while (mixer.hasNext()) {
-                mixer.next();
-                if (mixer.openSamples() > peakOpenSamples) {
-                    peakOpenSamples = mixer.openSamples();
-                }
-                if (mixer.openRuns() > peakOpenRuns) {
-                    peakOpenRuns = mixer.openRuns();
-                }
-                int runNo = mixer.lastRun();
-                int local = mixer.lastLocal();
-                ShardView view = session.await(runNo);
-                if (cur == null) {
-                    cur = loader.pool().acquire(batchIndex++);
-                }
-                int slot = cur.slot(plan.sampleId(runs.get(runNo).shard(), local));
-                for (int f = 0; f < fieldIndex.length; f++) {
-                    view.copy(fieldIndex[f], local, cur.raw()[f], (int) (slot * step[f]));
-                }
-                if (mixer.closedRun() >= 0) {
-                    session.release(mixer.closedRun());
-                }
-                if (cur.full()) {
-                    cur.seal();
-                    ready.put(cur);
-                    cur = null;
-                }
-            }
-            if (cur != null) {
-                if (!loader.config().dropLast()) {
-                    cur.seal();
-                    ready.put(cur);
-                } else {
-                    cur.close();
-                }
-                cur = null;
-            }
-            ready.put(END);
-        } catch (InterruptedException e) {
-            // the stream was closed early
-        } catch (IOException | RuntimeException | Error e) {
-            // an Error too (a native library that does not load, ...): the consumer must not wait forever
-            ready.add(e);
-        } finally {
-            if (cur != null) {
-                cur.close();
-            }
-        }
-    }
-
     /**
-     * The assembler of a loader with a decode stage: fixed fields are copied here as usual, while the
-     * encoded image values are copied into the batch's staging buffer (so shard slabs go back as
-     * soon as their run closes); each full batch then goes to the decode pool, and the next batch is
-     * gathered while it decodes. Batches are delivered in order, each once its own decoding and every
-     * earlier batch's delivery are done.
+     * The assembler: draws samples in the epoch's order and copies their fixed fields into pooled
+     * batches. With a decode stage, the encoded image values are copied into the batch's staging
+     * buffer instead (so shard slabs go back as soon as their run closes); each full batch then goes
+     * to the decode pool, and the next batch is gathered while it decodes. Batches are delivered in
+     * order, each once its own decoding and every earlier batch's delivery are done.
      */
-    private void assembleDecoding(EpochPlan plan, List<Run> runs, SampleMixer mixer) {
-        DecodeStage decode = loader.decode();
+    private void assemble(EpochPlan plan, List<Run> runs, SampleMixer mixer) {
+        DecodeStage decode = loader.decode(); // null without a decode stage
         long seed = loader.config().seed();
         long epoch = start.epoch();
         HostBatch cur = null;
         long batchIndex = 0;
         int[] fieldIndex = loader.fieldIndex();
-        int imageSlot = loader.fields().indexOf(loader.fields().stream()
+        int imageSlot = decode == null ? -1 : loader.fields().indexOf(loader.fields().stream()
                 .filter(f -> f.name().equals(decode.stage().field())).findFirst().orElseThrow());
         long[] step = new long[fieldIndex.length];
         for (int f = 0; f < step.length; f++) {
             step[f] = loader.fields().get(f).sampleBytes();
         }
         try {
-            while (mixer.hasNext() && !decodeFailed) {
+            while (mixer.hasNext() && !failed) {
                 mixer.next();
                 if (mixer.openSamples() > peakOpenSamples) {
                     peakOpenSamples = mixer.openSamples();
@@ -157,7 +94,9 @@ public final class EpochStream implements AutoCloseable {
                 ShardView view = session.await(runNo);
                 if (cur == null) {
                     cur = loader.pool().acquire(batchIndex++);
-                    cur.ensureDecodeSlots();
+                    if (decode != null) {
+                        cur.ensureDecodeSlots();
+                    }
                 }
                 int shard = runs.get(runNo).shard();
                 int slot = cur.slot(plan.sampleId(shard, local));
@@ -166,23 +105,25 @@ public final class EpochStream implements AutoCloseable {
                         view.copy(fieldIndex[f], local, cur.raw()[f], (int) (slot * step[f]));
                     }
                 }
-                cur.stage(slot, view, fieldIndex[imageSlot], local);
-                cur.locals[slot] = local;
-                cur.shards[slot] = loader.shards().get(shard);
+                if (decode != null) {
+                    cur.stage(slot, view, fieldIndex[imageSlot], local);
+                    cur.locals[slot] = local;
+                    cur.shards[slot] = loader.shards().get(shard);
+                }
                 if (mixer.closedRun() >= 0) {
                     session.release(mixer.closedRun());
                 }
                 if (cur.full()) {
-                    dispatch(decode, cur, seed, epoch, true);
+                    hand(decode, cur, seed, epoch, true);
                     cur = null;
                 }
             }
             if (cur != null) {
-                dispatch(decode, cur, seed, epoch, !loader.config().dropLast());
+                hand(decode, cur, seed, epoch, !loader.config().dropLast());
                 cur = null;
             }
             decodeTail.join();
-            if (!decodeFailed) {
+            if (!failed) {
                 ready.put(END);
             }
         } catch (InterruptedException e) {
@@ -198,7 +139,19 @@ public final class EpochStream implements AutoCloseable {
         }
     }
 
-    /** Hands {@code b} to the decode pool; it is delivered (or, if not {@code keep}, returned) in order. */
+    /** A gathered batch goes to the decode pool, or straight to the consumer without a decode stage. */
+    private void hand(DecodeStage decode, HostBatch b, long seed, long epoch, boolean keep)
+            throws InterruptedException {
+        if (decode != null) {
+            dispatch(decode, b, seed, epoch, keep);
+        } else if (keep) {
+            b.seal();
+            ready.put(b);
+        } else {
+            b.close();
+        }
+    }
+
     private void dispatch(DecodeStage decode, HostBatch b, long seed, long epoch, boolean keep) {
         CompletableFuture<Void> decoded = keep ? decode.submit(b, seed, epoch) : CompletableFuture.completedFuture(null);
         decodeTail = decodeTail.thenCombine(decoded, (x, y) -> null).thenRun(() -> deliver(b, keep));
@@ -207,8 +160,8 @@ public final class EpochStream implements AutoCloseable {
     /** Runs on a decode thread once {@code b} and all earlier batches are done; never throws. */
     private void deliver(HostBatch b, boolean keep) {
         try {
-            if (decodeFailed || !keep || b.failure != null) {
-                if (b.failure != null && !decodeFailed) {
+            if (failed || !keep || b.failure != null) {
+                if (b.failure != null && !failed) {
                     fail(b.failure);
                 }
                 b.close();
@@ -224,10 +177,10 @@ public final class EpochStream implements AutoCloseable {
     }
 
     private synchronized void fail(Throwable e) {
-        if (decodeFailed) {
+        if (failed) {
             return;
         }
-        decodeFailed = true;
+        failed = true;
         ready.add(e instanceof IOException || e instanceof RuntimeException || e instanceof Error ? e
                 : new LoaderException("decoding a batch failed: " + e, e));
     }
