@@ -144,7 +144,7 @@ public final class Ingest {
         String name = options.name() != null ? options.name() : base != null ? base.name() : "dataset";
         String fingerprint = importer.fingerprint() + "|shard-bytes=" + options.shardBytes() + "|schema=" + schema
                 + "|strict=" + options.strict() + "|hashed-prefixes=" + options.hashedPrefixes();
-        IngestJournal journal = resumeOrClean(IngestJournal.read(store), fingerprint);
+        IngestJournal journal = resumeOrClean(IngestJournal.read(store), fingerprint, base);
         boolean resuming = journal != null;
         if (journal == null) {
             journal = new IngestJournal(DatasetWriter.newRunId(), fingerprint);
@@ -192,7 +192,7 @@ public final class Ingest {
         }
     }
 
-    private IngestJournal resumeOrClean(IngestJournal found, String fingerprint) throws IOException {
+    private IngestJournal resumeOrClean(IngestJournal found, String fingerprint, Manifest base) throws IOException {
         if (found == null) {
             if (options.resume()) {
                 options.notes().accept("--resume: no interrupted ingest at " + store.location() + "; starting from the beginning");
@@ -218,7 +218,7 @@ public final class Ingest {
                 store.delete(e.key);
             }
         }
-        removeUnjournalledShards(found);
+        removeUnjournalledShards(found, base);
         store.delete(IngestJournal.KEY);
         return null;
     }
@@ -226,12 +226,12 @@ public final class Ingest {
     /**
      * Deletes shards the interrupted run published but had not journalled yet (shards publish on
      * two threads and the journal follows in cut order, so a kill can leave one or two): keys under
-     * its splits holding its run id, unless a committed manifest names them.
+     * its splits holding its run id, unless the committed manifest ({@code base}, may be null) names them.
      */
-    private void removeUnjournalledShards(IngestJournal found) throws IOException {
+    private void removeUnjournalledShards(IngestJournal found, Manifest base) throws IOException {
         java.util.Set<String> referenced = new java.util.HashSet<>();
-        if (store.exists(Manifest.KEY)) {
-            for (var split : Dataset.open(store).manifest().splits().values()) {
+        if (base != null) {
+            for (var split : base.splits().values()) {
                 split.shards().forEach(sh -> referenced.add(sh.key()));
             }
         }
