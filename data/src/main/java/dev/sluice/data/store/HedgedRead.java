@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * caller's buffer at once. The attempt fails only when every request it started has failed (then
  * the {@link Retrier} decides about a retry as for an unhedged read).
  *
+ * <p>At the deadline a read is hedged only if {@link Hedger#lateAmongPeers} says it is late among
+ * its peers; otherwise it is looked at again one deadline later, and so on until it is answered.
+ *
  * <p>The scratch buffer is a heap array of one read's length, allocated only for a hedge (at most
  * the policy's fraction of reads).
  *
@@ -40,6 +43,9 @@ final class HedgedRead implements Retrier.Attempt<Long> {
     private final Runnable onHedge;
     private final boolean checksum;
     private final CompletableFuture<Long> result = new CompletableFuture<>();
+    private final long startedNanos;
+    private final long deadline;
+    private final ScheduledExecutorService timers;
 
     private Leg first;
     private Leg hedge;
@@ -55,7 +61,11 @@ final class HedgedRead implements Retrier.Attempt<Long> {
     }
 
     private HedgedRead(ByteBuffer dst, int start, int length, long offset, Retrier.Progress progress,
-            Request request, Hedger hedger, Runnable onHedge, boolean checksum) {
+            Request request, Hedger hedger, Runnable onHedge, boolean checksum, ScheduledExecutorService timers) {
+        this.timers = timers;
+        this.startedNanos = hedger.readStarted();
+        this.deadline = hedger.deadlineNanos();
+        result.whenComplete((v, e) -> hedger.ended());
         this.onHedge = onHedge;
         this.checksum = checksum;
         this.dst = dst;
@@ -80,20 +90,24 @@ final class HedgedRead implements Retrier.Attempt<Long> {
             Runnable onStart, Runnable onHedge, Request request, Hedger hedger, ScheduledExecutorService timers,
             boolean checksum) {
         onStart.run();
-        HedgedRead read = new HedgedRead(dst, start, length, offset, progress, request, hedger, onHedge, checksum);
-        hedger.readStarted();
-        long deadline = hedger.deadlineNanos();
+        HedgedRead read = new HedgedRead(dst, start, length, offset, progress, request, hedger, onHedge, checksum,
+                timers);
         synchronized (read) {
             read.first = read.launch(new RangeSink(dst, start, length, offset, progress, checksum), null);
-            if (deadline >= 0 && !read.result.isDone()) {
-                try {
-                    read.timer = timers.schedule(read::hedgeIfLate, deadline, TimeUnit.NANOSECONDS);
-                } catch (RejectedExecutionException closing) {
-                    // the store is closing: no hedge, the first request decides
-                }
-            }
+            read.armTimer();
         }
         return read;
+    }
+
+    /** Schedules a look at this read one deadline from now, if hedging is on and it is unanswered. */
+    private void armTimer() {
+        if (deadline >= 0 && !result.isDone() && !abandoned) {
+            try {
+                timer = timers.schedule(this::hedgeIfLate, deadline, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                // the store is closing: no hedge, the first request decides
+            }
+        }
     }
 
     /** Whether a hedge was sent for this attempt. */
@@ -149,7 +163,14 @@ final class HedgedRead implements Retrier.Attempt<Long> {
 
     private void hedgeIfLate() {
         synchronized (this) {
-            if (abandoned || result.isDone() || hedge != null || !hedger.tryHedge()) {
+            if (abandoned || result.isDone() || hedge != null) {
+                return;
+            }
+            if (!hedger.lateAmongPeers(startedNanos)) {
+                armTimer(); // every read is slow alike: look again later rather than add load
+                return;
+            }
+            if (!hedger.tryHedge()) {
                 return;
             }
             ByteBuffer scratch = ByteBuffer.allocate(length);
@@ -171,7 +192,7 @@ final class HedgedRead implements Retrier.Attempt<Long> {
             // decided under the lock: no second winner, no hedge launched after this
             abandoned = true;
         }
-        hedger.completed(System.nanoTime() - leg.startNanos());
+        hedger.completed(startedNanos, System.nanoTime() - leg.startNanos());
         if (other != null) {
             other.abandon(); // once this returns it writes nothing more
         }

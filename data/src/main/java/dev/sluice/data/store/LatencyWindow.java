@@ -13,6 +13,7 @@ final class LatencyWindow {
     private final int refreshEvery;
     private long recorded;
     private volatile long p95 = -1;
+    private volatile long p50 = -1;
 
     LatencyWindow(int size) {
         if (size < 16) {
@@ -36,6 +37,7 @@ final class LatencyWindow {
         }
         if (copy != null) {
             p95 = quantile(copy, 0.95); // sorted outside the lock
+            p50 = quantile(copy, 0.5); // already sorted: a lookup
         }
     }
 
@@ -47,6 +49,11 @@ final class LatencyWindow {
     /** The 95th percentile of the window, or -1 before the first record. */
     long p95() {
         return p95;
+    }
+
+    /** The median of the window, or -1 before the first record. */
+    long p50() {
+        return p50;
     }
 
     /**

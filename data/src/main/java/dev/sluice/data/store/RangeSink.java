@@ -207,18 +207,18 @@ final class RangeSink implements AsyncResponseTransformer<GetObjectResponse, Lon
         }
     }
 
-    /** Stops this attempt: no byte is written after this returns. */
+    /**
+     * Stops this attempt: no byte is written after this returns. The caller cancels the SDK's
+     * future, which stops the transfer; the body subscription is left to end with that (its error
+     * then reaches {@code onError}, which ignores it). Cancelling the subscription here as well made
+     * the SDK log a warning with a stack trace for every abandoned request, a hedge's loser included.
+     */
     void abandon() {
-        Subscription s;
         synchronized (lock) {
             abandoned = true;
-            s = subscription;
             if (result != null) {
                 result.completeExceptionally(new IOException("attempt abandoned"));
             }
-        }
-        if (s != null) {
-            s.cancel();
         }
     }
 

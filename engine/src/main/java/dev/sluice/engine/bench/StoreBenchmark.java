@@ -11,6 +11,7 @@ import dev.sluice.data.loader.LoaderState;
 import dev.sluice.data.loader.ShardCache;
 import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.store.ObjectStore;
+import dev.sluice.data.store.StoreStats;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
@@ -60,9 +61,12 @@ public final class StoreBenchmark {
      *     local server running in the same process), or NaN where the JVM does not say
      * @param cpuByRole CPU seconds of the pass by thread role ({@link ThreadCpu#ROLES}, then "unseen" for
      *     what the per-thread samples missed); empty where the system does not say
+     * @param hedges second requests the store sent during the pass for reads that were slow to answer
+     *     (not in {@code requests}; each moves a part's bytes again)
      */
     public record Measurement(String mode, long bytes, long samples, double seconds, long requests,
-                              double waitMsPerBatch, double cpuSeconds, java.util.Map<String, Double> cpuByRole) {
+                              double waitMsPerBatch, double cpuSeconds, java.util.Map<String, Double> cpuByRole,
+                              long hedges) {
         public double mbPerSecond() {
             return bytes / 1e6 / seconds;
         }
@@ -109,6 +113,7 @@ public final class StoreBenchmark {
         long bytes = 0;
         long requests = 0;
         ThreadCpu.Watch threads = null;
+        StoreStats before = store.stats();
         try {
             threads = new ThreadCpu.Watch(WATCH_MILLIS);
             long t0 = System.nanoTime();
@@ -141,7 +146,8 @@ public final class StoreBenchmark {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = cpuSeconds() - cpu0;
-            return new Measurement("raw", bytes, 0, secs, requests, 0, cpu, byRole(threads.stop(), cpu));
+            return new Measurement("raw", bytes, 0, secs, requests, 0, cpu, byRole(threads.stop(), cpu),
+                    store.stats().minus(before).hedges());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted during the raw pass");
@@ -168,6 +174,7 @@ public final class StoreBenchmark {
      * buffers are allocated before the clock starts, as a training job allocates them once.
      */
     public Measurement loader(long epoch) throws IOException {
+        StoreStats before = dataset.store().stats();
         try (Loader l = new Loader(dataset, config, new DirectAllocator(), null, cache);
              ThreadCpu.Watch threads = new ThreadCpu.Watch(WATCH_MILLIS)) {
             long t0 = System.nanoTime();
@@ -185,23 +192,28 @@ public final class StoreBenchmark {
             double cpu = cpuSeconds() - cpu0;
             var m = l.metrics().snapshot();
             return new Measurement("loader", m.bytesRead() + m.cacheBytes(), samples, secs, m.requests(),
-                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu, byRole(threads.stop(), cpu));
+                    batches == 0 ? 0 : m.waitNanos() / 1e6 / batches, cpu, byRole(threads.stop(), cpu),
+                    dataset.store().stats().minus(before).hedges());
         }
     }
 
     /**
-     * One unmeasured pass of each (JIT, connections, page cache), then {@code rounds} alternating
-     * raw and loader passes; returns the measured ones.
+     * {@code warmup} unmeasured pairs of passes (JIT, connections, page cache, the garbage
+     * collector's sizing), then {@code rounds} alternating raw and loader passes; returns the
+     * measured ones.
      */
-    public List<Measurement> run(int rounds, java.util.function.Consumer<Measurement> each) throws IOException {
-        raw();
-        loader(0);
+    public List<Measurement> run(int warmup, int rounds, java.util.function.Consumer<Measurement> each)
+            throws IOException {
+        for (int w = 0; w < warmup; w++) {
+            raw();
+            loader(w);
+        }
         List<Measurement> out = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             Measurement raw = raw();
             each.accept(raw);
             out.add(raw);
-            Measurement ld = loader(r + 1);
+            Measurement ld = loader(warmup + r);
             each.accept(ld);
             out.add(ld);
         }

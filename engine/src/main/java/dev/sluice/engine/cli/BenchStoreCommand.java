@@ -69,8 +69,14 @@ public final class BenchStoreCommand implements Callable<Integer> {
     int prefetch;
 
     @Option(names = "--rounds", defaultValue = "3",
-            description = "Measured rounds of each pass, after a warm-up (default: ${DEFAULT-VALUE}).")
+            description = "Measured rounds of each pass, after the warm-up (default: ${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(names = "--warmup", defaultValue = "2",
+            description = "Unmeasured rounds of each pass first (default: ${DEFAULT-VALUE}): the JIT, and the garbage"
+                    + " collector sizing its young generation to the S3 client's per-part arrays, settle over the"
+                    + " first few passes.")
+    int warmup;
 
     @Option(names = "--no-crc",
             description = "Diagnosis: the loader skips its CRC32C checks, to show what they cost (not for training).")
@@ -85,8 +91,8 @@ public final class BenchStoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        if (rounds < 1 || side < 1 || batchSize < 1) {
-            throw new UserException("--rounds, --image-side and --batch-size must be positive");
+        if (rounds < 1 || side < 1 || batchSize < 1 || warmup < 0) {
+            throw new UserException("--rounds, --image-side and --batch-size must be positive, --warmup at least 0");
         }
         StoreOptions options = dataset.storeOptions();
         String location;
@@ -175,13 +181,14 @@ public final class BenchStoreCommand implements Callable<Integer> {
                 ds.manifest().name(), sp.samples(), sp.bytes() / 1e9, sp.shards().size(), store.location(),
                 head.fields().get("endpoint"), options.partBytes() / 1048576.0, options.maxConcurrency(),
                 bench.shardsInFlight(), batchSize, Runtime.getRuntime().availableProcessors()));
-        List<StoreBenchmark.Measurement> all = bench.run(rounds, m -> {
+        List<StoreBenchmark.Measurement> all = bench.run(warmup, rounds, m -> {
             BenchReport.Row f = BenchReport.to(out, dataset.json, "store").row(m.mode());
             f.put("mb_per_s", m.mbPerSecond());
             f.put("samples_per_s", m.samplesPerSecond());
             f.put("seconds", m.seconds());
             f.put("bytes", m.bytes());
             f.put("requests", m.requests());
+            f.put("hedges", m.hedges());
             f.put("cpu_cores_busy", m.coresBusy());
             f.put("cpu_s_per_gb", m.cpuSecondsPerGb());
             StringBuilder roles = new StringBuilder();
@@ -194,9 +201,9 @@ public final class BenchStoreCommand implements Callable<Integer> {
                 }
             }
             f.print(String.format(Locale.ROOT,
-                    "%-7s %9.1f MB/s %10.0f samples/s %7.2f s   cpu %.2f cores, %.2f cpu-s/GB%s",
+                    "%-7s %9.1f MB/s %10.0f samples/s %7.2f s   cpu %.2f cores, %.2f cpu-s/GB, %d hedges%s",
                     m.mode(), m.mbPerSecond(), m.samplesPerSecond(), m.seconds(), m.coresBusy(),
-                    m.cpuSecondsPerGb(), roles.length() == 0 ? "" : "\n          cpu-s/GB by thread: " + roles));
+                    m.cpuSecondsPerGb(), m.hedges(), roles.length() == 0 ? "" : "\n          cpu-s/GB by thread: " + roles));
         });
         StoreBenchmark.Measurement raw = StoreBenchmark.median(all, "raw");
         StoreBenchmark.Measurement ld = StoreBenchmark.median(all, "loader");
@@ -211,6 +218,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
         f.put("loader_cpu_s_per_gb", ld.cpuSecondsPerGb());
         f.put("retries", store.stats().retries());
         f.put("rounds", rounds);
+        f.put("warmup_rounds", warmup);
         f.print(String.format(Locale.ROOT,
                 "loader %.1f MB/s (%,.0f samples/s) vs raw parallel GET %.1f MB/s: ratio %.2f; %d retries"
                         + " (medians of %d rounds); cpu-s/GB raw %.2f, loader %.2f",

@@ -76,7 +76,7 @@ class StoreBenchmarkTest {
             assertEquals(split.samples() / 16 * 16, ld.samples(), "full batches of the whole split");
             assertTrue(raw.mbPerSecond() > 0 && ld.samplesPerSecond() > 0);
             List<StoreBenchmark.Measurement> seen = new ArrayList<>();
-            List<StoreBenchmark.Measurement> all = bench.run(1, seen::add);
+            List<StoreBenchmark.Measurement> all = bench.run(1, 1, seen::add);
             assertEquals(all, seen);
             assertEquals(List.of("raw", "loader"), all.stream().map(StoreBenchmark.Measurement::mode).toList());
             assertEquals(0, store.stats().retries());
