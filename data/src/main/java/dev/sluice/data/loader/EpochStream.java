@@ -95,7 +95,7 @@ public final class EpochStream implements AutoCloseable {
                 if (cur == null) {
                     cur = loader.pool().acquire(batchIndex++);
                     if (decode != null) {
-                        cur.ensureDecodeSlots();
+                        cur.ensureDecodeSlots(loader.stagingBytes());
                     }
                 }
                 int shard = runs.get(runNo).shard();

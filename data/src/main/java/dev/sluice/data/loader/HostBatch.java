@@ -106,10 +106,13 @@ public final class HostBatch implements AutoCloseable {
         }
     }
 
-    /** Prepares the per-slot arrays of the decode stage (once per pooled batch). */
-    void ensureDecodeSlots() {
+    /**
+     * Prepares the per-slot arrays of the decode stage (once per pooled batch), the staging buffer
+     * sized to {@code stagingBytes} so that it rarely has to grow (each growth is a new zeroed array).
+     */
+    void ensureDecodeSlots(int stagingBytes) {
         if (stagedOffset == null) {
-            staged = ByteBuffer.allocate(1 << 20);
+            staged = ByteBuffer.allocate(stagingBytes);
             stagedOffset = new int[ids.length];
             stagedLength = new int[ids.length];
             locals = new int[ids.length];

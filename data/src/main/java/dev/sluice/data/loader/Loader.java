@@ -314,6 +314,16 @@ public final class Loader implements AutoCloseable {
     }
 
     /**
+     * First size of a batch's staging buffer for encoded images: a batch of samples of the split's
+     * mean stored size, plus a quarter, between 1 MiB and 256 MiB.
+     */
+    int stagingBytes() {
+        long mean = split.samples() == 0 ? 0 : (split.bytes() + split.samples() - 1) / split.samples();
+        long want = mean * config.batchSize() / 4 * 5;
+        return (int) Math.max(1L << 20, Math.min(256L << 20, want));
+    }
+
+    /**
      * Images skipped because they did not decode, since this loader was built (0 without a decode
      * stage, and always 0 with strict decoding, which fails the stream instead).
      */

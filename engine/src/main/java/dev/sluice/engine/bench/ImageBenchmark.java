@@ -45,53 +45,89 @@ public final class ImageBenchmark {
     private ImageBenchmark() {
     }
 
+    /** How generated JPEGs look, and so how long they take to decode. */
+    public enum Style {
+        /** 300-500 px a side, gradients and shapes, noise on one pixel in 8, quality 0.75: about 14 KiB. */
+        SMOOTH(300, 300, 0.75f),
+        /** As {@link #SMOOTH} with noise on every pixel: about 25 KiB. */
+        NOISY(300, 300, 0.75f),
+        /**
+         * Sized like ImageNet's training photographs (400-600 x 300-500 px, mean about 500 x 400) and
+         * about as large on disk (noise of 6 bits on every pixel, quality 0.9: roughly 100 KiB, where
+         * ImageNet's mean is about 110 KiB), so about as slow to decode as they are.
+         */
+        IMAGENET(400, 300, 0.9f);
+
+        final int minWidth;
+        final int minHeight;
+        final float quality;
+
+        Style(int minWidth, int minHeight, float quality) {
+            this.minWidth = minWidth;
+            this.minHeight = minHeight;
+            this.quality = quality;
+        }
+    }
+
     /**
      * Writes {@code samples} JPEGs of varying sizes (about 300 to 500 pixels a side: gradients,
      * shapes and noise on one pixel in 8) into {@code dir/class_k/}, unless it already holds images.
      */
     public static List<Path> generateJpegs(Path dir, int samples, int classes) throws IOException {
-        return generateJpegs(dir, samples, classes, false);
+        return generateJpegs(dir, samples, classes, Style.SMOOTH);
     }
 
-    /**
-     * As above; with {@code photoDetail} every pixel gets noise, so the files are about as large as
-     * photographs of that size (tens of KiB rather than about 14) and take as long to decode.
-     */
-    public static List<Path> generateJpegs(Path dir, int samples, int classes, boolean photoDetail)
+    /** As above, in the given {@link Style}. */
+    public static List<Path> generateJpegs(Path dir, int samples, int classes, Style style)
             throws IOException {
         List<Path> existing = listJpegs(dir);
         if (existing.size() >= samples) {
             return existing.subList(0, samples);
         }
         Random r = new Random(7);
-        for (int i = 0; i < samples; i++) {
-            int w = 300 + r.nextInt(200);
-            int h = 300 + r.nextInt(200);
-            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-            Graphics2D g = img.createGraphics();
-            g.setPaint(new GradientPaint(0, 0, new Color(r.nextInt()), w, h, new Color(r.nextInt())));
-            g.fillRect(0, 0, w, h);
-            for (int s = 0; s < 12; s++) {
-                g.setColor(new Color(r.nextInt()));
-                g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 2), 20 + r.nextInt(h / 2));
-            }
-            g.dispose();
-            if (photoDetail) {
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt() & 0x1F1F1F));
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpg").next();
+        try {
+            javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(style.quality);
+            for (int i = 0; i < samples; i++) {
+                int w = style.minWidth + r.nextInt(200);
+                int h = style.minHeight + r.nextInt(200);
+                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+                Graphics2D g = img.createGraphics();
+                g.setPaint(new GradientPaint(0, 0, new Color(r.nextInt()), w, h, new Color(r.nextInt())));
+                g.fillRect(0, 0, w, h);
+                for (int s = 0; s < 12; s++) {
+                    g.setColor(new Color(r.nextInt()));
+                    g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 2), 20 + r.nextInt(h / 2));
+                }
+                g.dispose();
+                if (style != Style.SMOOTH) {
+                    int mask = style == Style.IMAGENET ? 0x3F3F3F : 0x1F1F1F;
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < w; x++) {
+                            img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt() & mask));
+                        }
+                    }
+                } else {
+                    for (int n = 0; n < w * h / 8; n++) {
+                        int x = r.nextInt(w);
+                        int y = r.nextInt(h);
+                        img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt(32) * 0x010101));
                     }
                 }
-            } else {
-                for (int n = 0; n < w * h / 8; n++) {
-                    int x = r.nextInt(w);
-                    int y = r.nextInt(h);
-                    img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt(32) * 0x010101));
+                Path d = dir.resolve("class_" + (i % classes));
+                Files.createDirectories(d);
+                Path file = d.resolve(String.format("img_%06d.jpg", i));
+                Path part = d.resolve(file.getFileName() + ".part");
+                try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(part.toFile())) {
+                    writer.setOutput(out);
+                    writer.write(null, new javax.imageio.IIOImage(img, null, null), param);
                 }
+                Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
-            Path d = dir.resolve("class_" + (i % classes));
-            Files.createDirectories(d);
-            ImageIO.write(img, "jpg", d.resolve(String.format("img_%06d.jpg", i)).toFile());
+        } finally {
+            writer.dispose();
         }
         return listJpegs(dir).subList(0, samples);
     }

@@ -31,8 +31,13 @@ public final class BenchImagesCommand implements Callable<Integer> {
             description = "Where generated JPEGs and the dataset go (default: ${DEFAULT-VALUE}).")
     Path workdir;
 
-    @Option(names = "--photo-detail", description = "Generate JPEGs with noise on every pixel: about as large as"
-            + " photographs of their size, so as slow to decode (use another --workdir than without it).")
+    @Option(names = "--style", defaultValue = "smooth", paramLabel = "STYLE",
+            description = "What generated JPEGs look like: smooth (300-500 px, about 14 KiB), noisy (same sizes, noise on"
+                    + " every pixel, about 25 KiB) or imagenet (sized like ImageNet's photographs, 400-600 x 300-500 px,"
+                    + " about 100 KiB, so about as slow to decode). Use one --workdir per style (default: ${DEFAULT-VALUE}).")
+    String style;
+
+    @Option(names = "--photo-detail", hidden = true, description = "Same as --style noisy (kept for old commands).")
     boolean photoDetail;
 
     @Option(names = "--samples", defaultValue = "1024", description = "Images (default: ${DEFAULT-VALUE}).")
@@ -57,7 +62,13 @@ public final class BenchImagesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         Path dir = images != null ? images : workdir.resolve("jpegs");
-        List<Path> files = ImageBenchmark.generateJpegs(dir, samples, 10, photoDetail);
+        ImageBenchmark.Style look;
+        try {
+            look = photoDetail ? ImageBenchmark.Style.NOISY : ImageBenchmark.Style.valueOf(style.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--style must be smooth, noisy or imagenet, got '" + style + "'");
+        }
+        List<Path> files = ImageBenchmark.generateJpegs(dir, samples, 10, look);
         Dataset ds = ImageBenchmark.ingest(files, workdir.resolve("dataset-" + files.size()),
                 Files.createDirectories(workdir.resolve("staging")));
         List<byte[]> bytes = new ArrayList<>();
