@@ -29,8 +29,19 @@ public final class StoreOptionsMixin {
             description = "Store requests in flight (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
+    @Option(names = "--hedge", paramLabel = "FRACTION", defaultValue = "0.05",
+            description = "Hedged reads: a ranged read still unanswered after max(100 ms, 3 x p95 latency) while later"
+                    + " reads have finished is sent again, first answer wins; at most this fraction of reads"
+                    + " (default: ${DEFAULT-VALUE}; 0 turns hedging off).")
+    double hedge;
+
     /** The options as a value. */
     public StoreOptions toOptions() {
-        return new StoreOptions(endpoint, region, pathStyle || endpoint != null, anonymous, partBytes, concurrency);
+        if (!(hedge >= 0 && hedge <= 1)) {
+            throw new UserException("--hedge must be a fraction between 0 and 1, got " + hedge);
+        }
+        StoreOptions o = new StoreOptions(endpoint, region, pathStyle || endpoint != null, anonymous, partBytes,
+                concurrency);
+        return o.withHedge(o.hedge().withMaxFraction(hedge));
     }
 }
