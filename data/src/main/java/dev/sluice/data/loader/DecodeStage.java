@@ -43,7 +43,7 @@ final class DecodeStage implements AutoCloseable {
     private final LongAdder failures = new LongAdder();
 
     /** A decode thread's own decoder and scratch, closed when the thread ends. */
-    private static final class Worker {
+    static final class Worker {
         final ImageDecoder decoder;
         final Resampler resampler;
         final SampleDraws draws = new SampleDraws(0, 0, 0);
@@ -53,14 +53,31 @@ final class DecodeStage implements AutoCloseable {
             this.resampler = resampler;
         }
 
+        /**
+         * Frees the decoder and the resampler, the second even when the first fails; throws the first
+         * failure, with the second suppressed.
+         */
         void close() {
-            decoder.close();
+            RuntimeException failure = null;
+            try {
+                decoder.close();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
             if (resampler instanceof AutoCloseable c) {
                 try {
                     c.close();
                 } catch (Exception e) {
-                    throw new IllegalStateException("could not free the decode thread's resampler", e);
+                    IllegalStateException r = new IllegalStateException("could not free the decode thread's resampler", e);
+                    if (failure == null) {
+                        failure = r;
+                    } else {
+                        failure.addSuppressed(r);
+                    }
                 }
+            }
+            if (failure != null) {
+                throw failure;
             }
         }
     }

@@ -19,14 +19,17 @@ import java.util.NoSuchElementException;
  * are sorted with a directory named {@code d} sorting as {@code d/}, which is where its keys fall
  * among its siblings'. Only the listings of the directories on the current path are held, so memory
  * is bounded by the largest directory, not by the number of files. Hidden names (a leading '.') are
- * skipped; links are followed.
+ * skipped; links are followed, and a link back to a directory on the current path (a loop) fails
+ * the walk with a {@link StoreException} naming it instead of walking forever.
  */
 final class KeyOrderWalk implements Iterator<ObjectInfo> {
 
-    private record Entry(Path path, String key, boolean directory, long size) {}
+    private record Entry(Path path, String key, boolean directory, long size, Object fileKey) {}
 
     private final String location;
     private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
+    /** The file keys (device and inode) of the directories on the current path, for loop detection. */
+    private final Deque<Object> onPath = new ArrayDeque<>();
     private ObjectInfo next;
 
     /**
@@ -41,6 +44,7 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
         Path dir = root.resolve(dirKey);
         if (Files.isDirectory(dir)) {
             stack.push(entries(dir, dirKey, prefix.substring(slash + 1)).iterator());
+            onPath.push(fileKey(dir));
         }
     }
 
@@ -59,9 +63,9 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
                     continue; // removed since the directory was read: not an object any more
                 }
                 if (a.isDirectory()) {
-                    out.add(new Entry(p, dirKey + name + "/", true, 0));
+                    out.add(new Entry(p, dirKey + name + "/", true, 0, a.fileKey()));
                 } else if (a.isRegularFile()) {
-                    out.add(new Entry(p, dirKey + name, false, a.size()));
+                    out.add(new Entry(p, dirKey + name, false, a.size(), null));
                 }
             }
         } catch (IOException e) {
@@ -78,16 +82,33 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
             Iterator<Entry> top = stack.peek();
             if (!top.hasNext()) {
                 stack.pop();
+                onPath.pop();
                 continue;
             }
             Entry e = top.next();
             if (e.directory()) {
+                if (e.fileKey() != null && onPath.contains(e.fileKey())) {
+                    throw new UncheckedIOException(new StoreException(location, e.key(), e.path()
+                            + " is a link back to a directory that contains it (a loop); remove the link or"
+                            + " point it elsewhere"));
+                }
                 stack.push(entries(e.path(), e.key(), "").iterator());
+                onPath.push(e.fileKey() != null ? e.fileKey() : new Object());
             } else {
                 next = new ObjectInfo(e.key(), e.size());
             }
         }
         return next != null;
+    }
+
+    /** The directory's file key, or a fresh object where the file system has none (no loop check then). */
+    private Object fileKey(Path dir) {
+        try {
+            Object k = Files.readAttributes(dir, BasicFileAttributes.class).fileKey();
+            return k != null ? k : new Object();
+        } catch (IOException e) {
+            throw new UncheckedIOException(new StoreException(location, "", "cannot read " + dir + " (" + e + ")", e));
+        }
     }
 
     @Override

@@ -86,6 +86,28 @@ class FileStoreTest {
     }
 
     @Test
+    void aLinkBackUpTheTreeFailsTheWalkNamingItWhileOtherLinksAreFollowed() throws Exception {
+        try (FileStore store = new FileStore(tmp.resolve("s"), 1)) {
+            store.put("a/b/x", new byte[] {1});
+            store.put("other/y", new byte[] {2, 3});
+            java.nio.file.Files.createSymbolicLink(tmp.resolve("s/a/link-to-other"), tmp.resolve("s/other"));
+            List<String> keys = new ArrayList<>();
+            store.iterate("a/").forEachRemaining(o -> keys.add(o.key()));
+            assertEquals(List.of("a/b/x", "a/link-to-other/y"), keys, "a link to a sibling tree is followed");
+
+            java.nio.file.Files.createSymbolicLink(tmp.resolve("s/a/b/loop"), tmp.resolve("s/a"));
+            java.util.Iterator<ObjectInfo> it = store.iterate("a/");
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> {
+                while (it.hasNext()) {
+                    it.next();
+                }
+            });
+            StoreException se = assertInstanceOf(StoreException.class, e.getCause());
+            assertTrue(se.getMessage().contains("a/b/loop") && se.getMessage().contains("loop"), se.getMessage());
+        }
+    }
+
+    @Test
     void removeTemporariesDeletesWhatKilledPutsAndPublishesLeftAndNothingElse() throws Exception {
         try (FileStore store = new FileStore(tmp.resolve("s"), 1)) {
             store.put("j.json", new byte[] {1});

@@ -52,6 +52,9 @@ class BenchStoreCommandTest {
                 tmp.toString());
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().contains("--data s3://"), r.err());
+        r = CliRunner.run("bench", "store", "--hedge", "1.5", "--workdir", tmp.toString());
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("--hedge must be a fraction between 0 and 1, got 1.5"), r.err());
         r = CliRunner.run("train", "--cache-bytes", "1GB", "--data", tmp.toString(), "--run-dir",
                 tmp.resolve("r").toString());
         assertEquals(2, r.code(), r.all());
