@@ -215,12 +215,22 @@ class SharedCacheTest {
             Dataset ds = Dataset.open(store);
             String loc = store.location();
             long budget = 2 * ds.manifest().split("train").maxShardBytes();
+            // an epoch through a cache of two shards' room reads the right bytes
+            assertEquals(reference, CacheReaderProcess.epochDigest(ds, new ShardCache(tmp.resolve("cache-epoch"),
+                    budget)));
+            // which two shards an epoch leaves cached, and in which order they were last used, depends
+            // on how its parallel fetches finished; so set both up here: two entries, the older one
+            // last used two seconds ago, the other one second ago (file times have millisecond steps)
             ShardCache cache = new ShardCache(tmp.resolve("cache-evict"), budget);
-            assertEquals(reference, CacheReaderProcess.epochDigest(ds, cache));
-            // the epoch left the last two shards cached; another process now reads the older one
             ShardInfo read = shards.get(shards.size() - 2);
+            ShardInfo newer = shards.get(shards.size() - 1);
+            fillFromSource(cache, loc, read);
+            fillFromSource(cache, loc, newer);
+            long now = System.currentTimeMillis();
             Path entry = cache.entry(loc, read);
-            assertTrue(Files.exists(entry));
+            Files.setLastModifiedTime(entry, java.nio.file.attribute.FileTime.fromMillis(now - 2000));
+            Files.setLastModifiedTime(cache.entry(loc, newer), java.nio.file.attribute.FileTime.fromMillis(now - 1000));
+            // another process now reads the older one
             Process reader = start("pin", cache.dir().toString(), entry.getFileName().toString());
             assertEquals("pinned", new String(reader.getInputStream().readNBytes(6), StandardCharsets.US_ASCII));
 
