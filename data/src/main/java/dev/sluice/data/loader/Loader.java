@@ -33,6 +33,7 @@ public final class Loader implements AutoCloseable {
     private final Dataset dataset;
     private final LoaderConfig config;
     private final Split split;
+    private final int stagingBytes;
     private final int[] fieldIndex;
     private final List<FieldSpec> fields;
     private final BatchPool pool;
@@ -57,6 +58,8 @@ public final class Loader implements AutoCloseable {
         this.config = config;
         this.metrics = new LoaderMetrics(dataset.store()::stats);
         this.split = dataset.manifest().split(config.split());
+        long meanBytes = split.samples() == 0 ? 0 : (split.bytes() + split.samples() - 1) / split.samples();
+        this.stagingBytes = (int) Math.max(1L << 20, Math.min(16L << 20, meanBytes * config.batchSize() / 4 * 5));
         List<String> names = config.fields().isEmpty()
                 ? dataset.schema().fields().stream().map(FieldSpec::name).toList()
                 : config.fields();
@@ -315,12 +318,11 @@ public final class Loader implements AutoCloseable {
 
     /**
      * First size of a batch's staging buffer for encoded images: a batch of samples of the split's
-     * mean stored size, plus a quarter, between 1 MiB and 256 MiB.
+     * mean stored size (all fields: an overestimate of the images), plus a quarter, between 1 MiB and
+     * 16 MiB (a buffer grows when a batch needs more).
      */
     int stagingBytes() {
-        long mean = split.samples() == 0 ? 0 : (split.bytes() + split.samples() - 1) / split.samples();
-        long want = mean * config.batchSize() / 4 * 5;
-        return (int) Math.max(1L << 20, Math.min(256L << 20, want));
+        return stagingBytes;
     }
 
     /**

@@ -9,9 +9,11 @@ import java.time.Duration;
  * cost in extra requests.
  *
  * <p>A read still unanswered after {@code max(floor, multiplier * p95)} of the recent read
- * latencies is issued a second time; the first complete answer wins and the other request is
- * cancelled. No read is hedged before {@code minSamples} reads have completed (the distribution is
- * unknown until then), and hedges never exceed {@code maxFraction} of the reads started.
+ * latencies is issued a second time if it is late among its peers (a read started at least a
+ * median latency after it has completed, or no other read is in flight); the first complete
+ * answer wins and the other request is cancelled. No read is hedged before {@code minSamples}
+ * reads have completed (the distribution is unknown until then), and hedges never exceed
+ * {@code maxFraction} of the reads started, nor the hedges of 100 reads at once.
  *
  * @param maxFraction hedges allowed per read started, in {@code [0, 1]}; 0 turns hedging off
  * @param multiplier the deadline is this many times the observed 95th-percentile latency, at least 1
@@ -38,10 +40,11 @@ public record HedgePolicy(double maxFraction, double multiplier, Duration floor,
     /**
      * At most 5% extra reads, deadline {@code max(100 ms, 3 x p95)}, after 20 completed reads. The
      * deadline is later than the {@code 2 x p95} with a 50 ms floor first tried: on a client that is
-     * itself the bottleneck (bench store: two cores saturated by loopback transfers) that fired about
-     * five hedges per epoch, and every epoch with hedges cost 25-40% more CPU per GB; at
-     * {@code 3 x p95}, 100 ms none fired, and a read held for seconds is still hedged within a few
-     * hundred milliseconds (docs/BENCHMARKS.md).
+     * itself the bottleneck (bench store: two cores saturated by loopback transfers) that sent 5-12
+     * hedges in about one loader pass in three, and such passes cost 25-40% more CPU per GB; at
+     * {@code 3 x p95}, 100 ms hedges came in fewer passes (4 of 30 in one series, but 7 of 15 in a slow
+     * spell), and a read held for seconds is still hedged within a few hundred milliseconds
+     * (docs/BENCHMARKS.md).
      */
     public static HedgePolicy defaults() {
         return new HedgePolicy(0.05, 3.0, Duration.ofMillis(100), 20);

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * the {@link Retrier} decides about a retry as for an unhedged read).
  *
  * <p>At the deadline a read is hedged only if {@link Hedger#lateAmongPeers} says it is late among
- * its peers; otherwise it is looked at again one deadline later, and so on until it is answered.
+ * its peers and the budget allows; otherwise it is looked at again a quarter of a deadline later
+ * (at least 10 ms), and so on until it is answered.
  *
  * <p>The scratch buffer is a heap array of one read's length, allocated only for a hedge (at most
  * the policy's fraction of reads).
@@ -55,8 +56,10 @@ final class HedgedRead implements Retrier.Attempt<Long> {
 
     private record Leg(RangeSink sink, CompletableFuture<Long> sdk, ByteBuffer scratch, long startNanos) {
         void abandon() {
-            sink.abandon();
+            // cancel the SDK's future first: the client stops the transfer only when it sees a
+            // cancellation, not when the body's consumer fails first
             sdk.cancel(false);
+            sink.abandon();
         }
     }
 
@@ -94,16 +97,20 @@ final class HedgedRead implements Retrier.Attempt<Long> {
                 timers);
         synchronized (read) {
             read.first = read.launch(new RangeSink(dst, start, length, offset, progress, checksum), null);
-            read.armTimer();
+            read.armTimer(read.deadline);
         }
         return read;
     }
 
-    /** Schedules a look at this read one deadline from now, if hedging is on and it is unanswered. */
-    private void armTimer() {
+    /** Looks at a late read again after this fraction of the deadline (at least {@link #MIN_RECHECK_NANOS}). */
+    private static final int RECHECKS_PER_DEADLINE = 4;
+    private static final long MIN_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** Schedules a look at this read after {@code delay}, if hedging is on and it is unanswered. */
+    private void armTimer(long delay) {
         if (deadline >= 0 && !result.isDone() && !abandoned) {
             try {
-                timer = timers.schedule(this::hedgeIfLate, deadline, TimeUnit.NANOSECONDS);
+                timer = timers.schedule(this::hedgeIfLate, delay, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
                 // the store is closing: no hedge, the first request decides
             }
@@ -166,11 +173,9 @@ final class HedgedRead implements Retrier.Attempt<Long> {
             if (abandoned || result.isDone() || hedge != null) {
                 return;
             }
-            if (!hedger.lateAmongPeers(startedNanos)) {
-                armTimer(); // every read is slow alike: look again later rather than add load
-                return;
-            }
-            if (!hedger.tryHedge()) {
+            if (!hedger.lateAmongPeers(startedNanos) || !hedger.tryHedge()) {
+                // every read is slow alike, or the budget is spent: look again soon rather than add load now
+                armTimer(Math.max(MIN_RECHECK_NANOS, deadline / RECHECKS_PER_DEADLINE));
                 return;
             }
             ByteBuffer scratch = ByteBuffer.allocate(length);

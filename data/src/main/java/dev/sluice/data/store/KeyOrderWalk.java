@@ -43,8 +43,9 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
         String dirKey = prefix.substring(0, slash + 1);
         Path dir = root.resolve(dirKey);
         if (Files.isDirectory(dir)) {
+            Object key = fileKey(dir);
             stack.push(entries(dir, dirKey, prefix.substring(slash + 1)).iterator());
-            onPath.push(fileKey(dir));
+            onPath.push(key);
         }
     }
 

@@ -238,12 +238,12 @@ public final class BenchStoreCommand implements Callable<Integer> {
         f.put("rounds", rounds);
         f.put("warmup_rounds", warmup);
         f.print(String.format(Locale.ROOT,
-                "loader %.1f MB/s (%,.0f samples/s) vs raw parallel GET %.1f MB/s: ratio %.2f; %d retries, %d hedges"
-                        + " (medians of %d rounds); cpu-s/GB raw %.2f, loader %.2f%n"
+                "loader %.1f MB/s (%,.0f samples/s) vs raw parallel GET %.1f MB/s: ratio %.2f (medians of %d rounds);"
+                        + " %d retries in the run, %d hedges in the measured passes; cpu-s/GB raw %.2f, loader %.2f%n"
                         + "paired (each loader pass over the raw pass before it): ratio median %.2f (range %.2f-%.2f),"
                         + " cpu-s/GB loader/raw median %.2f; goals: ratio >= 0.9, cpu within 10%%",
-                ld.mbPerSecond(), ld.samplesPerSecond(), raw.mbPerSecond(), ratio, store.stats().retries(),
-                hedges, rounds, raw.cpuSecondsPerGb(), ld.cpuSecondsPerGb(), paired[rounds / 2],
+                ld.mbPerSecond(), ld.samplesPerSecond(), raw.mbPerSecond(), ratio, rounds, store.stats().retries(),
+                hedges, raw.cpuSecondsPerGb(), ld.cpuSecondsPerGb(), paired[rounds / 2],
                 paired[0], paired[rounds - 1], pairedCpu[rounds / 2]));
         return 0;
     }

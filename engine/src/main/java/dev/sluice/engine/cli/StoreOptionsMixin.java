@@ -30,8 +30,9 @@ public final class StoreOptionsMixin {
     int concurrency;
 
     @Option(names = "--hedge", paramLabel = "FRACTION", defaultValue = "0.05",
-            description = "Hedged reads: a ranged read still unanswered after max(100 ms, 3 x p95 latency) while later"
-                    + " reads have finished is sent again, first answer wins; at most this fraction of reads"
+            description = "Hedged reads: a ranged read still unanswered after max(100 ms, 3 x p95 latency), while reads"
+                    + " started a median latency after it have finished (or it is the only one in flight), is sent"
+                    + " again, first answer wins; at most this fraction of reads"
                     + " (default: ${DEFAULT-VALUE}; 0 turns hedging off).")
     double hedge;
 
