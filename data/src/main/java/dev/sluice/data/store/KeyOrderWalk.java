@@ -24,11 +24,12 @@ import java.util.NoSuchElementException;
  */
 final class KeyOrderWalk implements Iterator<ObjectInfo> {
 
-    private record Entry(Path path, String key, boolean directory, long size, Object fileKey) {}
+    /** {@code dirId}: a directory's identity for loop detection ({@link #identity}); null for a file. */
+    private record Entry(Path path, String key, boolean directory, long size, Object dirId) {}
 
     private final String location;
     private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
-    /** The file keys (device and inode) of the directories on the current path, for loop detection. */
+    /** The identities ({@link #identity}) of the directories on the current path, for loop detection. */
     private final Deque<Object> onPath = new ArrayDeque<>();
     private ObjectInfo next;
 
@@ -43,7 +44,13 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
         String dirKey = prefix.substring(0, slash + 1);
         Path dir = root.resolve(dirKey);
         if (Files.isDirectory(dir)) {
-            Object key = fileKey(dir);
+            Object key;
+            try {
+                key = identity(Files.readAttributes(dir, BasicFileAttributes.class));
+            } catch (IOException e) {
+                throw new UncheckedIOException(new StoreException(location, "", "cannot read " + dir + " (" + e
+                        + ")", e));
+            }
             stack.push(entries(dir, dirKey, prefix.substring(slash + 1)).iterator());
             onPath.push(key);
         }
@@ -64,7 +71,7 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
                     continue; // removed since the directory was read: not an object any more
                 }
                 if (a.isDirectory()) {
-                    out.add(new Entry(p, dirKey + name + "/", true, 0, a.fileKey()));
+                    out.add(new Entry(p, dirKey + name + "/", true, 0, identity(a)));
                 } else if (a.isRegularFile()) {
                     out.add(new Entry(p, dirKey + name, false, a.size(), null));
                 }
@@ -88,13 +95,13 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
             }
             Entry e = top.next();
             if (e.directory()) {
-                if (e.fileKey() != null && onPath.contains(e.fileKey())) {
+                if (onPath.contains(e.dirId())) {
                     throw new UncheckedIOException(new StoreException(location, e.key(), e.path()
                             + " is a link back to a directory that contains it (a loop); remove the link or"
                             + " point it elsewhere"));
                 }
                 stack.push(entries(e.path(), e.key(), "").iterator());
-                onPath.push(e.fileKey() != null ? e.fileKey() : new Object());
+                onPath.push(e.dirId());
             } else {
                 next = new ObjectInfo(e.key(), e.size());
             }
@@ -102,14 +109,13 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
         return next != null;
     }
 
-    /** The directory's file key, or a fresh object where the file system has none (no loop check then). */
-    private Object fileKey(Path dir) {
-        try {
-            Object k = Files.readAttributes(dir, BasicFileAttributes.class).fileKey();
-            return k != null ? k : new Object();
-        } catch (IOException e) {
-            throw new UncheckedIOException(new StoreException(location, "", "cannot read " + dir + " (" + e + ")", e));
-        }
+    /**
+     * A directory's identity: its file key (device and inode), or a fresh object where the file
+     * system has none, which matches nothing (no loop check there).
+     */
+    private static Object identity(BasicFileAttributes a) {
+        Object k = a.fileKey();
+        return k != null ? k : new Object();
     }
 
     @Override

@@ -48,24 +48,27 @@ public final class ImageBenchmark {
     /** How generated JPEGs look, and so how long they take to decode. */
     public enum Style {
         /** 300-500 px a side, gradients and shapes, noise on one pixel in 8, quality 0.75: about 14 KiB. */
-        SMOOTH(300, 300, 0.75f),
+        SMOOTH(300, 300, 0.75f, 0),
         /** As {@link #SMOOTH} with noise on every pixel: about 25 KiB. */
-        NOISY(300, 300, 0.75f),
+        NOISY(300, 300, 0.75f, 0x1F1F1F),
         /**
          * Sized like ImageNet's training photographs (400-600 x 300-500 px, mean about 500 x 400) and
          * about as large on disk (noise of 6 bits on every pixel, quality 0.9: roughly 100 KiB, where
          * ImageNet's mean is about 110 KiB), so about as slow to decode as they are.
          */
-        IMAGENET(400, 300, 0.9f);
+        IMAGENET(400, 300, 0.9f, 0x3F3F3F);
 
         final int minWidth;
         final int minHeight;
         final float quality;
+        /** Bits of noise XORed into every pixel's channels; 0: noise on one pixel in 8 instead. */
+        final int noiseMask;
 
-        Style(int minWidth, int minHeight, float quality) {
+        Style(int minWidth, int minHeight, float quality, int noiseMask) {
             this.minWidth = minWidth;
             this.minHeight = minHeight;
             this.quality = quality;
+            this.noiseMask = noiseMask;
         }
     }
 
@@ -102,11 +105,10 @@ public final class ImageBenchmark {
                     g.fillOval(r.nextInt(w), r.nextInt(h), 20 + r.nextInt(w / 2), 20 + r.nextInt(h / 2));
                 }
                 g.dispose();
-                if (style != Style.SMOOTH) {
-                    int mask = style == Style.IMAGENET ? 0x3F3F3F : 0x1F1F1F;
+                if (style.noiseMask != 0) {
                     for (int y = 0; y < h; y++) {
                         for (int x = 0; x < w; x++) {
-                            img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt() & mask));
+                            img.setRGB(x, y, img.getRGB(x, y) ^ (r.nextInt() & style.noiseMask));
                         }
                     }
                 } else {

@@ -6,10 +6,23 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
-/** The median pass of one mode among a benchmark's alternating passes, by throughput. */
-final class Medians {
+/** Medians of benchmark figures: of a list of values, and the median pass of one mode by throughput. */
+public final class Medians {
 
     private Medians() {}
+
+    /**
+     * The median of {@code values} (the upper one of an even count); sorts {@code values} in place.
+     *
+     * @throws IllegalArgumentException if there are none
+     */
+    public static double of(double[] values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("no values");
+        }
+        java.util.Arrays.sort(values);
+        return values[values.length / 2];
+    }
 
     /**
      * @throws IllegalArgumentException if no pass has that mode

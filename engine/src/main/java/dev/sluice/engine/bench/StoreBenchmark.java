@@ -220,6 +220,18 @@ public final class StoreBenchmark {
         return out;
     }
 
+    /**
+     * Each round's loader figure over the raw figure of the same round, from {@link #run}'s measured
+     * passes (raw then loader, round by round), in round order.
+     */
+    public static double[] paired(List<Measurement> passes, java.util.function.ToDoubleFunction<Measurement> figure) {
+        double[] out = new double[passes.size() / 2];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = figure.applyAsDouble(passes.get(2 * r + 1)) / figure.applyAsDouble(passes.get(2 * r));
+        }
+        return out;
+    }
+
     /** Sampling period of the per-thread CPU watch: short next to a pass, cheap (a few /proc reads). */
     private static final long WATCH_MILLIS = 100;
 

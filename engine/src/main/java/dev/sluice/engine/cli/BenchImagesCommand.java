@@ -4,6 +4,7 @@ import dev.sluice.data.format.Dataset;
 import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.OpenCvDecoder;
 import dev.sluice.engine.bench.ImageBenchmark;
+import dev.sluice.engine.bench.Medians;
 import dev.sluice.engine.nvjpeg.Nvjpeg;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,21 +116,15 @@ public final class BenchImagesCommand implements Callable<Integer> {
         }
         for (int c = 0; c < candidates.size(); c++) {
             System.out.printf(Locale.ROOT, "decode only  %-8s %8.1f images/s (median of %d)%n", candidates.get(c),
-                    median(dec[c]), rounds);
+                    Medians.of(dec[c]), rounds);
         }
         System.out.printf(Locale.ROOT, "loader path  %-8s %8.1f images/s (store -> decode -> rrc+flip -> batch)%n",
-                chosen, median(path));
+                chosen, Medians.of(path));
         System.out.printf(Locale.ROOT, "path / decode ceiling: %.3f (median of per-round ratios, range %.3f-%.3f;"
-                + " goal >= 0.9)%n", median(ratio), Arrays.stream(ratio).min().orElse(0), Arrays.stream(ratio).max().orElse(0));
+                + " goal >= 0.9)%n", Medians.of(ratio), Arrays.stream(ratio).min().orElse(0), Arrays.stream(ratio).max().orElse(0));
         System.out.printf(Locale.ROOT, "path / decode ceiling per CPU-second: %.3f (range %.3f-%.3f; steadier on a"
-                + " loaded machine)%n", median(cpuRatio), Arrays.stream(cpuRatio).min().orElse(0),
+                + " loaded machine)%n", Medians.of(cpuRatio), Arrays.stream(cpuRatio).min().orElse(0),
                 Arrays.stream(cpuRatio).max().orElse(0));
         return 0;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 }

@@ -11,6 +11,7 @@ import dev.sluice.data.store.StoreOptions;
 import dev.sluice.data.store.Stores;
 import dev.sluice.engine.bench.ImageDatasetGenerator;
 import dev.sluice.s3local.LocalS3Server;
+import dev.sluice.engine.bench.Medians;
 import dev.sluice.engine.bench.StoreBenchmark;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -210,16 +211,9 @@ public final class BenchStoreCommand implements Callable<Integer> {
         double ratio = ld.mbPerSecond() / raw.mbPerSecond();
         // each loader pass over the raw pass right before it: a slow spell of the machine (they last a
         // few seconds here) then spoils one pair, not the medians of both modes
-        double[] paired = new double[rounds];
-        double[] pairedCpu = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-            StoreBenchmark.Measurement a = all.get(2 * r);
-            StoreBenchmark.Measurement b = all.get(2 * r + 1);
-            paired[r] = b.mbPerSecond() / a.mbPerSecond();
-            pairedCpu[r] = b.cpuSecondsPerGb() / a.cpuSecondsPerGb();
-        }
-        java.util.Arrays.sort(paired);
-        java.util.Arrays.sort(pairedCpu);
+        double[] paired = StoreBenchmark.paired(all, StoreBenchmark.Measurement::mbPerSecond);
+        double pairedMedian = Medians.of(paired); // sorts: paired[0] and paired[rounds - 1] are the range
+        double pairedCpuMedian = Medians.of(StoreBenchmark.paired(all, StoreBenchmark.Measurement::cpuSecondsPerGb));
         BenchReport.Row f = BenchReport.to(out, dataset.json, "store").row("summary");
         f.put("raw_mb_per_s", raw.mbPerSecond());
         f.put("loader_mb_per_s", ld.mbPerSecond());
@@ -228,10 +222,10 @@ public final class BenchStoreCommand implements Callable<Integer> {
         f.put("wait_ms_per_batch", ld.waitMsPerBatch());
         f.put("raw_cpu_s_per_gb", raw.cpuSecondsPerGb());
         f.put("loader_cpu_s_per_gb", ld.cpuSecondsPerGb());
-        f.put("paired_ratio_median", paired[rounds / 2]);
+        f.put("paired_ratio_median", pairedMedian);
         f.put("paired_ratio_min", paired[0]);
         f.put("paired_ratio_max", paired[rounds - 1]);
-        f.put("paired_cpu_ratio_median", pairedCpu[rounds / 2]);
+        f.put("paired_cpu_ratio_median", pairedCpuMedian);
         long hedges = all.stream().mapToLong(StoreBenchmark.Measurement::hedges).sum();
         f.put("hedges", hedges);
         f.put("retries", store.stats().retries());
@@ -243,8 +237,8 @@ public final class BenchStoreCommand implements Callable<Integer> {
                         + "paired (each loader pass over the raw pass before it): ratio median %.2f (range %.2f-%.2f),"
                         + " cpu-s/GB loader/raw median %.2f; goals: ratio >= 0.9, cpu within 10%%",
                 ld.mbPerSecond(), ld.samplesPerSecond(), raw.mbPerSecond(), ratio, rounds, store.stats().retries(),
-                hedges, raw.cpuSecondsPerGb(), ld.cpuSecondsPerGb(), paired[rounds / 2],
-                paired[0], paired[rounds - 1], pairedCpu[rounds / 2]));
+                hedges, raw.cpuSecondsPerGb(), ld.cpuSecondsPerGb(), pairedMedian,
+                paired[0], paired[rounds - 1], pairedCpuMedian));
         return 0;
     }
 }
