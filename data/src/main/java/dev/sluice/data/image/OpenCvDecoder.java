@@ -1,6 +1,7 @@
 package dev.sluice.data.image;
 
 import java.nio.ByteBuffer;
+import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
@@ -9,15 +10,20 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * OpenCV's {@code imdecode} through the JavaCPP presets: libjpeg-turbo (SIMD) for JPEG and libpng
  * for PNG, bundled in the {@code org.bytedeco:opencv} natives jar, so nothing is installed on the
- * system. Pixels come out in RGB order (libjpeg-turbo writes them so; no extra pass). The encoded bytes are copied into a reused native buffer and decoded into a reused
- * matrix; what OpenCV forces per call is one small matrix header for the input and one for the
- * result. Use {@link #available()} before constructing one: the natives exist for a few platforms only.
+ * system. Pixels come out in RGB order (libjpeg-turbo writes them so; no extra pass). Encoded bytes
+ * in a direct buffer (the loader's staging) are read where they lie; bytes on the Java heap are first
+ * copied into a reused native buffer. The pixels go into a reused matrix; what OpenCV forces per call
+ * is one small matrix header for the input and one for the result. Use {@link #available()} before
+ * constructing one: the natives exist for a few platforms only.
  */
 public final class OpenCvDecoder implements ImageDecoder {
 
     private final DecodedImage out = new DecodedImage();
     private final Mat decoded = new Mat();
     private BytePointer input = new BytePointer(0L);
+    /** The direct buffer last read in place, and its native view: callers reuse their buffers. */
+    private ByteBuffer wrapped;
+    private BytePointer direct;
 
     /**
      * @throws IllegalStateException if OpenCV's natives cannot be loaded here (see {@link #available()})
@@ -50,13 +56,27 @@ public final class OpenCvDecoder implements ImageDecoder {
         if (n == 0) {
             throw new ImageDecodeException("OpenCV was given 0 bytes to decode");
         }
-        if (input.capacity() < n) {
-            input.close();
-            input = new BytePointer(Math.max(n, input.capacity() * 3 / 2));
+        Objects.checkFromIndexSize(offset, n, encoded.capacity());
+        BytePointer bytes;
+        if (encoded.isDirect()) {
+            if (encoded != wrapped) {
+                if (direct != null) {
+                    direct.close();
+                }
+                direct = new BytePointer(encoded).capacity(encoded.capacity()).limit(encoded.capacity());
+                wrapped = encoded;
+            }
+            bytes = direct.position(offset);
+        } else {
+            if (input.capacity() < n) {
+                input.close();
+                input = new BytePointer(Math.max(n, input.capacity() * 3 / 2));
+            }
+            input.position(0).limit(n);
+            input.asBuffer().put(0, encoded, offset, n);
+            bytes = input;
         }
-        input.position(0).limit(n);
-        input.asBuffer().put(0, encoded, offset, n);
-        try (Mat buf = new Mat(1, n, opencv_core.CV_8UC1, input);
+        try (Mat buf = new Mat(1, n, opencv_core.CV_8UC1, bytes);
              Mat result = opencv_imgcodecs.imdecode(buf, opencv_imgcodecs.IMREAD_COLOR_RGB, decoded)) {
             // on failure OpenCV returns an empty matrix and leaves the destination as it was (holding
             // the previous image), so the result is what tells
@@ -82,6 +102,9 @@ public final class OpenCvDecoder implements ImageDecoder {
     public void close() {
         decoded.close();
         input.close();
+        if (direct != null) {
+            direct.close();
+        }
     }
 
     /** Loads OpenCV once, on first use, so a missing native never fails class loading elsewhere. */

@@ -1,6 +1,7 @@
 package dev.sluice.data.loader;
 
 import dev.sluice.data.format.FieldSpec;
+import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.memory.HostAllocator;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -15,6 +16,11 @@ import java.util.concurrent.BlockingQueue;
 public final class BatchPool implements AutoCloseable {
 
     private final HostAllocator allocator;
+    /**
+     * The decode stage's staging buffers (encoded images, read by the decoders in place): plain
+     * direct memory even where batches are pinned, since only the host reads them.
+     */
+    private final DirectAllocator staging = new DirectAllocator();
     private final List<HostBatch> all = new ArrayList<>();
     private final BlockingQueue<HostBatch> free;
     private boolean closed;
@@ -71,6 +77,21 @@ public final class BatchPool implements AutoCloseable {
         free.add(b);
     }
 
+    /** A staging buffer for a batch's encoded images; this pool frees it (see {@link #freeStaging}). */
+    ByteBuffer allocateStaging(int bytes) {
+        return staging.allocate(bytes);
+    }
+
+    /** Hands back a staging buffer of {@link #allocateStaging}. */
+    void freeStaging(ByteBuffer buf) {
+        staging.free(buf);
+    }
+
+    /** Staging bytes allocated and not yet freed (tests check that closing frees them all). */
+    long stagingBytes() {
+        return staging.liveBytes();
+    }
+
     /** Batches currently handed out. */
     public int inUse() {
         return all.size() - free.size();
@@ -98,6 +119,7 @@ public final class BatchPool implements AutoCloseable {
         HostBatch b;
         while ((b = free.poll()) != null) {
             freeAll(b.raw());
+            b.freeStaging();
         }
         if (out > 0) {
             throw new IllegalStateException(out + " host batches were still in use when their pool closed;"

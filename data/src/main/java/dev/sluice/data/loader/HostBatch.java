@@ -22,8 +22,8 @@ public final class HostBatch implements AutoCloseable {
     private long index;
     private boolean inUse;
     // decode stage only (allocated once per pooled batch, on first use): each slot's encoded value,
-    // copied out of its shard so the shard's slab goes back at once; where it came from (for
-    // warnings); which slots failed to decode
+    // copied out of its shard so the shard's slab goes back at once, into direct memory of the pool's
+    // that decoders read in place; where it came from (for warnings); which slots failed to decode
     ByteBuffer staged;
     int[] stagedOffset;
     int[] stagedLength;
@@ -108,11 +108,11 @@ public final class HostBatch implements AutoCloseable {
 
     /**
      * Prepares the per-slot arrays of the decode stage (once per pooled batch), the staging buffer
-     * sized to {@code stagingBytes} so that it rarely has to grow (each growth is a new zeroed array).
+     * sized to {@code stagingBytes} so that it rarely has to grow (each growth is a new buffer).
      */
     void ensureDecodeSlots(int stagingBytes) {
         if (stagedOffset == null) {
-            staged = ByteBuffer.allocate(stagingBytes);
+            staged = pool.allocateStaging(stagingBytes);
             stagedOffset = new int[ids.length];
             stagedLength = new int[ids.length];
             locals = new int[ids.length];
@@ -153,14 +153,23 @@ public final class HostBatch implements AutoCloseable {
     void stage(int k, ShardView view, int f, int i) throws java.io.IOException {
         int len = view.valueBytes(f, i);
         if (staged.capacity() - stagedBytes < len) {
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(staged.capacity() * 2, stagedBytes + len));
+            ByteBuffer bigger = pool.allocateStaging(Math.max(staged.capacity() * 2, stagedBytes + len));
             bigger.put(0, staged, 0, stagedBytes);
+            pool.freeStaging(staged);
             staged = bigger;
         }
         view.copy(f, i, staged, stagedBytes);
         stagedOffset[k] = stagedBytes;
         stagedLength[k] = len;
         stagedBytes += len;
+    }
+
+    /** Hands the staging buffer back to the pool (when the pool frees this batch's memory). */
+    void freeStaging() {
+        if (staged != null) {
+            pool.freeStaging(staged);
+            staged = null;
+        }
     }
 
     boolean full() {

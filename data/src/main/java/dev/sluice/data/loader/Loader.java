@@ -249,17 +249,21 @@ public final class Loader implements AutoCloseable {
      * @param shuffleBytes most shard bytes the open runs span: {@code w * maxShardBytes}, inside the slabs
      * @param batchBytes the batch pool: {@code batchBuffers * batchSize * bytes of the collated fields per sample}
      * @param indexBytes the shuffle's index arrays: {@code 4 * shuffleSamples}
+     * @param stagingBytes with an image decode stage, the batches' staging buffers of encoded images
+     *     as first sized: {@code batchBuffers} buffers, each a batch of samples of the split's mean
+     *     stored size plus a quarter, 1 to 16 MiB; one grows (doubling) only when a batch's encoded
+     *     images do not fit. 0 without a decode stage
      */
     public record Memory(int slabs, long slabBytes, long shuffleSamples, long shuffleBytes, long batchBytes,
-                         long indexBytes) {
+                         long indexBytes, long stagingBytes) {
         /** Shard slabs in bytes. */
         public long shardBytes() {
             return slabs * slabBytes;
         }
 
-        /** Everything: slabs, batch pool and shuffle index. */
+        /** Everything: slabs, batch pool, shuffle index and decode staging. */
         public long totalBytes() {
-            return shardBytes() + batchBytes + indexBytes;
+            return shardBytes() + batchBytes + indexBytes + stagingBytes;
         }
     }
 
@@ -276,7 +280,8 @@ public final class Loader implements AutoCloseable {
         }
         long shuffleSamples = w * maxSamples;
         return new Memory(fetcher.slabCount(), fetcher.slabBytes(), shuffleSamples, w * fetcher.slabBytes(),
-                (long) config.batchBuffers() * config.batchSize() * perSample, 4 * shuffleSamples);
+                (long) config.batchBuffers() * config.batchSize() * perSample, 4 * shuffleSamples,
+                decode == null ? 0 : (long) config.batchBuffers() * stagingBytes);
     }
 
     /**

@@ -128,4 +128,28 @@ class DecodersTest {
             }
         }
     }
+
+    @Test
+    void bytesInDirectBuffersDecodeInPlaceAsTheSameBytesOnTheHeapDo() throws Exception {
+        byte[] a = encode(rgb(37, 23), 37, 23, "png", BufferedImage.TYPE_INT_RGB);
+        byte[] b = encode(rgb(20, 31), 20, 31, "jpg", BufferedImage.TYPE_INT_RGB);
+        // two direct buffers, each image at an odd offset, read in turn: a decoder that keeps a native
+        // view of the last buffer must notice the switch
+        ByteBuffer first = ByteBuffer.allocateDirect(a.length + b.length + 11);
+        ByteBuffer second = ByteBuffer.allocateDirect(b.length + 5);
+        first.put(7, a).put(7 + a.length + 3, b);
+        second.put(5, b, 0, b.length);
+        for (ImageDecoder d : decoders()) {
+            try (d) {
+                byte[] wantA = d.decode(ByteBuffer.wrap(a)).toRgb();
+                byte[] wantB = d.decode(ByteBuffer.wrap(b)).toRgb();
+                assertArrayEquals(wantA, d.decode(first, 7, a.length).toRgb(), d.name());
+                assertArrayEquals(wantB, d.decode(second, 5, b.length).toRgb(), d.name());
+                assertArrayEquals(wantB, d.decode(first, 7 + a.length + 3, b.length).toRgb(), d.name());
+                assertArrayEquals(wantA, d.decode(first, 7, a.length).toRgb(), d.name());
+                assertArrayEquals(rgb(37, 23), d.decode(first, 7, a.length).toRgb(), d.name() + ": PNG is lossless");
+                assertThrows(IndexOutOfBoundsException.class, () -> d.decode(second, 5, b.length + 1), d.name());
+            }
+        }
+    }
 }

@@ -243,4 +243,52 @@ class DecodeStageTest {
         assertThrows(IllegalArgumentException.class, () -> new Loader(ds, LoaderConfig.evaluation("train", 4)
                 .withImages(ImageStage.evaluation("label", 8)), new DirectAllocator()));
     }
+
+    @Test
+    void aBatchOfImagesLargerThanItsStagingBufferGrowsItAndClosingFreesIt() throws Exception {
+        // 16 images of 320 x 320 in batches of 4: samples 4-7 are noise (PNG cannot shrink it: about 300 KB each, 1.2 MB
+        // together), the rest flat (a few hundred bytes). The staging buffer, sized from the mean, starts
+        // at its 1 MiB floor, so the batch of the four noisy ones must grow it.
+        int side = 320;
+        java.util.Random r = new java.util.Random(3);
+        List<byte[]> pixels = new ArrayList<>();
+        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
+        FileStore store = new FileStore(tmp.resolve("big"));
+        try (DatasetWriter w = new DatasetWriter(store, "imgs", schema, 64L << 20, tmp.resolve("st-big"), Map.of(), null)) {
+            for (int i = 0; i < 16; i++) {
+                byte[] px = new byte[side * side * 3];
+                if (i >= 4 && i < 8) {
+                    r.nextBytes(px);
+                } else {
+                    Arrays.fill(px, (byte) (i * 20));
+                }
+                BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+                for (int p = 0; p < side * side; p++) {
+                    img.setRGB(p % side, p / side, (px[3 * p] & 0xFF) << 16 | (px[3 * p + 1] & 0xFF) << 8 | (px[3 * p + 2] & 0xFF));
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ImageIO.write(img, "png", out);
+                pixels.add(px);
+                w.add("train", ByteBuffer.wrap(out.toByteArray()), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
+            }
+            w.commit();
+        }
+        ImageStage stage = new ImageStage("image", side, side, ImageStage.Crop.RESIZE, false, "auto", 2, false);
+        LoaderConfig cfg = LoaderConfig.evaluation("train", 4).withImages(stage);
+        Loader l = new Loader(Dataset.open(store), cfg, new DirectAllocator());
+        try (l) {
+            assertEquals(1 << 20, l.stagingBytes(), "the 1 MiB floor");
+            assertEquals((long) cfg.batchBuffers() << 20, l.memory().stagingBytes());
+            List<Map.Entry<Long, byte[]>> got = read(l, LoaderState.start(0, 0), Integer.MAX_VALUE);
+            assertEquals(16, got.size());
+            for (int i = 0; i < 16; i++) {
+                assertEquals(i, got.get(i).getKey());
+                assertArrayEquals(pixels.get(i), got.get(i).getValue(), "image " + i);
+            }
+            // four batches used each pooled batch once (the pool hands them out in turn); the second one's
+            // buffer doubled to 2 MiB and its 1 MiB went back
+            assertEquals(5 << 20, l.pool().stagingBytes(), "three staging buffers of 1 MiB and one of 2 MiB");
+        }
+        assertEquals(0, l.pool().stagingBytes(), "closing the loader frees every staging buffer");
+    }
 }

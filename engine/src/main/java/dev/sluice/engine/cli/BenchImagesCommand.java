@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
 @Command(name = "images", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Decodes the same in-memory JPEGs with each decoder (ImageIO, OpenCV/libjpeg-turbo, and nvJPEG"
                 + " where libnvjpeg and a GPU are present) on the same threads, then streams them through the loader (shards from a file store, decode, random-resized-crop,"
-                + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9.",
+                + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9. The decoders read"
+                + " the JPEGs where they lie in one direct buffer; the loader path is one loader for every epoch, each"
+                + " epoch fetching the next one's first shards as a training run does, after --warmup epochs.",
             "Without --images, generates JPEGs of 300-500 px a side in --workdir/jpegs (class per directory), which"
                 + " scripts/bench-images-torch.py reads for the PyTorch comparison. See docs/BENCHMARKS.md."})
 public final class BenchImagesCommand implements Callable<Integer> {
@@ -56,11 +58,18 @@ public final class BenchImagesCommand implements Callable<Integer> {
     @Option(names = "--decoder", defaultValue = "auto", description = "Decoder of the loader path: auto, opencv, imageio or nvjpeg (default: auto).")
     String decoder;
 
+    @Option(names = "--warmup", defaultValue = "2", description = "Loader epochs before the measured rounds, so the JIT"
+            + " has compiled the path (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after a warm-up (default: 3).")
     int rounds;
 
     @Override
     public Integer call() throws Exception {
+        if (rounds < 1 || warmup < 0) {
+            throw new UserException("--rounds must be at least 1 and --warmup at least 0, got " + rounds + " and " + warmup);
+        }
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         Path dir = images != null ? images : workdir.resolve("jpegs");
         ImageBenchmark.Style look;
@@ -93,7 +102,17 @@ public final class BenchImagesCommand implements Callable<Integer> {
         for (String c : candidates) {
             ImageBenchmark.decodeOnly(bytes.subList(0, Math.min(128, bytes.size())), c, t);
         }
-        ImageBenchmark.loaderPath(ds, chosen, t, size, batch, 0);
+        try (ImageBenchmark.LoaderPath loaderPath = new ImageBenchmark.LoaderPath(ds, chosen, t, size, batch)) {
+            for (int w = 0; w < warmup; w++) {
+                loaderPath.epoch(w);
+            }
+            measure(candidates, chosen, bytes, t, loaderPath);
+        }
+        return 0;
+    }
+
+    private void measure(List<String> candidates, String chosen, List<byte[]> bytes, int t,
+                         ImageBenchmark.LoaderPath loaderPath) throws Exception {
         double[][] dec = new double[candidates.size()][rounds];
         double[] path = new double[rounds];
         double[] ratio = new double[rounds];
@@ -107,7 +126,7 @@ public final class BenchImagesCommand implements Callable<Integer> {
                     ceiling = d;
                 }
             }
-            ImageBenchmark.Rate p = ImageBenchmark.loaderPath(ds, chosen, t, size, batch, r + 1);
+            ImageBenchmark.Rate p = loaderPath.epoch(warmup + r);
             path[r] = p.perSecond();
             ratio[r] = p.perSecond() / ceiling.perSecond();
             cpuRatio[r] = p.perCpuSecond() / ceiling.perCpuSecond();
@@ -125,6 +144,5 @@ public final class BenchImagesCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "path / decode ceiling per CPU-second: %.3f (range %.3f-%.3f; steadier on a"
                 + " loaded machine)%n", Medians.of(cpuRatio), Arrays.stream(cpuRatio).min().orElse(0),
                 Arrays.stream(cpuRatio).max().orElse(0));
-        return 0;
     }
 }

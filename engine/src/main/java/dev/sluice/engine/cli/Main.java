@@ -112,6 +112,15 @@ public final class Main implements Runnable {
         if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         }
+        // JavaCPP (OpenCV's and CUDA's presets) compares the process's resident memory with a cap of
+        // about twice the heap before each native allocation it tracks, reading /proc/self/statm each
+        // time (several per decoded image), and throws OutOfMemoryError above it. Resident memory here
+        // is mostly PyTorch's, the CUDA driver's and our own budgeted buffers, none of it JavaCPP's:
+        // the check would fail a healthy run. Heap limits stay as they are; a -D given by the user wins.
+        if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null
+                && System.getProperty("org.bytedeco.javacpp.maxphysicalbytes") == null) {
+            System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+        }
     }
 
     @Override

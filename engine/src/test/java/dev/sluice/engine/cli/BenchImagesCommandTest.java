@@ -48,4 +48,12 @@ class BenchImagesCommandTest {
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().contains("--style must be smooth, noisy or imagenet"), r.err());
     }
+
+    @Test
+    void noMeasuredRoundIsAUsageError() {
+        CliRunner.Result r = CliRunner.run("bench", "images", "--rounds", "0", "--workdir", tmp.toString(),
+                "--samples", "4");
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("--rounds must be at least 1"), r.err());
+    }
 }
