@@ -80,13 +80,28 @@ public final class ImageBenchmark {
         return generateJpegs(dir, samples, classes, Style.SMOOTH);
     }
 
-    /** As above, in the given {@link Style}. */
+    /**
+     * As above, in the given {@link Style}. The style is recorded in {@code dir/.style}, so that a
+     * folder generated in one style is not measured as another.
+     *
+     * @throws IllegalArgumentException if {@code dir} holds JPEGs generated in another style
+     */
     public static List<Path> generateJpegs(Path dir, int samples, int classes, Style style)
             throws IOException {
+        Path styleFile = dir.resolve(".style");
+        if (Files.exists(styleFile)) {
+            String was = Files.readString(styleFile).trim();
+            if (!was.equals(style.name().toLowerCase(java.util.Locale.ROOT))) {
+                throw new IllegalArgumentException(dir + " holds JPEGs generated in the " + was + " style, not "
+                        + style.name().toLowerCase(java.util.Locale.ROOT) + "; use another --workdir (one per style)");
+            }
+        }
         List<Path> existing = listJpegs(dir);
         if (existing.size() >= samples) {
             return existing.subList(0, samples);
         }
+        Files.createDirectories(dir);
+        Files.writeString(styleFile, style.name().toLowerCase(java.util.Locale.ROOT) + "\n");
         Random r = new Random(7);
         javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpg").next();
         try {

@@ -138,7 +138,7 @@ final class ThreadCpu {
     }
 
     /** Roles in the order they are printed. */
-    static final String[] ROLES = {"s3-client", "server", "check", "assemble", "requests", "consumer", "gc+jit",
+    static final String[] ROLES = {"s3-client", "server", "check", "assemble", "requests", "consumer", "gc", "jit",
             "other"};
 
     /** The role of a thread, from its name as the kernel keeps it (at most 15 characters). */
@@ -165,9 +165,11 @@ final class ThreadCpu {
         if (comm.equals("main") || comm.equals("java")) {
             return "consumer";
         }
-        if (comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.startsWith("C1 ") || comm.startsWith("C2 ")
-                || comm.startsWith("VM ")) {
-            return "gc+jit";
+        if (comm.startsWith("C1 ") || comm.startsWith("C2 ")) {
+            return "jit";
+        }
+        if (comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.startsWith("VM ")) {
+            return "gc";
         }
         return "other";
     }

@@ -78,7 +78,12 @@ public final class BenchImagesCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException("--style must be smooth, noisy or imagenet, got '" + style + "'");
         }
-        List<Path> files = ImageBenchmark.generateJpegs(dir, samples, 10, look);
+        List<Path> files;
+        try {
+            files = ImageBenchmark.generateJpegs(dir, samples, 10, look);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
         Dataset ds = ImageBenchmark.ingest(files, workdir.resolve("dataset-" + files.size()),
                 Files.createDirectories(workdir.resolve("staging")));
         List<byte[]> bytes = new ArrayList<>();

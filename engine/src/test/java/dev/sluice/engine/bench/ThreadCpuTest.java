@@ -48,7 +48,8 @@ class ThreadCpuTest {
         assertEquals("s3-client", ThreadCpu.role("AwsEventLoop1"));
         assertEquals("server", ThreadCpu.role("s3-local-conn-3"));
         assertEquals("assemble", ThreadCpu.role("sluice-assembl")); // the kernel keeps 15 characters
-        assertEquals("gc+jit", ThreadCpu.role("G1 Conc#0"));
+        assertEquals("gc", ThreadCpu.role("G1 Conc#0"));
+        assertEquals("jit", ThreadCpu.role("C2 CompilerThre"));
         assertEquals("other", ThreadCpu.role("pool-7-thread-1"));
     }
 }

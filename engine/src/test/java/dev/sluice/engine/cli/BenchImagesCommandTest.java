@@ -26,8 +26,9 @@ class BenchImagesCommandTest {
         assertTrue(r.out().contains("path / decode ceiling:"), r.out());
         List<Path> files;
         try (Stream<Path> s = Files.walk(tmp.resolve("jpegs"))) {
-            files = s.filter(Files::isRegularFile).toList();
+            files = s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals(".style")).toList();
         }
+        assertEquals("imagenet", Files.readString(tmp.resolve("jpegs/.style")).trim(), "the style is recorded");
         assertEquals(12, files.size(), "one JPEG per sample, no partial files left: " + files);
         long bytes = 0;
         for (Path f : files) {
@@ -55,5 +56,16 @@ class BenchImagesCommandTest {
                 "--samples", "4");
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().contains("--rounds must be at least 1"), r.err());
+    }
+
+    @Test
+    void aWorkdirGeneratedInOneStyleIsNotMeasuredAsAnother() throws Exception {
+        CliRunner.Result first = CliRunner.run("bench", "images", "--style", "smooth", "--workdir", tmp.toString(),
+                "--samples", "4", "--batch-size", "2", "--threads", "1", "--rounds", "1", "--warmup", "0");
+        assertEquals(0, first.code(), first.all());
+        CliRunner.Result other = CliRunner.run("bench", "images", "--style", "imagenet", "--workdir", tmp.toString(),
+                "--samples", "4");
+        assertEquals(2, other.code(), other.all());
+        assertTrue(other.err().contains("smooth style, not imagenet"), other.err());
     }
 }
