@@ -48,6 +48,7 @@ public final class ShardCache {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private final AtomicLong evictions = new AtomicLong();
+    private final AtomicLong damaged = new AtomicLong();
     private final AtomicLong fills = new AtomicLong();
     private final AtomicLong waits = new AtomicLong();
 
@@ -212,9 +213,18 @@ public final class ShardCache {
         }
     }
 
-    /** Drops an entry that turned out to be damaged. */
-    void evict(String storeLocation, ShardInfo shard) throws IOException {
-        Files.deleteIfExists(entry(storeLocation, shard));
+    /**
+     * Deletes the entry that {@link #readOrClaim} just served as a hit, after its bytes failed the
+     * shard's checks: it counts as damaged, not as a hit (the lookup that follows counts the miss).
+     *
+     * @return the entry's path, for the caller's warning
+     */
+    Path dropDamaged(String storeLocation, ShardInfo shard) throws IOException {
+        Path p = entry(storeLocation, shard);
+        hits.decrementAndGet();
+        damaged.incrementAndGet();
+        Files.deleteIfExists(p);
+        return p;
     }
 
     private void deleteParts(Path entry) throws IOException {
@@ -301,6 +311,11 @@ public final class ShardCache {
     /** Lookups that found no entry and left the download to the caller. */
     public long misses() {
         return misses.get();
+    }
+
+    /** Entries found damaged (failing the shard's checks) and deleted, to be fetched again. */
+    public long damaged() {
+        return damaged.get();
     }
 
     /** Entries this cache deleted to stay within the budget. */

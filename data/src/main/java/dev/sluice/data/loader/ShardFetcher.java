@@ -320,7 +320,9 @@ final class ShardFetcher implements AutoCloseable {
                     event.commit(shard.key(), shard.bytes(), 0, 0, false, true);
                     return new Cached(new Loaded(view, slab), null);
                 } catch (dev.sluice.data.format.FormatException damaged) {
-                    cache.evict(loc, shard);
+                    java.nio.file.Path entry = cache.dropDamaged(loc, shard);
+                    LOG.warn("shard cache entry {} of {} is damaged ({}); deleted it, fetching the shard again",
+                            entry, shard.key(), damaged.getMessage());
                 }
             }
             return new Cached(null, null);

@@ -63,7 +63,10 @@ public interface ObjectStore extends AutoCloseable {
         return readReported(key, offset, dst);
     }
 
-    /** Objects whose keys start with {@code prefix} (may be empty), sorted by key. */
+    /**
+     * Objects whose keys start with {@code prefix} (may be empty), sorted by key in {@link KeyOrder}
+     * (code points, the order of UTF-8 bytes in which S3 lists), the same for every store.
+     */
     List<ObjectInfo> list(String prefix) throws IOException;
 
     /**

@@ -374,11 +374,16 @@ public final class S3Store implements ObjectStore {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        out.sort(Comparator.comparing(ObjectInfo::key));
+        // S3 lists in UTF-8 byte order already; sorting in the same order as every store (String's own
+        // order, UTF-16, puts keys with characters beyond U+FFFF before those with U+E000-U+FFFF)
+        out.sort(Comparator.comparing(ObjectInfo::key, KeyOrder::compare));
         return out;
     }
 
-    /** One page of keys after {@code page.token} at a time, in the order S3 lists them (UTF-8 bytes). */
+    /**
+     * One page of keys after {@code page.token} at a time, in the order the server lists them: UTF-8
+     * bytes for S3 (as {@link KeyOrder}); some S3-compatible servers (S3Mock) use String's order.
+     */
     @Override
     public Iterator<ObjectInfo> iterate(String prefix) throws IOException {
         String objectPrefix = objectPrefix(prefix);

@@ -79,11 +79,17 @@ class ShardCacheTest {
             byte[] b = Files.readAllBytes(entry);
             b[b.length - 5] ^= 0x7f;
             Files.write(entry, b);
+            long hits = cache.hits();
+            long misses = cache.misses();
+            int shards = ds.manifest().split("train").shards().size();
             try (Loader l = new Loader(ds, cfg, new DirectAllocator(), null, cache);
                  EpochStream s = l.open(LoaderState.start(0, 0))) {
                 assertEquals(first, LoaderTest.drain(s, Integer.MAX_VALUE));
                 assertEquals(1, l.metrics().snapshot().shards(), "refetched from the store");
             }
+            assertEquals(shards - 1, cache.hits() - hits, "the damaged entry is not counted as a hit");
+            assertEquals(1, cache.misses() - misses, "its second lookup is the one miss");
+            assertEquals(1, cache.damaged());
             assertTrue(java.util.Arrays.equals(Files.readAllBytes(store.root().resolve(
                     ds.manifest().split("train").shards().get(0).key())), Files.readAllBytes(entry)),
                     "the refetched copy replaced the damaged entry");

@@ -283,4 +283,20 @@ class S3StoreTest {
             assertThrows(StoreException.class, () -> prefixed.put("/absolute", new byte[1]));
         }
     }
+
+    @Test
+    void listGivesKeysInTheOrderOfTheirUtf8Bytes() throws Exception {
+        // UTF-8: 'z' 7A, U+FF01 (fullwidth '!') EF BC 81, U+1F600 (an emoji, a surrogate pair in Java)
+        // F0 9F 98 80. String.compareTo would put the emoji first (its first UTF-16 unit is D83D).
+        List<String> utf8Order = List.of("order/z", "order/\uFF01", "order/\uD83D\uDE00");
+        for (String k : List.of(utf8Order.get(2), utf8Order.get(0), utf8Order.get(1))) {
+            store.put(k, new byte[] {1});
+        }
+        assertEquals(utf8Order, store.list("order/").stream().map(ObjectInfo::key).toList());
+        // iterate() passes on the server's order: S3's is the UTF-8 order, but S3Mock lists in
+        // String's order, so only the keys are checked here
+        List<String> iterated = new ArrayList<>();
+        store.iterate("order/").forEachRemaining(o -> iterated.add(o.key()));
+        assertEquals(java.util.Set.copyOf(utf8Order), java.util.Set.copyOf(iterated));
+    }
 }
