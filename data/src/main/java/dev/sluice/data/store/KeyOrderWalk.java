@@ -44,15 +44,25 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
         String dirKey = prefix.substring(0, slash + 1);
         Path dir = root.resolve(dirKey);
         if (Files.isDirectory(dir)) {
-            Object key;
+            // the root and every directory down to the start count as on the path: a link below the
+            // start that leads back above it is a loop too, and is named where it is
+            List<Object> ancestors = new ArrayList<>();
+            Path d = root;
             try {
-                key = identity(Files.readAttributes(dir, BasicFileAttributes.class));
+                ancestors.add(identity(Files.readAttributes(d, BasicFileAttributes.class)));
+                for (Path part : root.relativize(dir)) {
+                    if (part.toString().isEmpty()) {
+                        continue;
+                    }
+                    d = d.resolve(part);
+                    ancestors.add(identity(Files.readAttributes(d, BasicFileAttributes.class)));
+                }
             } catch (IOException e) {
-                throw new UncheckedIOException(new StoreException(location, "", "cannot read " + dir + " (" + e
+                throw new UncheckedIOException(new StoreException(location, "", "cannot read " + d + " (" + e
                         + ")", e));
             }
+            ancestors.forEach(onPath::push);
             stack.push(entries(dir, dirKey, prefix.substring(slash + 1)).iterator());
-            onPath.push(key);
         }
     }
 
@@ -90,7 +100,9 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
             Iterator<Entry> top = stack.peek();
             if (!top.hasNext()) {
                 stack.pop();
-                onPath.pop();
+                if (!stack.isEmpty()) {
+                    onPath.pop(); // the start's ancestors stay: they are on the path to the end
+                }
                 continue;
             }
             Entry e = top.next();

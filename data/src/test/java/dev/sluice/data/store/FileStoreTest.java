@@ -104,6 +104,18 @@ class FileStoreTest {
             });
             StoreException se = assertInstanceOf(StoreException.class, e.getCause());
             assertTrue(se.getMessage().contains("a/b/loop") && se.getMessage().contains("loop"), se.getMessage());
+
+            // listing from a/b/, the same link leads above the start of the walk: named where it is,
+            // not one level further down
+            java.util.Iterator<ObjectInfo> below = store.iterate("a/b/");
+            java.io.UncheckedIOException e2 = assertThrows(java.io.UncheckedIOException.class, () -> {
+                while (below.hasNext()) {
+                    below.next();
+                }
+            });
+            String m = e2.getCause().getMessage();
+            assertTrue(m.contains("a/b/loop/ ") || m.contains("a/b/loop "), m);
+            assertFalse(m.contains("a/b/loop/b"), m);
         }
     }
 
