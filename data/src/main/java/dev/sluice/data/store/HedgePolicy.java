@@ -22,6 +22,9 @@ import java.time.Duration;
  */
 public record HedgePolicy(double maxFraction, double multiplier, Duration floor, int minSamples) {
 
+    /** The {@link #maxFraction} of {@link #defaults()}: at most 5% extra reads. */
+    public static final double DEFAULT_MAX_FRACTION = 0.05;
+
     public HedgePolicy {
         if (!(maxFraction >= 0 && maxFraction <= 1)) {
             throw new IllegalArgumentException("maxFraction must be in [0, 1], got " + maxFraction);
@@ -47,7 +50,7 @@ public record HedgePolicy(double maxFraction, double multiplier, Duration floor,
      * (docs/BENCHMARKS.md).
      */
     public static HedgePolicy defaults() {
-        return new HedgePolicy(0.05, 3.0, Duration.ofMillis(100), 20);
+        return new HedgePolicy(DEFAULT_MAX_FRACTION, 3.0, Duration.ofMillis(100), 20);
     }
 
     /** Never hedge. */

@@ -1,5 +1,6 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.data.store.HedgePolicy;
 import dev.sluice.data.store.StoreOptions;
 import picocli.CommandLine.Option;
 
@@ -29,7 +30,7 @@ public final class StoreOptionsMixin {
             description = "Store requests in flight (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--hedge", paramLabel = "FRACTION", defaultValue = "0.05",
+    @Option(names = "--hedge", paramLabel = "FRACTION", defaultValue = "" + HedgePolicy.DEFAULT_MAX_FRACTION,
             description = "Hedged reads: a ranged read still unanswered after max(100 ms, 3 x p95 latency), while reads"
                     + " started a median latency after it have finished (or it is the only one in flight), is sent"
                     + " again, first answer wins; at most this fraction of reads"
