@@ -90,19 +90,43 @@ public final class Sources {
     }
 
     private static Importer idx(String where, Options o) throws InputException {
-        String[] files = where.split(",");
-        if (files.length != 2) {
-            throw new InputException("idx: needs two files, idx:IMAGES,LABELS (got 'idx:" + where + "')");
-        }
-        Path images = Path.of(files[0].trim());
-        Path labels = Path.of(files[1].trim());
-        for (Path p : List.of(images, labels)) {
-            if (!Files.isRegularFile(p)) {
-                throw new InputException(p + " does not exist or is not a file");
-            }
-        }
+        Path[] pair = idxPair(where);
+        Path images = pair[0];
+        Path labels = pair[1];
         return new IdxImporter(Map.of(o.split(), new IdxImporter.Files(images, labels)), o.classes(), o.compress(),
                 Map.of());
+    }
+
+    /**
+     * The two files of {@code idx:IMAGES,LABELS}. A path may itself contain commas: of the ways to cut
+     * the text at one comma, the one where both sides are existing files is taken.
+     */
+    private static Path[] idxPair(String where) throws InputException {
+        List<Path[]> cuts = new ArrayList<>();
+        for (int c = where.indexOf(','); c >= 0; c = where.indexOf(',', c + 1)) {
+            cuts.add(new Path[] {Path.of(where.substring(0, c).trim()), Path.of(where.substring(c + 1).trim())});
+        }
+        if (cuts.isEmpty()) {
+            throw new InputException("idx: needs two files, idx:IMAGES,LABELS (got 'idx:" + where + "')");
+        }
+        List<Path[]> existing = cuts.stream()
+                .filter(p -> Files.isRegularFile(p[0]) && Files.isRegularFile(p[1])).toList();
+        if (existing.size() == 1) {
+            return existing.get(0);
+        }
+        if (existing.size() > 1) {
+            throw new InputException("idx:" + where + " can be read as more than one pair of existing files"
+                    + " (the paths contain commas); rename or link the files to paths without commas");
+        }
+        if (cuts.size() == 1) {
+            for (Path p : cuts.get(0)) {
+                if (!Files.isRegularFile(p)) {
+                    throw new InputException(p + " does not exist or is not a file");
+                }
+            }
+        }
+        throw new InputException("idx:" + where + " names no pair of existing files at any of its commas;"
+                + " give idx:IMAGES,LABELS with both files present");
     }
 
     private static Importer wds(String pattern, Options o) throws IOException {

@@ -214,4 +214,21 @@ class IdxIngestTest {
             return out.toByteArray();
         }
     }
+
+    @Test
+    void idxPathsMayContainCommasWhenOnlyOneCutNamesTwoFiles() throws IOException {
+        Path images = tmp.resolve("fashion,v2-images");
+        Path labels = tmp.resolve("labels,train");
+        writeIdx(images, labels, 12, 5, 4, false);
+        Sources.Options so = new Sources.Options("train", null, null, 0, dev.sluice.data.store.StoreOptions.defaults());
+        try (Importer imp = Sources.open("idx:" + images + "," + labels, so)) {
+            assertEquals(12, imp.count("train"));
+        }
+        InputException missing = assertThrows(InputException.class,
+                () -> Sources.open("idx:" + images + "," + tmp.resolve("nope,labels"), so).close());
+        assertTrue(missing.getMessage().contains("no pair of existing files"), missing.getMessage());
+        InputException plain = assertThrows(InputException.class,
+                () -> Sources.open("idx:" + images + "x," + labels, so).close());
+        assertTrue(plain.getMessage().contains("no pair"), plain.getMessage());
+    }
 }
