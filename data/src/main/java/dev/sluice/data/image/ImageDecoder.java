@@ -16,11 +16,12 @@ public interface ImageDecoder extends AutoCloseable {
     String name();
 
     /**
-     * Decodes {@code length} bytes of {@code buf} from absolute index {@code offset} ({@code buf}'s
-     * position and limit are neither used nor changed).
+     * Decodes {@code length} bytes of {@code buf} from absolute index {@code offset}; they must lie
+     * within {@code buf}'s limit. Its position and limit are not changed.
      *
      * @return the decoded pixels, owned by this decoder
      * @throws ImageDecodeException if the bytes are not an image this decoder can read
+     * @throws IndexOutOfBoundsException if the bytes reach past {@code buf}'s limit
      */
     DecodedImage decode(ByteBuffer buf, int offset, int length) throws ImageDecodeException;
 

@@ -12,7 +12,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * for PNG, bundled in the {@code org.bytedeco:opencv} natives jar, so nothing is installed on the
  * system. Pixels come out in RGB order (libjpeg-turbo writes them so; no extra pass). Encoded bytes
  * in a direct buffer (the loader's staging) are read where they lie; bytes on the Java heap are first
- * copied into a reused native buffer. The pixels go into a reused matrix; what OpenCV forces per call
+ * copied into a reused native buffer. The decoder keeps a native view of the last direct buffer it
+ * read, and the buffer with it, until it is given another buffer object or closed; it reads through
+ * that view only when given the same buffer object again. The pixels go into a reused matrix; what OpenCV forces per call
  * is one small matrix header for the input and one for the result. Use {@link #available()} before
  * constructing one: the natives exist for a few platforms only.
  */
@@ -56,7 +58,7 @@ public final class OpenCvDecoder implements ImageDecoder {
         if (n == 0) {
             throw new ImageDecodeException("OpenCV was given 0 bytes to decode");
         }
-        Objects.checkFromIndexSize(offset, n, encoded.capacity());
+        Objects.checkFromIndexSize(offset, n, encoded.limit());
         BytePointer bytes;
         if (encoded.isDirect()) {
             if (encoded != wrapped) {

@@ -11,7 +11,8 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * A fixed set of host batch buffers, allocated once at start from a {@link HostAllocator} (pinned
- * when a GPU is present) and reused for every batch, so the hot path allocates nothing.
+ * when a GPU is present) and reused for every batch, so the hot path allocates nothing (except when
+ * a batch's encoded images outgrow its staging buffer, which is then replaced by a larger one).
  */
 public final class BatchPool implements AutoCloseable {
 
@@ -32,6 +33,14 @@ public final class BatchPool implements AutoCloseable {
      * @param depth number of batches
      */
     public BatchPool(HostAllocator allocator, List<FieldSpec> fields, int batchSize, int depth) {
+        this(allocator, fields, batchSize, depth, 0);
+    }
+
+    /**
+     * As above, each batch with a staging buffer of {@code stagingBytes} for a decode stage's encoded
+     * images (0 for none).
+     */
+    BatchPool(HostAllocator allocator, List<FieldSpec> fields, int batchSize, int depth, int stagingBytes) {
         this.allocator = allocator;
         this.free = new ArrayBlockingQueue<>(depth);
         ByteBuffer[] bufs = null;
@@ -45,6 +54,9 @@ public final class BatchPool implements AutoCloseable {
                 bufs = null;
                 all.add(b);
                 free.add(b);
+                if (stagingBytes > 0) {
+                    b.staged = staging.allocate(stagingBytes);
+                }
             }
         } catch (RuntimeException | Error e) {
             // out of (pinned) memory part way: hand back what was allocated, nobody else can
@@ -53,6 +65,7 @@ public final class BatchPool implements AutoCloseable {
             }
             for (HostBatch b : all) {
                 freeAll(b.raw());
+                b.freeStaging();
             }
             throw e;
         }
@@ -77,7 +90,7 @@ public final class BatchPool implements AutoCloseable {
         free.add(b);
     }
 
-    /** A staging buffer for a batch's encoded images; this pool frees it (see {@link #freeStaging}). */
+    /** A larger staging buffer for a batch whose encoded images do not fit its own; see {@link #freeStaging}. */
     ByteBuffer allocateStaging(int bytes) {
         return staging.allocate(bytes);
     }

@@ -154,17 +154,18 @@ final class DecodeStage implements AutoCloseable {
                 }
             }
         };
+        int accepted = 0;
         try {
-            for (int t = 0; t < tasks; t++) {
+            for (; accepted < tasks; accepted++) {
                 pool.execute(task);
             }
         } catch (RuntimeException e) {
-            // rejected: the pool was shut down under a running stream
+            // rejected: the pool was shut down under a running stream. Only the tasks never started are
+            // counted off here: those accepted may still be decoding from the batch's staging buffer,
+            // and the batch must not be handed on (and its buffer reused) before they end
             b.failure = e;
-            for (int t = left.get(); t > 0 && !done.isDone(); t--) {
-                if (left.decrementAndGet() == 0) {
-                    done.complete(null);
-                }
+            if (left.addAndGet(-(tasks - accepted)) == 0) {
+                done.complete(null);
             }
         }
         return done;

@@ -95,7 +95,7 @@ public final class EpochStream implements AutoCloseable {
                 if (cur == null) {
                     cur = loader.pool().acquire(batchIndex++);
                     if (decode != null) {
-                        cur.ensureDecodeSlots(loader.stagingBytes());
+                        cur.ensureDecodeSlots();
                     }
                 }
                 int shard = runs.get(runNo).shard();
@@ -278,7 +278,8 @@ public final class EpochStream implements AutoCloseable {
         closed = true;
         assembler.interrupt();
         Threads.joinUninterruptibly(assembler);
-        // batches still decoding read from shard slabs: let them finish before the slabs go back
+        // batches still decoding read their staging buffers: let them finish before the batches go
+        // back (and the slabs, which a compressed value is decompressed from)
         decodeTail.handle((v, e) -> null).join();
         Object o;
         while ((o = ready.poll()) != null) {

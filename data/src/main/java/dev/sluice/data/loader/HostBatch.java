@@ -21,9 +21,10 @@ public final class HostBatch implements AutoCloseable {
     private int drawn;
     private long index;
     private boolean inUse;
-    // decode stage only (allocated once per pooled batch, on first use): each slot's encoded value,
-    // copied out of its shard so the shard's slab goes back at once, into direct memory of the pool's
-    // that decoders read in place; where it came from (for warnings); which slots failed to decode
+    // decode stage only: each slot's encoded value, copied out of its shard so the shard's slab goes
+    // back at once, into direct memory allocated with the pool (the OpenCV decoder reads it in place;
+    // it is replaced by a larger one when a batch's values do not fit); per slot (arrays allocated on
+    // first use), where the value came from (for warnings) and whether it failed to decode
     ByteBuffer staged;
     int[] stagedOffset;
     int[] stagedLength;
@@ -107,12 +108,14 @@ public final class HostBatch implements AutoCloseable {
     }
 
     /**
-     * Prepares the per-slot arrays of the decode stage (once per pooled batch), the staging buffer
-     * sized to {@code stagingBytes} so that it rarely has to grow (each growth is a new buffer).
+     * Prepares the per-slot arrays of the decode stage (once per pooled batch; its staging buffer came
+     * with the pool).
      */
-    void ensureDecodeSlots(int stagingBytes) {
+    void ensureDecodeSlots() {
+        if (staged == null) {
+            throw new IllegalStateException("this batch pool was built without staging buffers for a decode stage");
+        }
         if (stagedOffset == null) {
-            staged = pool.allocateStaging(stagingBytes);
             stagedOffset = new int[ids.length];
             stagedLength = new int[ids.length];
             locals = new int[ids.length];

@@ -59,7 +59,7 @@ public final class Loader implements AutoCloseable {
         this.metrics = new LoaderMetrics(dataset.store()::stats);
         this.split = dataset.manifest().split(config.split());
         long meanBytes = split.samples() == 0 ? 0 : (split.bytes() + split.samples() - 1) / split.samples();
-        this.stagingBytes = (int) Math.max(1L << 20, Math.min(16L << 20, meanBytes * config.batchSize() / 4 * 5));
+        this.stagingBytes = (int) Math.max(1L << 20, Math.min(1L << 30, meanBytes * config.batchSize() / 4 * 5));
         List<String> names = config.fields().isEmpty()
                 ? dataset.schema().fields().stream().map(FieldSpec::name).toList()
                 : config.fields();
@@ -100,7 +100,8 @@ public final class Loader implements AutoCloseable {
         this.shardMemory = shardMemory == null ? new DirectAllocator() : shardMemory;
         this.decode = images == null ? null : new DecodeStage(images, dataset, fieldIndex[imageSlot], imageSlot);
         try {
-            this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers());
+            this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers(),
+                    decode == null ? 0 : stagingBytes);
         } catch (RuntimeException | Error e) {
             closeDecode();
             throw e;
@@ -249,10 +250,11 @@ public final class Loader implements AutoCloseable {
      * @param shuffleBytes most shard bytes the open runs span: {@code w * maxShardBytes}, inside the slabs
      * @param batchBytes the batch pool: {@code batchBuffers * batchSize * bytes of the collated fields per sample}
      * @param indexBytes the shuffle's index arrays: {@code 4 * shuffleSamples}
-     * @param stagingBytes with an image decode stage, the batches' staging buffers of encoded images
-     *     as first sized: {@code batchBuffers} buffers, each a batch of samples of the split's mean
-     *     stored size plus a quarter, 1 to 16 MiB; one grows (doubling) only when a batch's encoded
-     *     images do not fit. 0 without a decode stage
+     * @param stagingBytes with an image decode stage, the batches' staging buffers of encoded images,
+     *     allocated with the batch pool: {@code batchBuffers} buffers, each a batch of samples of the
+     *     split's mean stored size plus a quarter (1 MiB to 1 GiB). The one part of the bound that can
+     *     grow: a buffer is replaced by one twice as large when a batch's encoded images do not fit
+     *     (images much larger than the split's mean, drawn into one batch). 0 without a decode stage
      */
     public record Memory(int slabs, long slabBytes, long shuffleSamples, long shuffleBytes, long batchBytes,
                          long indexBytes, long stagingBytes) {
@@ -324,7 +326,7 @@ public final class Loader implements AutoCloseable {
     /**
      * First size of a batch's staging buffer for encoded images: a batch of samples of the split's
      * mean stored size (all fields: an overestimate of the images), plus a quarter, between 1 MiB and
-     * 16 MiB (a buffer grows when a batch needs more).
+     * 1 GiB (a buffer grows when a batch needs more).
      */
     int stagingBytes() {
         return stagingBytes;

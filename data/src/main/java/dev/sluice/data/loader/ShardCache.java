@@ -215,7 +215,8 @@ public final class ShardCache {
 
     /**
      * Deletes the entry that {@link #readOrClaim} just served as a hit, after its bytes failed the
-     * shard's checks: it counts as damaged, not as a hit (the lookup that follows counts the miss).
+     * shard's checks: it counts as damaged, not as a hit (the lookup that follows counts whatever it
+     * finds: usually a miss, or a hit on a copy another process has just written).
      *
      * @return the entry's path, for the caller's warning
      */

@@ -321,7 +321,7 @@ final class ShardFetcher implements AutoCloseable {
                     return new Cached(new Loaded(view, slab), null);
                 } catch (dev.sluice.data.format.FormatException damaged) {
                     java.nio.file.Path entry = cache.dropDamaged(loc, shard);
-                    LOG.warn("shard cache entry {} of {} is damaged ({}); deleted it, fetching the shard again",
+                    LOG.warn("shard cache entry {} of {} is damaged ({}); deleted it, looking the shard up again",
                             entry, shard.key(), damaged.getMessage());
                 }
             }

@@ -144,7 +144,7 @@ public final class FileStore implements ObjectStore {
                 }
             }
         }
-        out.sort((a, b) -> a.key().compareTo(b.key()));
+        out.sort((a, b) -> KeyOrder.compare(a.key(), b.key()));
         return out;
     }
 

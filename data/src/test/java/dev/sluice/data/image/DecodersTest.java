@@ -139,8 +139,12 @@ class DecodersTest {
         ByteBuffer second = ByteBuffer.allocateDirect(b.length + 5);
         first.put(7, a).put(7 + a.length + 3, b);
         second.put(5, b, 0, b.length);
-        for (ImageDecoder d : decoders()) {
-            try (d) {
+        // offsets are absolute: positions are not the decoders' business
+        first.position(3);
+        second.position(1);
+        List<ImageDecoder> all = decoders();
+        try {
+            for (ImageDecoder d : all) {
                 byte[] wantA = d.decode(ByteBuffer.wrap(a)).toRgb();
                 byte[] wantB = d.decode(ByteBuffer.wrap(b)).toRgb();
                 assertArrayEquals(wantA, d.decode(first, 7, a.length).toRgb(), d.name());
@@ -149,7 +153,13 @@ class DecodersTest {
                 assertArrayEquals(wantA, d.decode(first, 7, a.length).toRgb(), d.name());
                 assertArrayEquals(rgb(37, 23), d.decode(first, 7, a.length).toRgb(), d.name() + ": PNG is lossless");
                 assertThrows(IndexOutOfBoundsException.class, () -> d.decode(second, 5, b.length + 1), d.name());
+                assertEquals(3, first.position(), d.name() + " left the position alone");
+                first.limit(7 + a.length - 1);
+                assertThrows(IndexOutOfBoundsException.class, () -> d.decode(first, 7, a.length), d.name() + ": past the limit");
+                first.limit(first.capacity());
             }
+        } finally {
+            all.forEach(ImageDecoder::close);
         }
     }
 }

@@ -139,4 +139,19 @@ class FileStoreTest {
             assertArrayEquals(new byte[] {2}, store.readAll("train/a.shard"));
         }
     }
+
+    @Test
+    void listGivesKeysInTheOrderOfTheirUtf8BytesAsIterateDoes() throws Exception {
+        try (FileStore store = new FileStore(tmp.resolve("order"), 1)) {
+            // UTF-8: 'z' 7A, U+FF01 EF BC 81, U+1F600 F0 9F 98 80; String.compareTo puts U+1F600 first
+            List<String> utf8Order = List.of("k/z", "k/\uFF01", "k/\uD83D\uDE00");
+            for (String k : List.of(utf8Order.get(2), utf8Order.get(0), utf8Order.get(1))) {
+                store.put(k, new byte[] {1});
+            }
+            assertEquals(utf8Order, store.list("k/").stream().map(ObjectInfo::key).toList());
+            List<String> iterated = new ArrayList<>();
+            store.iterate("k/").forEachRemaining(o -> iterated.add(o.key()));
+            assertEquals(utf8Order, iterated);
+        }
+    }
 }

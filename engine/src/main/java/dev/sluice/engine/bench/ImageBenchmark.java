@@ -80,28 +80,42 @@ public final class ImageBenchmark {
         return generateJpegs(dir, samples, classes, Style.SMOOTH);
     }
 
+    /** A folder that cannot be used as the benchmark's JPEGs, with what to do instead. */
+    public static final class UnusableFolderException extends IOException {
+        UnusableFolderException(String message) {
+            super(message);
+        }
+    }
+
     /**
-     * As above, in the given {@link Style}. The style is recorded in {@code dir/.style}, so that a
-     * folder generated in one style is not measured as another.
+     * As above, in the given {@link Style}. The style is recorded in {@code dir/.style}: "STYLE
+     * incomplete" while the JPEGs are written, "STYLE" once they all are; so a folder is never
+     * measured as another style than its JPEGs were made in, and an interrupted run is completed by
+     * the next one in the same style.
      *
-     * @throws IllegalArgumentException if {@code dir} holds JPEGs generated in another style
+     * @throws UnusableFolderException if {@code dir} holds JPEGs of another style, or JPEGs without a
+     *     record of their style (not made by this method, or by a version that wrote none)
      */
     public static List<Path> generateJpegs(Path dir, int samples, int classes, Style style)
             throws IOException {
+        String name = style.name().toLowerCase(java.util.Locale.ROOT);
         Path styleFile = dir.resolve(".style");
-        if (Files.exists(styleFile)) {
-            String was = Files.readString(styleFile).trim();
-            if (!was.equals(style.name().toLowerCase(java.util.Locale.ROOT))) {
-                throw new IllegalArgumentException(dir + " holds JPEGs generated in the " + was + " style, not "
-                        + style.name().toLowerCase(java.util.Locale.ROOT) + "; use another --workdir (one per style)");
-            }
-        }
         List<Path> existing = listJpegs(dir);
-        if (existing.size() >= samples) {
-            return existing.subList(0, samples);
+        if (Files.exists(styleFile)) {
+            String[] was = Files.readString(styleFile).trim().split(" ");
+            if (!was[0].equals(name)) {
+                throw new UnusableFolderException(dir + " holds JPEGs generated in the " + was[0] + " style, not "
+                        + name + "; use another --workdir (one per style)");
+            }
+            if (was.length == 1 && existing.size() >= samples) {
+                return existing.subList(0, samples);
+            }
+        } else if (!existing.isEmpty()) {
+            throw new UnusableFolderException(dir + " holds JPEGs without a record of the style they were generated"
+                    + " in; use another --workdir, or --images " + dir + " to measure them as they are");
         }
         Files.createDirectories(dir);
-        Files.writeString(styleFile, style.name().toLowerCase(java.util.Locale.ROOT) + "\n");
+        Files.writeString(styleFile, name + " incomplete\n");
         Random r = new Random(7);
         javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpg").next();
         try {
@@ -146,15 +160,20 @@ public final class ImageBenchmark {
         } finally {
             writer.dispose();
         }
+        Files.writeString(styleFile, name + "\n");
         return listJpegs(dir).subList(0, samples);
     }
 
-    static List<Path> listJpegs(Path dir) throws IOException {
+    /** The JPEG files ({@code .jpg}, {@code .jpeg}, any case) below {@code dir}, sorted by path; none if it is absent. */
+    public static List<Path> listJpegs(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+            return s.filter(p -> {
+                String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                return (n.endsWith(".jpg") || n.endsWith(".jpeg")) && Files.isRegularFile(p);
+            }).sorted().toList();
         }
     }
 
@@ -197,8 +216,9 @@ public final class ImageBenchmark {
 
     /**
      * Images/s of {@code decoder} alone over the in-memory bytes, on {@code threads} threads. The
-     * bytes lie back to back in one direct buffer, where the decoders read them in place (as the
-     * loader's decode stage reads its staging buffer), so no copy is charged to the ceiling.
+     * bytes lie back to back in one direct buffer, as in the loader's staging buffers: OpenCV reads
+     * them in place, so no copy is charged to its ceiling (ImageIO and nvJPEG copy them first, here
+     * and in the loader alike). The bytes must total less than 2 GiB.
      */
     public static Rate decodeOnly(List<byte[]> jpegs, String decoder, int threads) throws Exception {
         DirectAllocator memory = new DirectAllocator();

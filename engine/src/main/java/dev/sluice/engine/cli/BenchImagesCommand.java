@@ -20,12 +20,15 @@ import picocli.CommandLine.Option;
 @Command(name = "images", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Decodes the same in-memory JPEGs with each decoder (ImageIO, OpenCV/libjpeg-turbo, and nvJPEG"
                 + " where libnvjpeg and a GPU are present) on the same threads, then streams them through the loader (shards from a file store, decode, random-resized-crop,"
-                + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9. The decoders read"
-                + " the JPEGs where they lie in one direct buffer; the loader path is one loader for every epoch, each"
+                + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9. The JPEGs lie in"
+                + " one direct buffer (OpenCV reads them in place, ImageIO copies them); the loader path is one loader for every epoch, each"
                 + " epoch fetching the next one's first shards as a training run does, after --warmup epochs.",
             "Without --images, generates JPEGs of 300-500 px a side in --workdir/jpegs (class per directory), which"
                 + " scripts/bench-images-torch.py reads for the PyTorch comparison. See docs/BENCHMARKS.md."})
 public final class BenchImagesCommand implements Callable<Integer> {
+
+    /** The ceiling's JPEGs lie in one direct buffer. */
+    private static final long MAX_CEILING_BYTES = 1L << 30;
 
     @Option(names = "--images", paramLabel = "DIR", description = "A folder of JPEGs, one subfolder per class.")
     Path images;
@@ -79,20 +82,43 @@ public final class BenchImagesCommand implements Callable<Integer> {
             throw new UserException("--style must be smooth, noisy or imagenet, got '" + style + "'");
         }
         List<Path> files;
-        try {
-            files = ImageBenchmark.generateJpegs(dir, samples, 10, look);
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
+        if (images != null) {
+            // the user's own JPEGs are measured as they are; nothing is written into their folder
+            files = ImageBenchmark.listJpegs(images);
+            if (files.isEmpty()) {
+                throw new UserException(images + " holds no .jpg or .jpeg files (expected DIR/<class>/<files>)");
+            }
+            if (files.size() < samples) {
+                System.out.printf(Locale.ROOT, "%s holds %d JPEGs, fewer than --samples %d: measuring all of them%n",
+                        images, files.size(), samples);
+            } else {
+                files = files.subList(0, samples);
+            }
+        } else {
+            try {
+                files = ImageBenchmark.generateJpegs(dir, samples, 10, look);
+            } catch (ImageBenchmark.UnusableFolderException e) {
+                throw new UserException(e.getMessage());
+            }
         }
-        Dataset ds = ImageBenchmark.ingest(files, workdir.resolve("dataset-" + files.size()),
-                Files.createDirectories(workdir.resolve("staging")));
         List<byte[]> bytes = new ArrayList<>();
         long total = 0;
+        java.util.zip.CRC32C names = new java.util.zip.CRC32C();
         for (Path p : files) {
             byte[] b = Files.readAllBytes(p);
             bytes.add(b);
             total += b.length;
+            names.update(p.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            names.update(b.length);
         }
+        if (total > MAX_CEILING_BYTES) {
+            throw new UserException(String.format(Locale.ROOT, "the decode ceiling holds all %d JPEGs in memory at once:"
+                    + " %.1f GiB, more than %d GiB; use fewer --samples", files.size(), total / (double) (1 << 30),
+                    MAX_CEILING_BYTES >> 30));
+        }
+        // named by the files it holds, so another folder of as many JPEGs is not measured as this one
+        Dataset ds = ImageBenchmark.ingest(files, workdir.resolve(String.format(Locale.ROOT, "dataset-%d-%08x",
+                files.size(), names.getValue())), Files.createDirectories(workdir.resolve("staging")));
         String chosen = ImageDecoders.resolve(decoder);
         List<String> candidates = new ArrayList<>(List.of("imageio"));
         if (OpenCvDecoder.available()) {

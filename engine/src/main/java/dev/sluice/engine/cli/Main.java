@@ -113,7 +113,7 @@ public final class Main implements Runnable {
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         }
         // JavaCPP (OpenCV's and CUDA's presets) compares the process's resident memory with a cap of
-        // about twice the heap before each native allocation it tracks, reading /proc/self/statm each
+        // four times the heap (1.5.14's default, maxBytes + 3 x heap) before each native allocation it tracks, reading /proc/self/statm each
         // time (several per decoded image), and throws OutOfMemoryError above it. Resident memory here
         // is mostly PyTorch's, the CUDA driver's and our own budgeted buffers, none of it JavaCPP's:
         // the check would fail a healthy run. Heap limits stay as they are; a -D given by the user wins.

@@ -68,4 +68,32 @@ class BenchImagesCommandTest {
         assertEquals(2, other.code(), other.all());
         assertTrue(other.err().contains("smooth style, not imagenet"), other.err());
     }
+
+    @Test
+    void aFolderOfJpegsWithoutAStyleRecordIsRefusedAsAWorkdirAndMeasuredAsItIsWithImages() throws Exception {
+        Path own = tmp.resolve("own");
+        CliRunner.Result gen = CliRunner.run("bench", "images", "--workdir", tmp.resolve("w1").toString(),
+                "--samples", "3", "--batch-size", "2", "--threads", "1", "--rounds", "1", "--warmup", "0");
+        assertEquals(0, gen.code(), gen.all());
+        // a copy of those JPEGs without the record, as someone's own folder would be
+        try (Stream<Path> s = Files.walk(tmp.resolve("w1/jpegs"))) {
+            for (Path p : s.filter(p -> p.toString().endsWith(".jpg")).toList()) {
+                Path to = own.resolve("jpegs").resolve(tmp.resolve("w1/jpegs").relativize(p));
+                Files.createDirectories(to.getParent());
+                Files.copy(p, to);
+            }
+        }
+        CliRunner.Result asWorkdir = CliRunner.run("bench", "images", "--workdir", own.toString(), "--samples", "3");
+        assertEquals(2, asWorkdir.code(), asWorkdir.all());
+        assertTrue(asWorkdir.err().contains("without a record of the style"), asWorkdir.err());
+
+        CliRunner.Result asImages = CliRunner.run("bench", "images", "--images", own.resolve("jpegs").toString(),
+                "--workdir", tmp.resolve("w2").toString(), "--samples", "5", "--batch-size", "2", "--threads", "1",
+                "--rounds", "1", "--warmup", "0");
+        assertEquals(0, asImages.code(), asImages.all());
+        assertTrue(asImages.out().contains("3 JPEGs"), asImages.out());
+        try (Stream<Path> s = Files.walk(own)) {
+            assertEquals(3, s.filter(Files::isRegularFile).count(), "nothing written into the user's folder");
+        }
+    }
 }
