@@ -104,7 +104,11 @@ public final class Sources {
     private static Path[] idxPair(String where) throws InputException {
         List<Path[]> cuts = new ArrayList<>();
         for (int c = where.indexOf(','); c >= 0; c = where.indexOf(',', c + 1)) {
-            cuts.add(new Path[] {Path.of(where.substring(0, c).trim()), Path.of(where.substring(c + 1).trim())});
+            String a = where.substring(0, c).trim();
+            String b = where.substring(c + 1).trim();
+            if (!a.isEmpty() && !b.isEmpty()) {
+                cuts.add(new Path[] {Path.of(a), Path.of(b)});
+            }
         }
         if (cuts.isEmpty()) {
             throw new InputException("idx: needs two files, idx:IMAGES,LABELS (got 'idx:" + where + "')");

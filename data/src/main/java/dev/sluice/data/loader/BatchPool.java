@@ -18,8 +18,8 @@ public final class BatchPool implements AutoCloseable {
 
     private final HostAllocator allocator;
     /**
-     * The decode stage's staging buffers (encoded images, read by the decoders in place): plain
-     * direct memory even where batches are pinned, since only the host reads them.
+     * The decode stage's staging buffers (encoded images; the OpenCV decoder reads them in place):
+     * plain direct memory even where batches are pinned, since only the host reads them.
      */
     private final DirectAllocator staging = new DirectAllocator();
     private final List<HostBatch> all = new ArrayList<>();

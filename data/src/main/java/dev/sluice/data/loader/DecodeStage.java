@@ -159,8 +159,8 @@ final class DecodeStage implements AutoCloseable {
             for (; accepted < tasks; accepted++) {
                 pool.execute(task);
             }
-        } catch (RuntimeException e) {
-            // rejected: the pool was shut down under a running stream. Only the tasks never started are
+        } catch (RuntimeException | Error e) {
+            // rejected (the pool was shut down under a running stream), or no thread could be made. Only the tasks never started are
             // counted off here: those accepted may still be decoding from the batch's staging buffer,
             // and the batch must not be handed on (and its buffer reused) before they end
             b.failure = e;

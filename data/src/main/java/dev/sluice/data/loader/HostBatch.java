@@ -13,6 +13,9 @@ import java.util.List;
  */
 public final class HostBatch implements AutoCloseable {
 
+    /** Largest staging buffer: the most a direct buffer can hold, less a margin the JDK keeps. */
+    static final int MAX_STAGING = Integer.MAX_VALUE - 8;
+
     private final BatchPool pool;
     private final List<FieldSpec> fields;
     private final ByteBuffer[] buffers;
@@ -156,7 +159,13 @@ public final class HostBatch implements AutoCloseable {
     void stage(int k, ShardView view, int f, int i) throws java.io.IOException {
         int len = view.valueBytes(f, i);
         if (staged.capacity() - stagedBytes < len) {
-            ByteBuffer bigger = pool.allocateStaging(Math.max(staged.capacity() * 2, stagedBytes + len));
+            long need = (long) stagedBytes + len;
+            if (need > MAX_STAGING) {
+                throw new LoaderException("the encoded values of field '" + view.index().schema().field(f).name() + "' in one batch of "
+                        + ids.length + " samples pass " + (MAX_STAGING >> 20) + " MiB at sample " + (k + 1)
+                        + " (" + view.index().where() + "); use a smaller batch size", null);
+            }
+            ByteBuffer bigger = pool.allocateStaging((int) Math.min(MAX_STAGING, Math.max(2L * staged.capacity(), need)));
             bigger.put(0, staged, 0, stagedBytes);
             pool.freeStaging(staged);
             staged = bigger;

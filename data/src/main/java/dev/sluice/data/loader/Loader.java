@@ -59,7 +59,10 @@ public final class Loader implements AutoCloseable {
         this.metrics = new LoaderMetrics(dataset.store()::stats);
         this.split = dataset.manifest().split(config.split());
         long meanBytes = split.samples() == 0 ? 0 : (split.bytes() + split.samples() - 1) / split.samples();
-        this.stagingBytes = (int) Math.max(1L << 20, Math.min(1L << 30, meanBytes * config.batchSize() / 4 * 5));
+        // from the mean of all fields (the image field alone is not known before a shard is read): at
+        // most 64 MiB each up front, so that a large non-image field cannot make the loader reserve
+        // gigabytes; a batch that needs more grows its buffer
+        this.stagingBytes = (int) Math.max(1L << 20, Math.min(64L << 20, meanBytes * config.batchSize() / 4 * 5));
         List<String> names = config.fields().isEmpty()
                 ? dataset.schema().fields().stream().map(FieldSpec::name).toList()
                 : config.fields();
@@ -241,7 +244,9 @@ public final class Loader implements AutoCloseable {
     }
 
     /**
-     * The most host memory this loader holds, fixed when it is built (docs/LOADER.md "Memory bound").
+     * The host memory this loader holds, fixed when it is built (docs/LOADER.md "Memory bound"), but
+     * for the decode stage's staging buffers, which grow when a batch's encoded images do not fit:
+     * {@link #stagingBytes} is their size when built.
      *
      * @param slabs shard slabs: {@code window + max(1, prefetch)}
      * @param slabBytes bytes of each slab: the split's largest shard
@@ -252,9 +257,9 @@ public final class Loader implements AutoCloseable {
      * @param indexBytes the shuffle's index arrays: {@code 4 * shuffleSamples}
      * @param stagingBytes with an image decode stage, the batches' staging buffers of encoded images,
      *     allocated with the batch pool: {@code batchBuffers} buffers, each a batch of samples of the
-     *     split's mean stored size plus a quarter (1 MiB to 1 GiB). The one part of the bound that can
-     *     grow: a buffer is replaced by one twice as large when a batch's encoded images do not fit
-     *     (images much larger than the split's mean, drawn into one batch). 0 without a decode stage
+     *     split's mean stored size (all fields) plus a quarter, 1 to 64 MiB each. The one part that can
+     *     grow: a buffer is replaced by one at least twice as large (at most 2 GiB) when a batch's
+     *     encoded images do not fit. 0 without a decode stage
      */
     public record Memory(int slabs, long slabBytes, long shuffleSamples, long shuffleBytes, long batchBytes,
                          long indexBytes, long stagingBytes) {
@@ -326,7 +331,7 @@ public final class Loader implements AutoCloseable {
     /**
      * First size of a batch's staging buffer for encoded images: a batch of samples of the split's
      * mean stored size (all fields: an overestimate of the images), plus a quarter, between 1 MiB and
-     * 1 GiB (a buffer grows when a batch needs more).
+     * 64 MiB (a buffer grows when a batch needs more).
      */
     int stagingBytes() {
         return stagingBytes;

@@ -230,5 +230,11 @@ class IdxIngestTest {
         InputException plain = assertThrows(InputException.class,
                 () -> Sources.open("idx:" + images + "x," + labels, so).close());
         assertTrue(plain.getMessage().contains("no pair"), plain.getMessage());
+        Path plainName = tmp.resolve("plain-labels");
+        java.nio.file.Files.copy(labels, plainName);
+        for (String oneSided : List.of("idx:" + plainName + ",", "idx:, " + plainName)) {
+            InputException e = assertThrows(InputException.class, () -> Sources.open(oneSided, so).close());
+            assertTrue(e.getMessage().contains("needs two files"), oneSided + ": " + e.getMessage());
+        }
     }
 }

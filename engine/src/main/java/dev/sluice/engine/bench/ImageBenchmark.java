@@ -115,7 +115,7 @@ public final class ImageBenchmark {
                     + " in; use another --workdir, or --images " + dir + " to measure them as they are");
         }
         Files.createDirectories(dir);
-        Files.writeString(styleFile, name + " incomplete\n");
+        writeStyle(styleFile, name + " incomplete");
         Random r = new Random(7);
         javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpg").next();
         try {
@@ -160,8 +160,16 @@ public final class ImageBenchmark {
         } finally {
             writer.dispose();
         }
-        Files.writeString(styleFile, name + "\n");
+        writeStyle(styleFile, name);
         return listJpegs(dir).subList(0, samples);
+    }
+
+    /** Replaces the style record whole (a crash leaves the old record or the new one, never half). */
+    private static void writeStyle(Path styleFile, String text) throws IOException {
+        Path tmp = styleFile.resolveSibling(".style.part");
+        Files.writeString(tmp, text + "\n");
+        Files.move(tmp, styleFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The JPEG files ({@code .jpg}, {@code .jpeg}, any case) below {@code dir}, sorted by path; none if it is absent. */
@@ -169,7 +177,7 @@ public final class ImageBenchmark {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        try (Stream<Path> s = Files.walk(dir)) {
+        try (Stream<Path> s = Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             return s.filter(p -> {
                 String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
                 return (n.endsWith(".jpg") || n.endsWith(".jpeg")) && Files.isRegularFile(p);

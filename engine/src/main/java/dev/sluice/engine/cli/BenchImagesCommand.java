@@ -70,8 +70,9 @@ public final class BenchImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (rounds < 1 || warmup < 0) {
-            throw new UserException("--rounds must be at least 1 and --warmup at least 0, got " + rounds + " and " + warmup);
+        if (rounds < 1 || warmup < 0 || samples < 1) {
+            throw new UserException("--rounds and --samples must be at least 1 and --warmup at least 0, got " + rounds
+                    + ", " + samples + " and " + warmup);
         }
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         Path dir = images != null ? images : workdir.resolve("jpegs");
@@ -101,24 +102,28 @@ public final class BenchImagesCommand implements Callable<Integer> {
                 throw new UserException(e.getMessage());
             }
         }
+        long onDisk = 0;
+        for (Path p : files) {
+            onDisk += Files.size(p);
+        }
+        if (onDisk > MAX_CEILING_BYTES) {
+            throw new UserException(String.format(Locale.ROOT, "the decode ceiling holds all %d JPEGs in memory at once:"
+                    + " %.1f GiB, more than %d GiB; use fewer --samples", files.size(), onDisk / (double) (1 << 30),
+                    MAX_CEILING_BYTES >> 30));
+        }
         List<byte[]> bytes = new ArrayList<>();
         long total = 0;
-        java.util.zip.CRC32C names = new java.util.zip.CRC32C();
+        java.util.zip.CRC32C content = new java.util.zip.CRC32C();
         for (Path p : files) {
             byte[] b = Files.readAllBytes(p);
             bytes.add(b);
             total += b.length;
-            names.update(p.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            names.update(b.length);
+            content.update(p.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            content.update(b);
         }
-        if (total > MAX_CEILING_BYTES) {
-            throw new UserException(String.format(Locale.ROOT, "the decode ceiling holds all %d JPEGs in memory at once:"
-                    + " %.1f GiB, more than %d GiB; use fewer --samples", files.size(), total / (double) (1 << 30),
-                    MAX_CEILING_BYTES >> 30));
-        }
-        // named by the files it holds, so another folder of as many JPEGs is not measured as this one
+        // named by the files' names and bytes, so other JPEGs, as many, are not measured as these
         Dataset ds = ImageBenchmark.ingest(files, workdir.resolve(String.format(Locale.ROOT, "dataset-%d-%08x",
-                files.size(), names.getValue())), Files.createDirectories(workdir.resolve("staging")));
+                files.size(), content.getValue())), Files.createDirectories(workdir.resolve("staging")));
         String chosen = ImageDecoders.resolve(decoder);
         List<String> candidates = new ArrayList<>(List.of("imageio"));
         if (OpenCvDecoder.available()) {

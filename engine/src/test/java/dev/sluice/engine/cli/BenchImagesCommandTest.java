@@ -55,7 +55,9 @@ class BenchImagesCommandTest {
         CliRunner.Result r = CliRunner.run("bench", "images", "--rounds", "0", "--workdir", tmp.toString(),
                 "--samples", "4");
         assertEquals(2, r.code(), r.all());
-        assertTrue(r.err().contains("--rounds must be at least 1"), r.err());
+        assertTrue(r.err().contains("--rounds and --samples must be at least 1"), r.err());
+        CliRunner.Result none = CliRunner.run("bench", "images", "--samples", "0", "--workdir", tmp.toString());
+        assertEquals(2, none.code(), none.all());
     }
 
     @Test
