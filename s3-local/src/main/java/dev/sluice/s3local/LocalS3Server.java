@@ -459,7 +459,7 @@ public final class LocalS3Server implements AutoCloseable {
         List<Entry> page = new ArrayList<>();
         boolean truncated = false;
         for (Entry e : all) {
-            if (e.key.compareTo(after) <= 0) {
+            if (utf8Order(e.key, after) <= 0) {
                 continue;
             }
             if (page.size() == max) {
@@ -529,9 +529,14 @@ public final class LocalS3Server implements AutoCloseable {
                 }
             });
         }
-        // S3 lists in UTF-8 byte order; for the keys a dataset uses (ASCII) that is String order
-        out.sort((a, b) -> a.key.compareTo(b.key));
+        out.sort((a, b) -> utf8Order(a.key, b.key));
         return out;
+    }
+
+    /** S3's listing order: the keys' UTF-8 bytes, unsigned (String's own order differs beyond U+FFFF). */
+    static int utf8Order(String a, String b) {
+        return java.util.Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static boolean hidden(String key) {

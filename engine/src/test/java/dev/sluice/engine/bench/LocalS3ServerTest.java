@@ -118,6 +118,21 @@ class LocalS3ServerTest {
     }
 
     @Test
+    void listingFollowsTheKeysUtf8BytesAcrossPages() throws Exception {
+        // UTF-8: 'z' 7A, U+FF01 EF BC 81, U+1F600 F0 9F 98 80; String's order puts U+1F600 before U+FF01
+        List<String> utf8Order = List.of("z", "\uFF01", "\uD83D\uDE00", "\uD83D\uDE00x");
+        Files.createDirectories(root.resolve("ds2"));
+        for (String k : utf8Order) {
+            Files.write(root.resolve("ds2").resolve(k), new byte[] {7});
+        }
+        try (S3Store other = S3Store.open("s3://bkt/ds2", S3TestSupport.options(server.endpoint()))) {
+            List<String> iterated = new ArrayList<>();
+            other.iterate("").forEachRemaining(o -> iterated.add(o.key()));
+            assertEquals(utf8Order, iterated, "the server's own order, in pages of two");
+        }
+    }
+
+    @Test
     void writesAreRefusedAsReadOnly() {
         StoreException e = assertThrows(StoreException.class, () -> store.put("new.bin", new byte[] {1}));
         assertTrue(e.getMessage().contains("read-only"), e.getMessage());
