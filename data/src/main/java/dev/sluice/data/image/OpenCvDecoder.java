@@ -12,10 +12,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * for PNG, bundled in the {@code org.bytedeco:opencv} natives jar, so nothing is installed on the
  * system. Pixels come out in RGB order (libjpeg-turbo writes them so; no extra pass). Encoded bytes
  * in a direct buffer (the loader's staging) are read where they lie; bytes on the Java heap are first
- * copied into a reused native buffer. The decoder keeps a native view of the last direct buffer it
- * read, and the buffer with it, until it is given another buffer object or closed; it reads through
- * that view only when given the same buffer object again. The pixels go into a reused matrix; what OpenCV forces per call
- * is one small matrix header for the input and one for the result. Use {@link #available()} before
+ * copied into a reused native buffer. The decoder keeps a {@link NativeView} of the last direct
+ * buffer it read. The pixels go into a reused matrix; what OpenCV forces per call is one small
+ * matrix header for the input and one for the result. Use {@link #available()} before
  * constructing one: the natives exist for a few platforms only.
  */
 public final class OpenCvDecoder implements ImageDecoder {
@@ -23,9 +22,8 @@ public final class OpenCvDecoder implements ImageDecoder {
     private final DecodedImage out = new DecodedImage();
     private final Mat decoded = new Mat();
     private BytePointer input = new BytePointer(0L);
-    /** The direct buffer last read in place, and its native view: callers reuse their buffers. */
-    private ByteBuffer wrapped;
-    private BytePointer direct;
+    /** The direct buffer last read in place. */
+    private final NativeView direct = new NativeView();
 
     /**
      * @throws IllegalStateException if OpenCV's natives cannot be loaded here (see {@link #available()})
@@ -61,14 +59,7 @@ public final class OpenCvDecoder implements ImageDecoder {
         Objects.checkFromIndexSize(offset, n, encoded.limit());
         BytePointer bytes;
         if (encoded.isDirect()) {
-            if (encoded != wrapped) {
-                if (direct != null) {
-                    direct.close();
-                }
-                direct = new BytePointer(encoded).capacity(encoded.capacity()).limit(encoded.capacity());
-                wrapped = encoded;
-            }
-            bytes = direct.position(offset);
+            bytes = direct.at(encoded, offset);
         } else {
             if (input.capacity() < n) {
                 input.close();
@@ -104,9 +95,7 @@ public final class OpenCvDecoder implements ImageDecoder {
     public void close() {
         decoded.close();
         input.close();
-        if (direct != null) {
-            direct.close();
-        }
+        direct.close();
     }
 
     /** Loads OpenCV once, on first use, so a missing native never fails class loading elsewhere. */

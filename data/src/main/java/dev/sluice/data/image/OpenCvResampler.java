@@ -26,12 +26,10 @@ public final class OpenCvResampler implements Resampler, AutoCloseable {
     private final Mat flipped;
     private final ByteBuffer resizedBytes;
     private final ByteBuffer flippedBytes;
-    /** The decoder's pixel buffer last wrapped, and its native view: decoders reuse their buffer. */
-    private ByteBuffer wrapped;
-    private BytePointer source;
-    /** The batch buffer last written, and its native view. */
-    private ByteBuffer target;
-    private BytePointer output;
+    /** The decoder's pixel buffer last read (decoders reuse theirs). */
+    private final NativeView source = new NativeView();
+    /** The batch buffer last written. */
+    private final NativeView output = new NativeView();
 
     /**
      * @param outH output height of every call
@@ -63,28 +61,14 @@ public final class OpenCvResampler implements Resampler, AutoCloseable {
         if (h != outH || w != outW) {
             throw new IllegalArgumentException("this resampler writes " + outH + "x" + outW + ", asked for " + h + "x" + w);
         }
-        if (px != wrapped) {
-            if (source != null) {
-                source.close();
-            }
-            source = new BytePointer(px);
-            wrapped = px;
-        }
         long stride = 3L * img.width();
-        source.position(box.top() * stride + 3L * box.left());
+        BytePointer from = source.at(px, box.top() * stride + 3L * box.left());
         int n = outH * outW * 3;
         boolean direct = dst.isDirect() && !img.bgr();
-        if (direct && dst != target) {
-            if (output != null) {
-                output.close();
-            }
-            output = new BytePointer(dst);
-            target = dst;
-        }
         // straight into the batch when it is in native memory: resized there, or resized here and
         // mirrored there; otherwise through the reused matrices and one bulk copy
-        try (Mat view = new Mat(box.height(), box.width(), opencv_core.CV_8UC3, source, stride);
-             Mat into = direct ? new Mat(outH, outW, opencv_core.CV_8UC3, output.position(dstOffset)) : null) {
+        try (Mat view = new Mat(box.height(), box.width(), opencv_core.CV_8UC3, from, stride);
+             Mat into = direct ? new Mat(outH, outW, opencv_core.CV_8UC3, output.at(dst, dstOffset)) : null) {
             // INTER_LINEAR rather than INTER_LINEAR_EXACT (the same bits on every CPU): 2-2.5x faster into
             // 224x224 (docs/BENCHMARKS.md); a CPU whose SIMD dispatch differs may round a value one apart
             opencv_imgproc.resize(view, direct && !mirror ? into : resized, size, 0, 0, opencv_imgproc.INTER_LINEAR);
@@ -102,12 +86,8 @@ public final class OpenCvResampler implements Resampler, AutoCloseable {
 
     @Override
     public void close() {
-        if (source != null) {
-            source.close();
-        }
-        if (output != null) {
-            output.close();
-        }
+        source.close();
+        output.close();
         resized.close();
         flipped.close();
         size.close();

@@ -160,9 +160,10 @@ final class DecodeStage implements AutoCloseable {
                 pool.execute(task);
             }
         } catch (RuntimeException | Error e) {
-            // rejected (the pool was shut down under a running stream), or no thread could be made. Only the tasks never started are
-            // counted off here: those accepted may still be decoding from the batch's staging buffer,
-            // and the batch must not be handed on (and its buffer reused) before they end
+            // rejected (the pool was shut down under a running stream), or no thread could be made.
+            // Only the tasks never started are counted off here: those accepted may still be decoding
+            // from the batch's staging buffer, and the batch must not be handed on (and its buffer
+            // reused) before they end
             b.failure = e;
             if (left.addAndGet(-(tasks - accepted)) == 0) {
                 done.complete(null);

@@ -161,11 +161,12 @@ public final class HostBatch implements AutoCloseable {
         if (staged.capacity() - stagedBytes < len) {
             long need = (long) stagedBytes + len;
             if (need > MAX_STAGING) {
-                throw new LoaderException("the encoded values of field '" + view.index().schema().field(f).name() + "' in one batch of "
-                        + ids.length + " samples pass " + (MAX_STAGING >> 20) + " MiB at sample " + (k + 1)
-                        + " (" + view.index().where() + "); use a smaller batch size", null);
+                throw new LoaderException("the encoded values of field '" + view.index().schema().field(f).name()
+                        + "' in one batch of " + ids.length + " samples pass " + (MAX_STAGING >> 20) + " MiB at sample "
+                        + (k + 1) + " (" + view.index().where() + "); use a smaller batch size", null);
             }
-            ByteBuffer bigger = pool.allocateStaging((int) Math.min(MAX_STAGING, Math.max(2L * staged.capacity(), need)));
+            int grown = (int) Math.min(MAX_STAGING, Math.max(2L * staged.capacity(), need));
+            ByteBuffer bigger = pool.allocateStaging(grown);
             bigger.put(0, staged, 0, stagedBytes);
             pool.freeStaging(staged);
             staged = bigger;

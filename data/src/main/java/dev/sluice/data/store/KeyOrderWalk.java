@@ -46,22 +46,20 @@ final class KeyOrderWalk implements Iterator<ObjectInfo> {
         if (Files.isDirectory(dir)) {
             // the root and every directory down to the start count as on the path: a link below the
             // start that leads back above it is a loop too, and is named where it is
-            List<Object> ancestors = new ArrayList<>();
             Path d = root;
             try {
-                ancestors.add(identity(Files.readAttributes(d, BasicFileAttributes.class)));
+                onPath.push(identity(Files.readAttributes(d, BasicFileAttributes.class)));
                 for (Path part : root.relativize(dir)) {
                     if (part.toString().isEmpty()) {
                         continue;
                     }
                     d = d.resolve(part);
-                    ancestors.add(identity(Files.readAttributes(d, BasicFileAttributes.class)));
+                    onPath.push(identity(Files.readAttributes(d, BasicFileAttributes.class)));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(new StoreException(location, "", "cannot read " + d + " (" + e
                         + ")", e));
             }
-            ancestors.forEach(onPath::push);
             stack.push(entries(dir, dirKey, prefix.substring(slash + 1)).iterator());
         }
     }

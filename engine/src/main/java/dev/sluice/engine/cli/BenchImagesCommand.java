@@ -75,7 +75,6 @@ public final class BenchImagesCommand implements Callable<Integer> {
                     + ", " + samples + " and " + warmup);
         }
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        Path dir = images != null ? images : workdir.resolve("jpegs");
         ImageBenchmark.Style look;
         try {
             look = photoDetail ? ImageBenchmark.Style.NOISY : ImageBenchmark.Style.valueOf(style.toUpperCase(Locale.ROOT));
@@ -97,7 +96,7 @@ public final class BenchImagesCommand implements Callable<Integer> {
             }
         } else {
             try {
-                files = ImageBenchmark.generateJpegs(dir, samples, 10, look);
+                files = ImageBenchmark.generateJpegs(workdir.resolve("jpegs"), samples, 10, look);
             } catch (ImageBenchmark.UnusableFolderException e) {
                 throw new UserException(e.getMessage());
             }
@@ -112,12 +111,10 @@ public final class BenchImagesCommand implements Callable<Integer> {
                     MAX_CEILING_BYTES >> 30));
         }
         List<byte[]> bytes = new ArrayList<>();
-        long total = 0;
         java.util.zip.CRC32C content = new java.util.zip.CRC32C();
         for (Path p : files) {
             byte[] b = Files.readAllBytes(p);
             bytes.add(b);
-            total += b.length;
             content.update(p.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             content.update(b);
         }
@@ -133,7 +130,7 @@ public final class BenchImagesCommand implements Callable<Integer> {
             candidates.add("nvjpeg"); // the GPU decoder, side by side, where libnvjpeg and a GPU are present
         }
         System.out.printf(Locale.ROOT, "%d JPEGs, %.1f KiB mean, %d threads, output %dx%d, loader decoder %s%n",
-                files.size(), total / 1024.0 / files.size(), t, size, size, chosen);
+                files.size(), onDisk / 1024.0 / files.size(), t, size, size, chosen);
         // warm-up: JIT and native loading
         for (String c : candidates) {
             ImageBenchmark.decodeOnly(bytes.subList(0, Math.min(128, bytes.size())), c, t);
