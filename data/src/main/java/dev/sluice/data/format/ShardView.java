@@ -29,6 +29,15 @@ public final class ShardView {
         return index;
     }
 
+    /**
+     * The shard's bytes (not a copy), shard offset 0 at index 0: uncompressed values lie at
+     * {@link ShardIndex#valueStart} .. {@link ShardIndex#valueEnd}. Read it with absolute gets only,
+     * and only while the caller's owner of the buffer keeps it.
+     */
+    public ByteBuffer buffer() {
+        return data;
+    }
+
     public long samples() {
         return index.samples();
     }

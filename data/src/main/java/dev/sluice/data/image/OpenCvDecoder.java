@@ -11,9 +11,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * OpenCV's {@code imdecode} through the JavaCPP presets: libjpeg-turbo (SIMD) for JPEG and libpng
  * for PNG, bundled in the {@code org.bytedeco:opencv} natives jar, so nothing is installed on the
  * system. Pixels come out in RGB order (libjpeg-turbo writes them so; no extra pass). Encoded bytes
- * in a direct buffer (the loader's staging) are read where they lie; bytes on the Java heap are first
- * copied into a reused native buffer. The decoder keeps a {@link NativeView} of the last direct
- * buffer it read. The pixels go into a reused matrix; what OpenCV forces per call is one small
+ * in a direct buffer (a loader's shards and staging) are read where they lie; bytes on the Java heap
+ * are first copied into a reused native buffer. The decoder keeps {@link NativeView}s of the last 16
+ * direct buffers it read. The pixels go into a reused matrix; what OpenCV forces per call is one small
  * matrix header for the input and one for the result. Use {@link #available()} before
  * constructing one: the natives exist for a few platforms only.
  */
@@ -22,8 +22,11 @@ public final class OpenCvDecoder implements ImageDecoder {
     private final DecodedImage out = new DecodedImage();
     private final Mat decoded = new Mat();
     private BytePointer input = new BytePointer(0L);
-    /** The direct buffer last read in place. */
-    private final NativeView direct = new NativeView();
+    /**
+     * The direct buffers last read in place: in a loader, one per shard loaded (a view of its slab),
+     * drawn from the window of open shards (4 by default) in turn, and the batches' staging.
+     */
+    private final NativeView direct = new NativeView(16);
 
     /**
      * @throws IllegalStateException if OpenCV's natives cannot be loaded here (see {@link #available()})

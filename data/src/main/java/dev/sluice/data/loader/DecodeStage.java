@@ -162,8 +162,8 @@ final class DecodeStage implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // rejected (the pool was shut down under a running stream), or no thread could be made.
             // Only the tasks never started are counted off here: those accepted may still be decoding
-            // from the batch's staging buffer, and the batch must not be handed on (and its buffer
-            // reused) before they end
+            // from the batch's staging buffer or the shards' slabs, and the batch must not be handed on
+            // (its buffer reused, the slabs given back) before they end
             b.failure = e;
             if (left.addAndGet(-(tasks - accepted)) == 0) {
                 done.complete(null);
@@ -175,7 +175,7 @@ final class DecodeStage implements AutoCloseable {
     private void decodeSlot(Worker w, HostBatch b, int k, long seed, long epoch) throws Exception {
         DecodedImage img;
         try {
-            img = w.decoder.decode(b.staged, b.stagedOffset[k], b.stagedLength[k]);
+            img = w.decoder.decode(b.input(k), b.valueOffset[k], b.valueLength[k]);
         } catch (ImageDecodeException e) {
             failures.increment();
             ShardInfo shard = b.shards[k];

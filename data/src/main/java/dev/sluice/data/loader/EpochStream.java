@@ -33,6 +33,10 @@ public final class EpochStream implements AutoCloseable {
     private boolean closed;
     // decode stage: completes when every batch handed to the decode pool so far has been delivered
     private volatile CompletableFuture<Void> decodeTail = CompletableFuture.completedFuture(null);
+    // decode stage: runs whose slab release waited for the batch being gathered, and runs whose
+    // values that batch copied into staging instead (written by the assembler; tests read them)
+    private volatile int deferredRuns;
+    private volatile int spilledRuns;
     // set once the stream has failed (the error is queued for the consumer); nothing is delivered after
     private volatile boolean failed;
 
@@ -62,10 +66,18 @@ public final class EpochStream implements AutoCloseable {
 
     /**
      * The assembler: draws samples in the epoch's order and copies their fixed fields into pooled
-     * batches. With a decode stage, the encoded image values are copied into the batch's staging
-     * buffer instead (so shard slabs go back as soon as their run closes); each full batch then goes
-     * to the decode pool, and the next batch is gathered while it decodes. Batches are delivered in
-     * order, each once its own decoding and every earlier batch's delivery are done.
+     * batches. With a decode stage, the encoded image values are not copied: the decode threads read
+     * them where they lie in the shards' slabs. Each full batch goes to the decode pool, and the next
+     * batch is gathered while it decodes. Batches are delivered in order, each once its own decoding
+     * and every earlier batch's delivery are done.
+     *
+     * <p>So a run's slab cannot go back when its last sample is drawn: the batches reading it may not
+     * be decoded yet. Its release is held back until the batch being gathered (which holds that last
+     * sample) has been delivered. A batch being gathered may hold back at most
+     * {@link #deferrable} slabs, so that a slab is always left for the next run it needs and it never
+     * waits on itself. Past that, the batch's values from the closing run are copied into its staging
+     * buffer, and the slab goes back once the batches already handed to the decode pool are delivered.
+     * (Compressed images are decompressed into staging as they are drawn: their slab goes back at once.)
      */
     private void assemble(EpochPlan plan, List<Run> runs, SampleMixer mixer) {
         DecodeStage decode = loader.decode(); // null without a decode stage
@@ -76,6 +88,7 @@ public final class EpochStream implements AutoCloseable {
         int[] fieldIndex = loader.fieldIndex();
         int imageSlot = decode == null ? -1 : loader.fields().indexOf(loader.fields().stream()
                 .filter(f -> f.name().equals(decode.stage().field())).findFirst().orElseThrow());
+        int deferrable = decode == null ? 0 : deferrable(loader.fetcher().slabCount(), loader.config());
         long[] step = new long[fieldIndex.length];
         for (int f = 0; f < step.length; f++) {
             step[f] = loader.fields().get(f).sampleBytes();
@@ -95,7 +108,7 @@ public final class EpochStream implements AutoCloseable {
                 if (cur == null) {
                     cur = loader.pool().acquire(batchIndex++);
                     if (decode != null) {
-                        cur.ensureDecodeSlots();
+                        cur.ensureDecodeSlots(deferrable);
                     }
                 }
                 int shard = runs.get(runNo).shard();
@@ -106,12 +119,23 @@ public final class EpochStream implements AutoCloseable {
                     }
                 }
                 if (decode != null) {
-                    cur.stage(slot, view, fieldIndex[imageSlot], local);
-                    cur.locals[slot] = local;
                     cur.shards[slot] = loader.shards().get(shard);
+                    cur.locals[slot] = local;
+                    cur.place(slot, view, fieldIndex[imageSlot], local, runNo);
                 }
-                if (mixer.closedRun() >= 0) {
-                    session.release(mixer.closedRun());
+                int closed = mixer.closedRun();
+                if (closed >= 0) {
+                    // the run of the sample just drawn: view is its shard's. Compressed images were
+                    // decompressed into staging, so no decoder reads that slab
+                    if (decode == null || view.index().compressed(fieldIndex[imageSlot])) {
+                        session.release(closed);
+                    } else if (cur.defer(closed, deferrable)) {
+                        deferredRuns++;
+                    } else {
+                        cur.spill(closed);
+                        spilledRuns++;
+                        releaseAfterDispatched(closed);
+                    }
                 }
                 if (cur.full()) {
                     hand(decode, cur, seed, epoch, true);
@@ -157,9 +181,34 @@ public final class EpochStream implements AutoCloseable {
         decodeTail = decodeTail.thenCombine(decoded, (x, y) -> null).thenRun(() -> deliver(b, keep));
     }
 
+    /**
+     * Slabs a batch being gathered may keep from going back: all of them but one for each run the
+     * shuffle keeps open, and one for the next run to open.
+     */
+    static int deferrable(int slabs, LoaderConfig cfg) {
+        int open = cfg.shuffle() ? cfg.window() : 1;
+        return Math.max(0, slabs - open - 1);
+    }
+
+    /** Hands run {@code run}'s slab back once every batch handed to the decode pool so far is delivered. */
+    private void releaseAfterDispatched(int run) {
+        decodeTail = decodeTail.thenRun(() -> {
+            try {
+                session.release(run);
+            } catch (RuntimeException | Error e) {
+                fail(e);
+            }
+        });
+    }
+
     /** Runs on a decode thread once {@code b} and all earlier batches are done; never throws. */
     private void deliver(HostBatch b, boolean keep) {
         try {
+            // b is decoded and every batch before it delivered: nothing reads these runs' slabs any more
+            for (int i = 0; i < b.deferredCount; i++) {
+                session.release(b.deferred[i]);
+            }
+            b.deferredCount = 0;
             if (failed || !keep || b.failure != null) {
                 if (b.failure != null && !failed) {
                     fail(b.failure);
@@ -261,6 +310,16 @@ public final class EpochStream implements AutoCloseable {
         return peakOpenSamples;
     }
 
+    /** Runs whose slab went back only once the batch that drew their last sample was delivered. */
+    int deferredRuns() {
+        return deferredRuns;
+    }
+
+    /** Runs whose values in the batch being gathered were copied into staging so their slab could go back. */
+    int spilledRuns() {
+        return spilledRuns;
+    }
+
     /** Most runs open in the shuffle buffer at once so far. */
     int peakOpenRuns() {
         return peakOpenRuns;
@@ -278,8 +337,8 @@ public final class EpochStream implements AutoCloseable {
         closed = true;
         assembler.interrupt();
         Threads.joinUninterruptibly(assembler);
-        // batches still decoding read their staging buffers: let them finish before the batches go
-        // back (and the slabs, which a compressed value is decompressed from)
+        // batches still decoding read the shards' slabs and their staging buffers: let them finish
+        // before the batches go back and the session hands the slabs back
         decodeTail.handle((v, e) -> null).join();
         Object o;
         while ((o = ready.poll()) != null) {

@@ -24,17 +24,23 @@ public final class HostBatch implements AutoCloseable {
     private int drawn;
     private long index;
     private boolean inUse;
-    // decode stage only: each slot's encoded value, copied out of its shard so the shard's slab goes
-    // back at once, into direct memory allocated with the pool (the OpenCV decoder reads it in place;
-    // it is replaced by a larger one when a batch's values do not fit); per slot (arrays allocated on
-    // first use), where the value came from (for warnings) and whether it failed to decode
+    // decode stage only. Each slot's encoded value is read where it lies in its shard's slab
+    // (source[k]); a compressed value, or one whose slab had to go back before this batch was
+    // decoded, is copied into the staging buffer instead (source[k] null), direct memory allocated
+    // with the pool and replaced by a larger one when a batch's values do not fit. Per slot also the
+    // run it came from, where it came from (for warnings) and whether it failed to decode; and the
+    // runs whose slabs go back once this batch is decoded (EpochStream's deferred releases)
     ByteBuffer staged;
-    int[] stagedOffset;
-    int[] stagedLength;
+    ByteBuffer[] source;
+    int[] valueOffset;
+    int[] valueLength;
     int stagedBytes;
+    int[] runs;
     int[] locals;
     ShardInfo[] shards;
     boolean[] bad;
+    int[] deferred;
+    int deferredCount;
     volatile Throwable failure;
 
     HostBatch(BatchPool pool, List<FieldSpec> fields, ByteBuffer[] buffers, int capacity) {
@@ -89,6 +95,7 @@ public final class HostBatch implements AutoCloseable {
         size = 0;
         drawn = 0;
         stagedBytes = 0;
+        deferredCount = 0;
         failure = null;
         index = batchIndex;
         inUse = true;
@@ -113,17 +120,24 @@ public final class HostBatch implements AutoCloseable {
     /**
      * Prepares the per-slot arrays of the decode stage (once per pooled batch; its staging buffer came
      * with the pool).
+     *
+     * @param maxDeferred most runs whose release this batch may hold back
      */
-    void ensureDecodeSlots() {
+    void ensureDecodeSlots(int maxDeferred) {
         if (staged == null) {
             throw new IllegalStateException("this batch pool was built without staging buffers for a decode stage");
         }
-        if (stagedOffset == null) {
-            stagedOffset = new int[ids.length];
-            stagedLength = new int[ids.length];
+        if (source == null) {
+            source = new ByteBuffer[ids.length];
+            valueOffset = new int[ids.length];
+            valueLength = new int[ids.length];
+            runs = new int[ids.length];
             locals = new int[ids.length];
             shards = new ShardInfo[ids.length];
             bad = new boolean[ids.length];
+        }
+        if (deferred == null || deferred.length < maxDeferred) {
+            deferred = new int[Math.max(0, maxDeferred)];
         }
     }
 
@@ -152,18 +166,81 @@ public final class HostBatch implements AutoCloseable {
     }
 
     /**
-     * Copies the encoded value of field {@code f} of sample {@code i} of {@code view} into this batch's
-     * staging buffer as slot {@code k}'s input, growing the buffer when needed (rarely: it keeps its
-     * size across batches).
+     * Records field {@code f} of sample {@code i} of {@code view} (run {@code run}) as slot {@code k}'s
+     * encoded input: where it lies in the shard's slab when stored uncompressed, else decompressed
+     * into this batch's staging buffer.
      */
-    void stage(int k, ShardView view, int f, int i) throws java.io.IOException {
+    void place(int k, ShardView view, int f, int i, int run) throws java.io.IOException {
+        runs[k] = run;
+        if (view.index().compressed(f)) {
+            source[k] = null;
+            stage(k, view, f, i);
+            return;
+        }
+        long start = view.index().valueStart(f, i);
+        source[k] = view.buffer();
+        valueOffset[k] = (int) start;
+        valueLength[k] = (int) (view.index().valueEnd(f, i) - start);
+    }
+
+    /** The buffer slot {@code k}'s encoded value lies in (at {@link #valueOffset}). */
+    ByteBuffer input(int k) {
+        return source[k] != null ? source[k] : staged;
+    }
+
+    /**
+     * Copies into the staging buffer every value of this batch still read in place from run
+     * {@code run}'s slab, so that the slab can go back before this batch is decoded.
+     */
+    void spill(int run) throws LoaderException {
+        for (int k = 0; k < size; k++) {
+            if (runs[k] == run && source[k] != null) {
+                int len = valueLength[k];
+                int at = reserve(len, "shard " + shards[k].key(), k);
+                staged.put(at, source[k], valueOffset[k], len);
+                source[k] = null;
+                valueOffset[k] = at;
+            }
+        }
+    }
+
+    /**
+     * Holds back the release of run {@code run}'s slab until this batch is decoded, unless
+     * {@code max} runs are held back already.
+     *
+     * @return whether it was held back
+     */
+    boolean defer(int run, int max) {
+        if (deferredCount >= Math.min(max, deferred.length)) {
+            return false;
+        }
+        deferred[deferredCount++] = run;
+        return true;
+    }
+
+    /**
+     * Copies the encoded value of field {@code f} of sample {@code i} of {@code view} into this batch's
+     * staging buffer as slot {@code k}'s input (decompressing it).
+     */
+    private void stage(int k, ShardView view, int f, int i) throws java.io.IOException {
         int len = view.valueBytes(f, i);
+        int at = reserve(len, "field '" + view.index().schema().field(f).name() + "' (" + view.index().where() + ")", k);
+        view.copy(f, i, staged, at);
+        valueOffset[k] = at;
+        valueLength[k] = len;
+    }
+
+    /**
+     * Makes room for {@code len} more bytes in the staging buffer, growing it when needed (rarely: it
+     * keeps its size across batches), and returns where they go.
+     */
+    private int reserve(int len, String what, int k) throws LoaderException {
         if (staged.capacity() - stagedBytes < len) {
             long need = (long) stagedBytes + len;
             if (need > MAX_STAGING) {
-                throw new LoaderException("the encoded values of field '" + view.index().schema().field(f).name()
-                        + "' in one batch of " + ids.length + " samples pass " + (MAX_STAGING >> 20) + " MiB at sample "
-                        + (k + 1) + " (" + view.index().where() + "); use a smaller batch size", null);
+                throw new LoaderException("the encoded images of one batch of " + ids.length + " samples pass "
+                        + (MAX_STAGING >> 20) + " MiB at sample " + (k + 1) + ", " + what + "; use a smaller batch size",
+                        null);
             }
             int grown = (int) Math.min(MAX_STAGING, Math.max(2L * staged.capacity(), need));
             ByteBuffer bigger = pool.allocateStaging(grown);
@@ -171,10 +248,9 @@ public final class HostBatch implements AutoCloseable {
             pool.freeStaging(staged);
             staged = bigger;
         }
-        view.copy(f, i, staged, stagedBytes);
-        stagedOffset[k] = stagedBytes;
-        stagedLength[k] = len;
+        int at = stagedBytes;
         stagedBytes += len;
+        return at;
     }
 
     /** Hands the staging buffer back to the pool (when the pool frees this batch's memory). */

@@ -1,5 +1,6 @@
 package dev.sluice.data.loader;
 
+import dev.sluice.data.format.Compression;
 import dev.sluice.data.format.DType;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.FieldSpec;
@@ -58,11 +59,6 @@ public final class Loader implements AutoCloseable {
         this.config = config;
         this.metrics = new LoaderMetrics(dataset.store()::stats);
         this.split = dataset.manifest().split(config.split());
-        long meanBytes = split.samples() == 0 ? 0 : (split.bytes() + split.samples() - 1) / split.samples();
-        // from the mean of all fields (the image field alone is not known before a shard is read): at
-        // most 64 MiB each up front, so that a large non-image field cannot make the loader reserve
-        // gigabytes; a batch that needs more grows its buffer
-        this.stagingBytes = (int) Math.max(1L << 20, Math.min(64L << 20, meanBytes * config.batchSize() / 4 * 5));
         List<String> names = config.fields().isEmpty()
                 ? dataset.schema().fields().stream().map(FieldSpec::name).toList()
                 : config.fields();
@@ -99,6 +95,8 @@ public final class Loader implements AutoCloseable {
                     + "', which is not among the fields read " + names + " (the dataset has " + dataset.schema() + ")");
         }
         this.fields = List.copyOf(specs);
+        this.stagingBytes = imageSlot >= 0 ? initialStagingBytes(split, config.batchSize(),
+                dataset.schema().field(images.field()).compression()) : 0;
         this.ownsShardMemory = shardMemory == null;
         this.shardMemory = shardMemory == null ? new DirectAllocator() : shardMemory;
         this.decode = images == null ? null : new DecodeStage(images, dataset, fieldIndex[imageSlot], imageSlot);
@@ -329,10 +327,22 @@ public final class Loader implements AutoCloseable {
     }
 
     /**
-     * First size of a batch's staging buffer for encoded images: a batch of samples of the split's
-     * mean stored size (all fields: an overestimate of the images), plus a quarter, between 1 MiB and
-     * 64 MiB (a buffer grows when a batch needs more).
+     * First size of a batch's staging buffer for encoded images (it grows when a batch needs more).
+     * Uncompressed images are decoded where they lie in the slabs, and staging only holds those a
+     * batch copies out of a slab that must go back early: 1 MiB. Compressed images are all
+     * decompressed into it: a batch of samples of the split's mean stored size (all fields: an
+     * overestimate of the images), plus a quarter, between 1 MiB and 64 MiB (so that a large
+     * non-image field cannot make the loader reserve gigabytes up front).
      */
+    static int initialStagingBytes(Split split, int batchSize, Compression images) {
+        if (images == Compression.NONE) {
+            return 1 << 20;
+        }
+        long meanBytes = split.samples() == 0 ? 0 : (split.bytes() + split.samples() - 1) / split.samples();
+        return (int) Math.max(1L << 20, Math.min(64L << 20, meanBytes * batchSize / 4 * 5));
+    }
+
+    /** First size of a batch's staging buffer; see {@link #initialStagingBytes}. 0 without a decode stage. */
     int stagingBytes() {
         return stagingBytes;
     }
@@ -382,11 +392,13 @@ public final class Loader implements AutoCloseable {
                 prepared = null;
             }
         }
+        // the decode threads first: a task still running (a stream left open) reads the slabs and
+        // writes into the batches, so both are freed only once the threads are gone
         try {
-            fetcher.close();
+            closeDecode();
         } finally {
             try {
-                closeDecode();
+                fetcher.close();
             } finally {
                 pool.close();
             }

@@ -204,8 +204,8 @@ final class ShardFetcher implements AutoCloseable {
             }
         }
 
-        /** Hands run {@code i}'s slab back. */
-        void release(int i) {
+        /** Hands run {@code i}'s slab back (once; later calls do nothing). Any thread may call it. */
+        synchronized void release(int i) {
             CompletableFuture<Loaded> f = futures.get(i);
             if (f.isDone() && !f.isCompletedExceptionally()) {
                 futures.set(i, RELEASED);

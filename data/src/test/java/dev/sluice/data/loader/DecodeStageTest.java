@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.data.format.Compression;
 import dev.sluice.data.format.DType;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.DatasetWriter;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Schema;
+import dev.sluice.data.format.ShardInfo;
+import dev.sluice.data.format.Split;
 import dev.sluice.data.image.ImageStage;
 import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.store.FileStore;
@@ -29,8 +32,10 @@ import java.util.Map;
 import java.util.Set;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The loader's decode stage over a dataset of PNG and JPEG images written by the JDK. */
@@ -244,17 +249,113 @@ class DecodeStageTest {
                 .withImages(ImageStage.evaluation("label", 8)), new DirectAllocator()));
     }
 
+    /** Image {@code i}'s pattern ({@link #pixel}) on a {@code side x side} square, row by row. */
+    private static byte[] storedPixels(int i, int side) {
+        byte[] want = new byte[side * side * 3];
+        for (int p = 0; p < side * side; p++) {
+            int[] px = pixel(i, p / side, p % side);
+            for (int c = 0; c < 3; c++) {
+                want[3 * p + c] = (byte) px[c];
+            }
+        }
+        return want;
+    }
+
+    @ParameterizedTest(name = "decoder {0}, prefetch {1}, {2} image(s) per shard")
+    @CsvSource({"opencv, 1, 1", "opencv, 3, 1", "imageio, 1, 1", "opencv, 1, 3", "opencv, 3, 3", "imageio, 3, 3"})
+    @Timeout(120)
+    void imagesReadInPlaceFromSlabsThatManyRunsCloseUnderOneBatchAreExact(String decoder, int prefetch, int perShard)
+            throws Exception {
+        // small shards and batches of 20 drawn through 2 open shards: many runs close while each batch
+        // is gathered. The loader holds 2 + prefetch slabs, so the batch being gathered may hold back
+        // prefetch - 1 of them (0 or 2); every other closing run's values are copied into its staging
+        // buffer, and its slab goes back once the batches before are decoded (with 3 images a shard,
+        // those batches hold some of its images too). A slab handed back too early would be refilled
+        // with another shard while a decoder still reads it: the pixels, compared with those each PNG
+        // was made from, would show.
+        int side = 48;
+        int n = 100;
+        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
+        FileStore store = new FileStore(tmp.resolve("small-shards"));
+        int png = png(0, side, side).length;
+        long shardBytes = perShard == 1 ? 1 : png * perShard - png / 2; // the index adds a few bytes
+        try (DatasetWriter w = new DatasetWriter(store, "imgs", schema, shardBytes, tmp.resolve("st-small"), Map.of(),
+                null)) {
+            for (int i = 0; i < n; i++) {
+                w.add("train", ByteBuffer.wrap(png(i, side, side)),
+                        ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
+            }
+            w.commit();
+        }
+        Dataset ds = Dataset.open(store);
+        int shards = ds.manifest().split("train").shards().size();
+        assertTrue(perShard == 1 ? shards == n : shards < n / 2, shards + " shards");
+        ImageStage stage = new ImageStage("image", side, side, ImageStage.Crop.RESIZE, false, decoder, 2, false);
+        LoaderConfig cfg = LoaderConfig.training("train", 20, 5).withShuffle(true, 2)
+                .withIo(prefetch, 8L << 20, 4).withImages(stage);
+        try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
+            assertEquals(2 + prefetch, l.fetcher().slabCount());
+            for (int epoch = 0; epoch < 3; epoch++) {
+                Set<Long> seen = new HashSet<>();
+                int deferred;
+                int spilled;
+                try (EpochStream s = l.open(LoaderState.start(5, epoch))) {
+                    for (HostBatch next; (next = s.next()) != null; ) {
+                        try (HostBatch b = next) {
+                            for (int k = 0; k < b.size(); k++) {
+                                byte[] img = new byte[side * side * 3];
+                                b.buffer(0).get(k * img.length, img);
+                                int id = (int) b.sampleId(k);
+                                assertEquals(id, b.buffer(1).order(ByteOrder.LITTLE_ENDIAN).getInt(4 * k), "label");
+                                assertTrue(seen.add((long) id), "sample " + id + " twice");
+                                assertArrayEquals(storedPixels(id, side), img, "epoch " + epoch + ", image " + id);
+                            }
+                        }
+                    }
+                    deferred = s.deferredRuns();
+                    spilled = s.spilledRuns();
+                    // the end is only signalled once every release is done, before the stream's close
+                    // would hand back whatever is left
+                    assertEquals(0, l.fetcher().slabsInUse(), "every slab back at the end of the epoch");
+                }
+                assertEquals(n, seen.size(), "every image once");
+                assertEquals(shards, deferred + spilled, "every run's slab went back one way or the other");
+                assertTrue(spilled > 0, "runs past what a batch may hold back were copied: " + spilled);
+                if (prefetch == 1) {
+                    assertEquals(0, deferred, "no slab to spare: nothing held back");
+                } else {
+                    assertTrue(deferred > 0, "some slabs held back until their batch was decoded");
+                }
+                assertEquals(0, l.fetcher().slabsInUse(), "none handed back twice");
+            }
+        }
+    }
+
+    @Test
+    void stagingStartsSmallUnlessEveryImageMustBeDecompressedIntoIt() {
+        // 1,000 samples of 100,000 bytes: a batch of 256 is 25.6 MB, plus a quarter 32 MB
+        Split split = new Split("train", List.of(new ShardInfo("a", 600, 60_000_000, 0),
+                new ShardInfo("b", 400, 40_000_000, 0)));
+        assertEquals(32_000_000, Loader.initialStagingBytes(split, 256, Compression.ZSTD));
+        assertEquals(64 << 20, Loader.initialStagingBytes(split, 1024, Compression.ZSTD), "at most 64 MiB up front");
+        assertEquals(1 << 20, Loader.initialStagingBytes(split, 4, Compression.ZSTD), "at least 1 MiB");
+        assertEquals(1 << 20, Loader.initialStagingBytes(split, 256, Compression.NONE),
+                "read in place: staging only holds what a batch copies out of a slab going back early");
+    }
+
     @Test
     void aBatchOfImagesLargerThanItsStagingBufferGrowsItAndClosingFreesIt() throws Exception {
         // 20 images of 320 x 320 in batches of 4: samples 16-19 are noise (PNG cannot shrink it: about
-        // 300 KB each, 1.2 MB together), the rest flat (a few hundred bytes). The staging buffers, sized
-        // from the mean, start at their 1 MiB floor, so the fifth batch, which reuses a pooled batch
-        // whose images the decoders have already read, must grow its buffer.
+        // 300 KB each, 1.2 MB together), the rest flat (a few hundred bytes). Stored zstd-compressed, so
+        // the loader cannot read them in place and decompresses each batch's into its staging buffer.
+        // The staging buffers, sized from the mean, start at their 1 MiB floor, so the fifth batch, which
+        // reuses a pooled batch whose images the decoders have already read, must grow its buffer.
         int side = 320;
         int n = 20;
         java.util.Random r = new java.util.Random(3);
         List<byte[]> pixels = new ArrayList<>();
-        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
+        Schema schema = Schema.of(FieldSpec.bytes("image", "png").withCompression(Compression.ZSTD),
+                FieldSpec.of("label", DType.INT32));
         FileStore store = new FileStore(tmp.resolve("big"));
         try (DatasetWriter w = new DatasetWriter(store, "imgs", schema, 64L << 20, tmp.resolve("st-big"), Map.of(), null)) {
             for (int i = 0; i < n; i++) {
