@@ -37,16 +37,16 @@ public record Checkpoint(long step, long epoch, String loaderState, long optimiz
 
     /**
      * Names of the settings whose values differ from {@code current}, with both values, or an empty
-     * string if they all match.
+     * string if they all match. A setting this checkpoint does not record is not compared: it was
+     * taken by a version that did not record it (as {@code decoder} before 2026-12-03).
      */
     public String differences(Map<String, String> current) {
         StringBuilder sb = new StringBuilder();
         java.util.TreeSet<String> keys = new java.util.TreeSet<>(config.keySet());
-        keys.addAll(current.keySet());
         for (String k : keys) {
             String a = config.get(k);
             String b = current.get(k);
-            if (a == null ? b != null : !a.equals(b)) {
+            if (!a.equals(b)) {
                 sb.append(sb.length() == 0 ? "" : "; ").append(k).append(": checkpoint has ").append(a)
                         .append(", this run has ").append(b);
             }

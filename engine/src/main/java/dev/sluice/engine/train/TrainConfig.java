@@ -341,7 +341,9 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
 
     /**
      * As {@link #resumeKey(String)}; with {@code decodedImages} also the image size, augmentation and
-     * normalization, which decide what every batch holds.
+     * normalization, which decide what every batch holds, and the decoder as resolved on this machine
+     * ({@code auto} is OpenCV here and may be ImageIO elsewhere): decoders differ in the last bit of
+     * some pixels, so a resume with another one would not repeat the run exactly.
      */
     public Map<String, String> resumeKey(String datasetIdentity, boolean decodedImages) {
         Map<String, String> m = new TreeMap<>();
@@ -364,6 +366,7 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
         m.put("max_steps", Long.toString(job.maxSteps()));
         if (decodedImages) {
             m.put("images", inputs.describe());
+            m.put("decoder", ImageDecoders.resolve(inputs.decoder()));
         }
         return m;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.data.image.OpenCvDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,6 +73,14 @@ class ImageResumeTest {
         Map<Long, Double> after = ResumeTest.losses(killed);
         for (long s = 1; s <= 40; s++) {
             assertEquals(reference.get(s), after.get(s), "loss at step " + s);
+        }
+        if (OpenCvDecoder.available()) {
+            // the runs decoded with OpenCV (auto); ImageIO's pixels differ in places, so a resume with it
+            // could not repeat the run and is refused
+            CliRunner.Result other = CliRunner.run(with(run, "--run-dir", killed.toString(), "--resume", "--decoder",
+                    "imageio"));
+            assertEquals(1, other.code(), other.all());
+            assertTrue(other.err().contains("decoder: checkpoint has opencv, this run has imageio"), other.err());
         }
     }
 

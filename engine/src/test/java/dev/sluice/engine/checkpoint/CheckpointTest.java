@@ -1,0 +1,25 @@
+package dev.sluice.engine.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CheckpointTest {
+
+    private static Checkpoint taken(Map<String, String> config) {
+        return new Checkpoint(10, 0, "{}", 10, 0, config, Map.of());
+    }
+
+    @Test
+    void differencesNameEachSettingWithBothValuesAndSkipWhatTheCheckpointDidNotRecord() {
+        Checkpoint c = taken(Map.of("lr", "0.1", "model", "cnn", "images", "size=24"));
+        assertEquals("", c.differences(Map.of("lr", "0.1", "model", "cnn", "images", "size=24")));
+        // 'decoder' is not in this (older) checkpoint: not compared
+        assertEquals("", c.differences(Map.of("lr", "0.1", "model", "cnn", "images", "size=24", "decoder", "opencv")));
+        assertEquals("images: checkpoint has size=24, this run has null; lr: checkpoint has 0.1, this run has 0.2",
+                c.differences(Map.of("lr", "0.2", "model", "cnn")));
+        Checkpoint d = taken(Map.of("decoder", "opencv"));
+        assertEquals("decoder: checkpoint has opencv, this run has imageio", d.differences(Map.of("decoder", "imageio")));
+    }
+}
