@@ -254,10 +254,10 @@ public final class Loader implements AutoCloseable {
      * @param batchBytes the batch pool: {@code batchBuffers * batchSize * bytes of the collated fields per sample}
      * @param indexBytes the shuffle's index arrays: {@code 4 * shuffleSamples}
      * @param stagingBytes with an image decode stage, the batches' staging buffers of encoded images,
-     *     allocated with the batch pool: {@code batchBuffers} buffers, each a batch of samples of the
-     *     split's mean stored size (all fields) plus a quarter, 1 to 64 MiB each. The one part that can
-     *     grow: a buffer is replaced by one at least twice as large (at most 2 GiB) when a batch's
-     *     encoded images do not fit. 0 without a decode stage
+     *     allocated with the batch pool: {@code batchBuffers} buffers of {@link #initialStagingBytes}
+     *     each (1 MiB for uncompressed images, which are decoded in the slabs). The one part that can
+     *     grow, so this is its size when built: a buffer is replaced by one at least twice as large (at
+     *     most 2 GiB) when a batch's staged images do not fit. 0 without a decode stage
      */
     public record Memory(int slabs, long slabBytes, long shuffleSamples, long shuffleBytes, long batchBytes,
                          long indexBytes, long stagingBytes) {

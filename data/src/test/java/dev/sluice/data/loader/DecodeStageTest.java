@@ -332,6 +332,63 @@ class DecodeStageTest {
     }
 
     @Test
+    @Timeout(120)
+    void imagesCopiedOutOfSlabsGoingBackEarlyGrowStagingAndStayExact() throws Exception {
+        // one noise PNG of 128 x 128 per shard (about 49 KB: PNG cannot shrink noise), batches of 30
+        // through 2 open shards with 1 shard fetched ahead: no slab to spare, so every image a batch
+        // holds when its run closes is copied into staging, about 1.5 MB a batch against the 1 MiB
+        // each staging buffer starts with
+        int side = 128;
+        int n = 60;
+        java.util.Random r = new java.util.Random(11);
+        List<byte[]> pixels = new ArrayList<>();
+        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
+        FileStore store = new FileStore(tmp.resolve("noise"));
+        try (DatasetWriter w = new DatasetWriter(store, "imgs", schema, 1, tmp.resolve("st-noise"), Map.of(), null)) {
+            for (int i = 0; i < n; i++) {
+                byte[] px = new byte[side * side * 3];
+                r.nextBytes(px);
+                BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+                for (int p = 0; p < side * side; p++) {
+                    img.setRGB(p % side, p / side, (px[3 * p] & 0xFF) << 16 | (px[3 * p + 1] & 0xFF) << 8 | (px[3 * p + 2] & 0xFF));
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ImageIO.write(img, "png", out);
+                pixels.add(px);
+                w.add("train", ByteBuffer.wrap(out.toByteArray()), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
+            }
+            w.commit();
+        }
+        ImageStage stage = new ImageStage("image", side, side, ImageStage.Crop.RESIZE, false, "auto", 2, false);
+        LoaderConfig cfg = LoaderConfig.training("train", 30, 7).withShuffle(true, 2).withIo(1, 8L << 20, 4)
+                .withImages(stage);
+        Loader l = new Loader(Dataset.open(store), cfg, new DirectAllocator());
+        try (l) {
+            assertEquals(4L << 20, l.pool().stagingBytes(), "four buffers of 1 MiB to start with");
+            for (int epoch = 0; epoch < 2; epoch++) {
+                Set<Long> seen = new HashSet<>();
+                try (EpochStream s = l.open(LoaderState.start(7, epoch))) {
+                    for (HostBatch next; (next = s.next()) != null; ) {
+                        try (HostBatch b = next) {
+                            for (int k = 0; k < b.size(); k++) {
+                                byte[] img = new byte[side * side * 3];
+                                b.buffer(0).get(k * img.length, img);
+                                int id = (int) b.sampleId(k);
+                                assertTrue(seen.add((long) id), "sample " + id + " twice");
+                                assertArrayEquals(pixels.get(id), img, "epoch " + epoch + ", image " + id);
+                            }
+                        }
+                    }
+                    assertEquals(n, s.spilledRuns(), "every run copied out");
+                }
+                assertEquals(n, seen.size());
+            }
+            assertTrue(l.pool().stagingBytes() > 4L << 20, "buffers grew: " + l.pool().stagingBytes());
+        }
+        assertEquals(0, l.pool().stagingBytes(), "closing the loader frees every staging buffer");
+    }
+
+    @Test
     void stagingStartsSmallUnlessEveryImageMustBeDecompressedIntoIt() {
         // 1,000 samples of 100,000 bytes: a batch of 256 is 25.6 MB, plus a quarter 32 MB
         Split split = new Split("train", List.of(new ShardInfo("a", 600, 60_000_000, 0),

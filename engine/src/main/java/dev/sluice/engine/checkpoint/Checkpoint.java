@@ -36,17 +36,27 @@ public record Checkpoint(long step, long epoch, String loaderState, long optimiz
     public record Tensor(String dtype, List<Long> shape, ByteBuffer data) {}
 
     /**
+     * Settings that later versions record and earlier ones did not: a checkpoint without one was
+     * taken before it existed, and it is not compared ({@code decoder} since 2026-12-03).
+     */
+    private static final java.util.Set<String> ADDED_LATER = java.util.Set.of("decoder");
+
+    /**
      * Names of the settings whose values differ from {@code current}, with both values, or an empty
-     * string if they all match. A setting this checkpoint does not record is not compared: it was
-     * taken by a version that did not record it (as {@code decoder} before 2026-12-03).
+     * string if they all match. A setting of {@link #ADDED_LATER} that this checkpoint does not
+     * record is not compared.
      */
     public String differences(Map<String, String> current) {
         StringBuilder sb = new StringBuilder();
         java.util.TreeSet<String> keys = new java.util.TreeSet<>(config.keySet());
+        keys.addAll(current.keySet());
         for (String k : keys) {
             String a = config.get(k);
             String b = current.get(k);
-            if (!a.equals(b)) {
+            if (a == null && ADDED_LATER.contains(k)) {
+                continue;
+            }
+            if (a == null ? b != null : !a.equals(b)) {
                 sb.append(sb.length() == 0 ? "" : "; ").append(k).append(": checkpoint has ").append(a)
                         .append(", this run has ").append(b);
             }

@@ -340,6 +340,16 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
     }
 
     /**
+     * The decoder {@code name} stands for on this machine: {@code opencv} or {@code imageio}; a
+     * provider's (nvjpeg) with the CPU decoder it hands other images to ({@code auto}'s), e.g.
+     * {@code nvjpeg+opencv}.
+     */
+    static String resolvedDecoder(String name) {
+        String d = ImageDecoders.resolve(name);
+        return d.equals("opencv") || d.equals("imageio") ? d : d + "+" + ImageDecoders.resolve("auto");
+    }
+
+    /**
      * As {@link #resumeKey(String)}; with {@code decodedImages} also the image size, augmentation and
      * normalization, which decide what every batch holds, and the decoder as resolved on this machine
      * ({@code auto} is OpenCV here and may be ImageIO elsewhere): decoders differ in the last bit of
@@ -366,7 +376,7 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
         m.put("max_steps", Long.toString(job.maxSteps()));
         if (decodedImages) {
             m.put("images", inputs.describe());
-            m.put("decoder", ImageDecoders.resolve(inputs.decoder()));
+            m.put("decoder", resolvedDecoder(inputs.decoder()));
         }
         return m;
     }

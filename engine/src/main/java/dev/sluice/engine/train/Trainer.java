@@ -206,7 +206,7 @@ public final class Trainer {
                 out.line("Resuming from " + checkpoints.where(resumeFrom.step()) + " (step " + resumeFrom.step()
                         + ", epoch " + (resumeFrom.epoch() + 1) + ")");
             }
-            List<Collective> collectives = connect(launch, local, fingerprint(ds));
+            List<Collective> collectives = connect(launch, local, fingerprint(ds, resumeKey));
             closeLater.addAll(collectives); // closing twice is harmless; this covers a failure before training
             List<NcclCollective> ncclGroup = nccl ? ncclCollectives(launch, devices, collectives, ncclOptions)
                     : List.of();
@@ -375,12 +375,15 @@ public final class Trainer {
 
     /**
      * What every process of a job must agree on; compared at rendezvous so a mismatch fails with
-     * both sides' values instead of training garbage.
+     * both sides' values instead of training garbage. With encoded images also how they are decoded:
+     * {@code auto} may resolve to another decoder on another host, whose pixels differ in places.
      */
-    String fingerprint(Dataset ds) {
-        return String.format(Locale.ROOT, "dataset=%s split=%s model=%s batch=%d seed=%d optimizer=%s lr=%s",
+    String fingerprint(Dataset ds, Map<String, String> resumeKey) {
+        String images = resumeKey.containsKey("images")
+                ? " images=" + resumeKey.get("images") + " decoder=" + resumeKey.get("decoder") : "";
+        return String.format(Locale.ROOT, "dataset=%s split=%s model=%s batch=%d seed=%d optimizer=%s lr=%s%s",
                 datasetIdentity(ds, cfg.data().trainSplit()), cfg.data().trainSplit(), cfg.job().model(), cfg.job().batchSize(), cfg.job().seed(), cfg.optimization().optimizer(),
-                cfg.optimization().lr());
+                cfg.optimization().lr(), images);
     }
 
     private List<Collective> connect(Optional<Launch> launch, int local, String fingerprint) throws IOException {
