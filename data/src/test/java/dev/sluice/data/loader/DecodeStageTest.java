@@ -64,6 +64,17 @@ class DecodeStageTest {
         return out.toByteArray();
     }
 
+    /** A PNG of the {@code side x side} RGB pixels {@code px}, row by row. */
+    private static byte[] png(byte[] px, int side) throws Exception {
+        BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < side * side; p++) {
+            img.setRGB(p % side, p / side, (px[3 * p] & 0xFF) << 16 | (px[3 * p + 1] & 0xFF) << 8 | (px[3 * p + 2] & 0xFF));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
     /** N images, 8 x 8 when {@code fixedSize}, else of varying sizes; sample {@code bad} holds garbage. */
     private Dataset write(boolean fixedSize, int bad) throws Exception {
         Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
@@ -261,6 +272,26 @@ class DecodeStageTest {
         return want;
     }
 
+    /**
+     * Reads every batch of {@code s}, checking that each sample comes once ({@code seen}), with its id
+     * as label (as the datasets here store it) and {@code expected.apply(id)} as its pixels.
+     */
+    private static void readExact(EpochStream s, int side, java.util.function.IntFunction<byte[]> expected,
+                                  Set<Long> seen, String what) throws Exception {
+        for (HostBatch next; (next = s.next()) != null; ) {
+            try (HostBatch b = next) {
+                for (int k = 0; k < b.size(); k++) {
+                    byte[] img = new byte[side * side * 3];
+                    b.buffer(0).get(k * img.length, img);
+                    int id = (int) b.sampleId(k);
+                    assertEquals(id, b.buffer(1).order(ByteOrder.LITTLE_ENDIAN).getInt(4 * k), "label");
+                    assertTrue(seen.add((long) id), "sample " + id + " twice");
+                    assertArrayEquals(expected.apply(id), img, what + ", image " + id);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "decoder {0}, prefetch {1}, {2} image(s) per shard")
     @CsvSource({"opencv, 1, 1", "opencv, 3, 1", "imageio, 1, 1", "opencv, 1, 3", "opencv, 3, 3", "imageio, 3, 3"})
     @Timeout(120)
@@ -300,18 +331,7 @@ class DecodeStageTest {
                 int deferred;
                 int spilled;
                 try (EpochStream s = l.open(LoaderState.start(5, epoch))) {
-                    for (HostBatch next; (next = s.next()) != null; ) {
-                        try (HostBatch b = next) {
-                            for (int k = 0; k < b.size(); k++) {
-                                byte[] img = new byte[side * side * 3];
-                                b.buffer(0).get(k * img.length, img);
-                                int id = (int) b.sampleId(k);
-                                assertEquals(id, b.buffer(1).order(ByteOrder.LITTLE_ENDIAN).getInt(4 * k), "label");
-                                assertTrue(seen.add((long) id), "sample " + id + " twice");
-                                assertArrayEquals(storedPixels(id, side), img, "epoch " + epoch + ", image " + id);
-                            }
-                        }
-                    }
+                    readExact(s, side, id -> storedPixels(id, side), seen, "epoch " + epoch);
                     deferred = s.deferredRuns();
                     spilled = s.spilledRuns();
                     // the end is only signalled once every release is done, before the stream's close
@@ -348,14 +368,8 @@ class DecodeStageTest {
             for (int i = 0; i < n; i++) {
                 byte[] px = new byte[side * side * 3];
                 r.nextBytes(px);
-                BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
-                for (int p = 0; p < side * side; p++) {
-                    img.setRGB(p % side, p / side, (px[3 * p] & 0xFF) << 16 | (px[3 * p + 1] & 0xFF) << 8 | (px[3 * p + 2] & 0xFF));
-                }
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                ImageIO.write(img, "png", out);
                 pixels.add(px);
-                w.add("train", ByteBuffer.wrap(out.toByteArray()), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
+                w.add("train", ByteBuffer.wrap(png(px, side)), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
             }
             w.commit();
         }
@@ -368,17 +382,7 @@ class DecodeStageTest {
             for (int epoch = 0; epoch < 2; epoch++) {
                 Set<Long> seen = new HashSet<>();
                 try (EpochStream s = l.open(LoaderState.start(7, epoch))) {
-                    for (HostBatch next; (next = s.next()) != null; ) {
-                        try (HostBatch b = next) {
-                            for (int k = 0; k < b.size(); k++) {
-                                byte[] img = new byte[side * side * 3];
-                                b.buffer(0).get(k * img.length, img);
-                                int id = (int) b.sampleId(k);
-                                assertTrue(seen.add((long) id), "sample " + id + " twice");
-                                assertArrayEquals(pixels.get(id), img, "epoch " + epoch + ", image " + id);
-                            }
-                        }
-                    }
+                    readExact(s, side, pixels::get, seen, "epoch " + epoch);
                     assertEquals(n, s.spilledRuns(), "every run copied out");
                 }
                 assertEquals(n, seen.size());
@@ -422,14 +426,8 @@ class DecodeStageTest {
                 } else {
                     Arrays.fill(px, (byte) (i * 12));
                 }
-                BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
-                for (int p = 0; p < side * side; p++) {
-                    img.setRGB(p % side, p / side, (px[3 * p] & 0xFF) << 16 | (px[3 * p + 1] & 0xFF) << 8 | (px[3 * p + 2] & 0xFF));
-                }
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                ImageIO.write(img, "png", out);
                 pixels.add(px);
-                w.add("train", ByteBuffer.wrap(out.toByteArray()), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
+                w.add("train", ByteBuffer.wrap(png(px, side)), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
             }
             w.commit();
         }
