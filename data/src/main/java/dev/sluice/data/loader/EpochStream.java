@@ -129,7 +129,7 @@ public final class EpochStream implements AutoCloseable {
                     // decompressed into staging, so no decoder reads that slab
                     if (decode == null || view.index().compressed(fieldIndex[imageSlot])) {
                         session.release(closed);
-                    } else if (cur.defer(closed, deferrable)) {
+                    } else if (cur.defer(closed)) {
                         deferredRuns++;
                     } else {
                         cur.spill(closed);

@@ -136,8 +136,8 @@ public final class HostBatch implements AutoCloseable {
             shards = new ShardInfo[ids.length];
             bad = new boolean[ids.length];
         }
-        if (deferred == null || deferred.length < maxDeferred) {
-            deferred = new int[Math.max(0, maxDeferred)];
+        if (deferred == null || deferred.length != maxDeferred) {
+            deferred = new int[maxDeferred];
         }
     }
 
@@ -205,13 +205,13 @@ public final class HostBatch implements AutoCloseable {
     }
 
     /**
-     * Holds back the release of run {@code run}'s slab until this batch is decoded, unless
-     * {@code max} runs are held back already.
+     * Holds back the release of run {@code run}'s slab until this batch is decoded, unless as many
+     * runs as {@link #ensureDecodeSlots} allowed are held back already.
      *
      * @return whether it was held back
      */
-    boolean defer(int run, int max) {
-        if (deferredCount >= Math.min(max, deferred.length)) {
+    boolean defer(int run) {
+        if (deferredCount >= deferred.length) {
             return false;
         }
         deferred[deferredCount++] = run;

@@ -101,8 +101,7 @@ public final class Loader implements AutoCloseable {
         this.shardMemory = shardMemory == null ? new DirectAllocator() : shardMemory;
         this.decode = images == null ? null : new DecodeStage(images, dataset, fieldIndex[imageSlot], imageSlot);
         try {
-            this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers(),
-                    decode == null ? 0 : stagingBytes);
+            this.pool = new BatchPool(batchMemory, fields, config.batchSize(), config.batchBuffers(), stagingBytes);
         } catch (RuntimeException | Error e) {
             closeDecode();
             throw e;
@@ -286,7 +285,7 @@ public final class Loader implements AutoCloseable {
         long shuffleSamples = w * maxSamples;
         return new Memory(fetcher.slabCount(), fetcher.slabBytes(), shuffleSamples, w * fetcher.slabBytes(),
                 (long) config.batchBuffers() * config.batchSize() * perSample, 4 * shuffleSamples,
-                decode == null ? 0 : (long) config.batchBuffers() * stagingBytes);
+                (long) config.batchBuffers() * stagingBytes);
     }
 
     /**
