@@ -306,19 +306,36 @@ class DecodeStageTest {
         // was made from, would show.
         int side = 48;
         int n = 100;
-        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
         FileStore store = new FileStore(tmp.resolve("small-shards"));
+        smallShardPngs(store, tmp.resolve("st-small"), n, side, perShard);
+        readEpochsFromSlabs(Dataset.open(store), decoder, prefetch, n, side, perShard);
+    }
+
+    /**
+     * Writes {@code n} PNGs of {@code side x side} ({@link #pixel}'s pattern, the sample id as label) into
+     * {@code store}, one shard per image or about {@code perShard} a shard.
+     */
+    static void smallShardPngs(FileStore store, Path staging, int n, int side, int perShard) throws Exception {
+        Schema schema = Schema.of(FieldSpec.bytes("image", "png"), FieldSpec.of("label", DType.INT32));
         int png = png(0, side, side).length;
         long shardBytes = perShard == 1 ? 1 : png * perShard - png / 2; // the index adds a few bytes
-        try (DatasetWriter w = new DatasetWriter(store, "imgs", schema, shardBytes, tmp.resolve("st-small"), Map.of(),
-                null)) {
+        try (DatasetWriter w = new DatasetWriter(store, "imgs", schema, shardBytes, staging, Map.of(), null)) {
             for (int i = 0; i < n; i++) {
                 w.add("train", ByteBuffer.wrap(png(i, side, side)),
                         ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, i));
             }
             w.commit();
         }
-        Dataset ds = Dataset.open(store);
+    }
+
+    /**
+     * Three shuffled epochs of {@link #smallShardPngs}'s dataset in batches of 20 through 2 open shards
+     * and {@code prefetch} shards fetched ahead: every image equals the pixels its PNG was made from,
+     * every sample comes once, and every slab goes back once, held back or copied out as
+     * {@code prefetch} allows.
+     */
+    static void readEpochsFromSlabs(Dataset ds, String decoder, int prefetch, int n, int side, int perShard)
+            throws Exception {
         int shards = ds.manifest().split("train").shards().size();
         assertTrue(perShard == 1 ? shards == n : shards < n / 2, shards + " shards");
         ImageStage stage = new ImageStage("image", side, side, ImageStage.Crop.RESIZE, false, decoder, 2, false);
