@@ -11,7 +11,6 @@ import dev.sluice.engine.collective.TcpOptions;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Measures CPU all-reduce bandwidth against memcpy bandwidth in the same run ({@code bench
@@ -142,52 +141,16 @@ public final class AllReduceBenchmark {
                 ? new InProcessGroup(n).members()
                 : TcpCollective.loopback(n, TcpOptions.of("127.0.0.1", 0, 0, n));
         String description = members.get(0).describe();
-        ByteBuffer[] buffers = new ByteBuffer[n];
         long[] nanos = new long[sizes.size()];
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        try {
-            for (int r = 0; r < n; r++) {
-                buffers[r] = allocator.allocate(largest);
+        int bufferBytes = largest;
+        RankThreads.run(members, "allreduce-bench-rank-", "all-reduce", c -> {
+            ByteBuffer buffer = allocator.allocate(bufferBytes);
+            try {
+                measure(c, buffer, options, nanos);
+            } finally {
+                allocator.free(buffer);
             }
-            List<Thread> threads = new ArrayList<>();
-            for (int r = 0; r < n; r++) {
-                Collective c = members.get(r);
-                ByteBuffer buffer = buffers[r];
-                Thread t = new Thread(() -> {
-                    try {
-                        measure(c, buffer, options, nanos);
-                    } catch (CollectiveException | RuntimeException e) {
-                        failure.compareAndSet(null, e);
-                        c.close(); // the other ranks fail fast instead of waiting for the timeout
-                    }
-                }, "allreduce-bench-rank-" + r);
-                threads.add(t);
-                t.start();
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure.compareAndSet(null, new CollectiveException(CollectiveException.Reason.INTERRUPTED, -1, -1,
-                    "interrupted while benchmarking all-reduce", e));
-        } finally {
-            for (Collective c : members) {
-                c.close();
-            }
-            for (ByteBuffer b : buffers) {
-                if (b != null) {
-                    allocator.free(b);
-                }
-            }
-        }
-        Throwable f = failure.get();
-        if (f instanceof CollectiveException ce) {
-            throw ce;
-        }
-        if (f instanceof RuntimeException re) {
-            throw re;
-        }
+        });
         List<Point> points = new ArrayList<>();
         for (int i = 0; i < sizes.size(); i++) {
             int bytes = sizes.get(i);

@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * NCCL all-reduce bandwidth over the local GPUs ({@code bench allreduce} with a GPU), measured the
@@ -102,45 +101,12 @@ public final class NcclAllReduceBenchmark {
         }
         List<NcclCollective> members = NcclCollective.local(nccl, options.timeout(), devices);
         long[] nanos = new long[options.sizes().size()];
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         int bufferBytes = largest;
-        try {
-            List<Thread> threads = new ArrayList<>();
-            for (NcclCollective c : members) {
-                Thread t = new Thread(() -> {
-                    try (DeviceBuffer buffer = DeviceBuffer.allocate(c.device(), bufferBytes)) {
-                        measure(c, buffer, options, nanos);
-                    } catch (CollectiveException | RuntimeException e) {
-                        failure.compareAndSet(null, e);
-                        c.close(); // aborts: this rank's peers time out instead of waiting for ever
-                    }
-                }, "nccl-bench-rank-" + c.rank());
-                threads.add(t);
-                t.start();
+        RankThreads.run(members, "nccl-bench-rank-", "NCCL all-reduce", c -> {
+            try (DeviceBuffer buffer = DeviceBuffer.allocate(c.device(), bufferBytes)) {
+                measure(c, buffer, options, nanos);
             }
-            for (Thread t : threads) {
-                t.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure.compareAndSet(null, new CollectiveException(CollectiveException.Reason.INTERRUPTED, -1, -1,
-                    "interrupted while benchmarking NCCL all-reduce", e));
-        } finally {
-            for (NcclCollective c : members) {
-                try {
-                    c.close();
-                } catch (RuntimeException e) {
-                    failure.compareAndSet(null, e);
-                }
-            }
-        }
-        Throwable f = failure.get();
-        if (f instanceof CollectiveException ce) {
-            throw ce;
-        }
-        if (f instanceof RuntimeException re) {
-            throw re;
-        }
+        });
         List<Point> points = new ArrayList<>();
         for (int i = 0; i < options.sizes().size(); i++) {
             int bytes = options.sizes().get(i);
