@@ -29,4 +29,14 @@ public interface Resampler {
      * @param mirror mirror the output left to right
      */
     void resample(DecodedImage img, CropBox box, boolean mirror, ByteBuffer dst, int dstOffset, int outH, int outW);
+
+    /**
+     * The resampler for a thread that decodes with {@code decoder} (a resolved name, see
+     * {@link ImageDecoders#resolve}): with {@code opencv}, an {@link OpenCvResampler} of its own (the plain
+     * Java one costs about twice the decode, docs/BENCHMARKS.md), to be closed when the thread is done;
+     * otherwise {@link #JAVA}.
+     */
+    static Resampler forDecoder(String decoder, int outH, int outW) {
+        return decoder.equals("opencv") ? new OpenCvResampler(outH, outW) : JAVA;
+    }
 }

@@ -8,7 +8,6 @@ import dev.sluice.data.image.ImageDecodeException;
 import dev.sluice.data.image.ImageDecoder;
 import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.ImageStage;
-import dev.sluice.data.image.OpenCvResampler;
 import dev.sluice.data.image.Resampler;
 import dev.sluice.data.transform.SampleDraws;
 import java.nio.ByteBuffer;
@@ -93,10 +92,8 @@ final class DecodeStage implements AutoCloseable {
         this.batchField = batchField;
         this.decoderName = ImageDecoders.resolve(stage.decoder());
         Supplier<ImageDecoder> factory = ImageDecoders.factory(decoderName);
-        // with OpenCV's decoder its resize too: the plain Java one cost twice the decode (docs/BENCHMARKS.md)
-        boolean openCv = decoderName.equals("opencv");
         this.worker = ThreadLocal.withInitial(() -> new Worker(factory.get(),
-                openCv ? new OpenCvResampler(stage.height(), stage.width()) : Resampler.JAVA));
+                Resampler.forDecoder(decoderName, stage.height(), stage.width())));
         this.threads = stage.threadCount();
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {

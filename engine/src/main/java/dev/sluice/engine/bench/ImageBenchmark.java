@@ -5,9 +5,12 @@ import dev.sluice.data.format.Dataset;
 import dev.sluice.data.format.DatasetWriter;
 import dev.sluice.data.format.FieldSpec;
 import dev.sluice.data.format.Schema;
+import dev.sluice.data.image.DecodedImage;
+import dev.sluice.data.image.ImageAugment;
 import dev.sluice.data.image.ImageDecoder;
 import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.ImageStage;
+import dev.sluice.data.image.Resampler;
 import dev.sluice.data.loader.EpochStream;
 import dev.sluice.data.loader.HostBatch;
 import dev.sluice.data.loader.Loader;
@@ -15,6 +18,7 @@ import dev.sluice.data.loader.LoaderConfig;
 import dev.sluice.data.loader.LoaderState;
 import dev.sluice.data.memory.DirectAllocator;
 import dev.sluice.data.store.FileStore;
+import dev.sluice.data.transform.SampleDraws;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -229,6 +233,23 @@ public final class ImageBenchmark {
      * and in the loader alike). The bytes must total less than 2 GiB.
      */
     public static Rate decodeOnly(List<byte[]> jpegs, String decoder, int threads) throws Exception {
+        return decode(jpegs, decoder, threads, null, 0, 0, 0);
+    }
+
+    /**
+     * As {@link #decodeOnly}, each image then cropped, resized and flipped as {@code stage} says, with
+     * the draws of (seed, epoch, its index): the loader's draws for its dataset of these images in this
+     * order. Each thread writes into a buffer of {@code batch} images of its own, slot after slot, as the
+     * decode stage writes a batch. The work of the loader path less the loader: fetching, checking,
+     * shuffling and batching.
+     */
+    public static Rate decodeAndAugment(List<byte[]> jpegs, String decoder, int threads, ImageStage stage, long seed,
+                                        long epoch, int batch) throws Exception {
+        return decode(jpegs, decoder, threads, stage, seed, epoch, batch);
+    }
+
+    private static Rate decode(List<byte[]> jpegs, String decoder, int threads, ImageStage stage, long seed,
+                               long epoch, int batch) throws Exception {
         DirectAllocator memory = new DirectAllocator();
         int[] offset = new int[jpegs.size() + 1];
         for (int k = 0; k < jpegs.size(); k++) {
@@ -247,8 +268,12 @@ public final class ImageBenchmark {
             for (int t = 0; t < threads; t++) {
                 fs.add(pool.submit(() -> {
                     try (ImageDecoder d = ImageDecoders.factory(decoder).get()) {
-                        for (int k; (k = next.getAndIncrement()) < jpegs.size(); ) {
-                            d.decode(all, offset[k], offset[k + 1] - offset[k]);
+                        if (stage == null) {
+                            for (int k; (k = next.getAndIncrement()) < jpegs.size(); ) {
+                                d.decode(all, offset[k], offset[k + 1] - offset[k]);
+                            }
+                        } else {
+                            augmentAll(d, all, offset, next, decoder, stage, seed, epoch, batch, memory);
                         }
                     }
                     return null;
@@ -268,19 +293,59 @@ public final class ImageBenchmark {
     }
 
     /**
+     * What {@link #decodeAndAugment} does to image {@code k}, its {@code length} bytes at {@code offset}
+     * of {@code all}: decoded, then cropped, resized and flipped into {@code out} at {@code outOffset}
+     * with the draws of ({@code seed}, {@code epoch}, {@code k}).
+     */
+    static void augmentOne(ImageDecoder d, ByteBuffer all, int offset, int length, int k, ImageStage stage, long seed,
+                           long epoch, SampleDraws draws, Resampler resampler, ByteBuffer out, int outOffset)
+            throws Exception {
+        DecodedImage img = d.decode(all, offset, length);
+        ImageAugment.apply(img, stage, seed, epoch, k, draws, resampler, out, outOffset);
+    }
+
+    /** One thread's share of {@link #decodeAndAugment}, with its own resampler and batch buffer. */
+    private static void augmentAll(ImageDecoder d, ByteBuffer all, int[] offset, AtomicInteger next, String decoder,
+                                   ImageStage stage, long seed, long epoch, int batch, DirectAllocator memory)
+            throws Exception {
+        Resampler resampler = Resampler.forDecoder(decoder, stage.height(), stage.width());
+        ByteBuffer out = memory.allocate(Math.multiplyExact(batch, stage.sampleBytes()));
+        try {
+            SampleDraws draws = new SampleDraws(0, 0, 0);
+            int n = offset.length - 1;
+            for (int k, slot = 0; (k = next.getAndIncrement()) < n; slot = (slot + 1) % batch) {
+                augmentOne(d, all, offset[k], offset[k + 1] - offset[k], k, stage, seed, epoch, draws, resampler, out,
+                        slot * stage.sampleBytes());
+            }
+        } finally {
+            memory.free(out);
+            if (resampler instanceof AutoCloseable c) {
+                c.close();
+            }
+        }
+    }
+
+    /**
      * The loader path as a training run drives it: one loader for every epoch, each epoch opened with
      * the next one named, so the next epoch's first shards are fetched while this one ends. (A new
      * loader per epoch would charge every short benchmark epoch a cold start that training pays once.)
      */
     public static final class LoaderPath implements AutoCloseable {
 
+        /** The loader's seed, which {@link #decodeAndAugment} is given to draw as the loader does. */
+        public static final long SEED = 1;
+
         private final Loader loader;
 
-        /** A loader with a training decode stage (random-resized-crop and flip to {@code size}). */
-        public LoaderPath(Dataset ds, String decoder, int threads, int size, int batch) {
-            ImageStage stage = ImageStage.training("image", size).withDecoder(decoder, threads);
-            LoaderConfig cfg = LoaderConfig.training("train", batch, 1).withImages(stage).withDropLast(false);
+        /** A loader with {@code stage}, a training decode stage of field {@code image}, and seed {@link #SEED}. */
+        public LoaderPath(Dataset ds, ImageStage stage, int batch) {
+            LoaderConfig cfg = config(stage, batch);
             this.loader = new Loader(ds, cfg, new DirectAllocator());
+        }
+
+        /** The loader's configuration: split {@code train}, shuffled, seed {@link #SEED}, every sample. */
+        static LoaderConfig config(ImageStage stage, int batch) {
+            return LoaderConfig.training("train", batch, SEED).withImages(stage).withDropLast(false);
         }
 
         /** Images/s of epoch {@code epoch}; the first shards of {@code epoch + 1} are fetched as it ends. */
@@ -288,7 +353,7 @@ public final class ImageBenchmark {
             long n = 0;
             long c0 = cpuNanos();
             long t0 = System.nanoTime();
-            try (EpochStream s = loader.open(LoaderState.start(1, epoch), LoaderState.start(1, epoch + 1))) {
+            try (EpochStream s = loader.open(LoaderState.start(SEED, epoch), LoaderState.start(SEED, epoch + 1))) {
                 for (HostBatch b; (b = s.next()) != null; ) {
                     n += b.size();
                     b.close();

@@ -2,6 +2,7 @@ package dev.sluice.engine.cli;
 
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.image.ImageDecoders;
+import dev.sluice.data.image.ImageStage;
 import dev.sluice.data.image.OpenCvDecoder;
 import dev.sluice.engine.bench.ImageBenchmark;
 import dev.sluice.engine.bench.Medians;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Option;
                 + " where libnvjpeg and a GPU are present) on the same threads, then streams them through the loader (shards from a file store, decode, random-resized-crop,"
                 + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9. The JPEGs lie in"
                 + " one direct buffer (OpenCV reads them in place, ImageIO copies them); the loader path is one loader for every epoch, each"
-                + " epoch fetching the next one's first shards as a training run does, after --warmup epochs.",
+                + " epoch fetching the next one's first shards as a training run does, after --warmup epochs."
+                + " Each round also decodes and augments the same JPEGs in memory, with the loader's crops and flips"
+                + " but no loader, which splits the gap into what the augmentation costs and what the loader costs.",
             "Without --images, generates JPEGs of 300-500 px a side in --workdir/jpegs (class per directory), which"
                 + " scripts/bench-images-torch.py reads for the PyTorch comparison. See docs/BENCHMARKS.md."})
 public final class BenchImagesCommand implements Callable<Integer> {
@@ -135,21 +138,24 @@ public final class BenchImagesCommand implements Callable<Integer> {
         for (String c : candidates) {
             ImageBenchmark.decodeOnly(bytes.subList(0, Math.min(128, bytes.size())), c, t);
         }
-        try (ImageBenchmark.LoaderPath loaderPath = new ImageBenchmark.LoaderPath(ds, chosen, t, size, batch)) {
+        ImageStage stage = ImageStage.training("image", size).withDecoder(chosen, t);
+        try (ImageBenchmark.LoaderPath loaderPath = new ImageBenchmark.LoaderPath(ds, stage, batch)) {
             for (int w = 0; w < warmup; w++) {
                 loaderPath.epoch(w);
             }
-            measure(candidates, chosen, bytes, t, loaderPath);
+            measure(candidates, chosen, bytes, t, stage, loaderPath);
         }
         return 0;
     }
 
-    private void measure(List<String> candidates, String chosen, List<byte[]> bytes, int t,
+    private void measure(List<String> candidates, String chosen, List<byte[]> bytes, int t, ImageStage stage,
                          ImageBenchmark.LoaderPath loaderPath) throws Exception {
         double[][] dec = new double[candidates.size()][rounds];
+        double[] augmented = new double[rounds];
         double[] path = new double[rounds];
         double[] ratio = new double[rounds];
         double[] cpuRatio = new double[rounds];
+        double[] loaderRatio = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             ImageBenchmark.Rate ceiling = null;
             for (int c = 0; c < candidates.size(); c++) {
@@ -159,23 +165,42 @@ public final class BenchImagesCommand implements Callable<Integer> {
                     ceiling = d;
                 }
             }
-            ImageBenchmark.Rate p = loaderPath.epoch(warmup + r);
+            long epoch = warmup + r;
+            // the same images, crops and flips as the loader's epoch below, without the loader
+            ImageBenchmark.Rate a = ImageBenchmark.decodeAndAugment(bytes, chosen, t, stage,
+                    ImageBenchmark.LoaderPath.SEED, epoch, batch);
+            augmented[r] = a.perSecond();
+            ImageBenchmark.Rate p = loaderPath.epoch(epoch);
             path[r] = p.perSecond();
             ratio[r] = p.perSecond() / ceiling.perSecond();
             cpuRatio[r] = p.perCpuSecond() / ceiling.perCpuSecond();
-            System.out.printf(Locale.ROOT, "round %d: decode only %s %.1f images/s, loader path %.1f images/s, ratio %.3f"
-                    + " (per CPU-second %.3f)%n", r + 1, chosen, ceiling.perSecond(), p.perSecond(), ratio[r], cpuRatio[r]);
+            loaderRatio[r] = p.perSecond() / a.perSecond();
+            System.out.printf(Locale.ROOT, "round %d: decode only %s %.1f images/s, decode+augment %.1f, loader path %.1f,"
+                    + " ratio %.3f (per CPU-second %.3f)%n", r + 1, chosen, ceiling.perSecond(), a.perSecond(),
+                    p.perSecond(), ratio[r], cpuRatio[r]);
         }
         for (int c = 0; c < candidates.size(); c++) {
             System.out.printf(Locale.ROOT, "decode only  %-8s %8.1f images/s (median of %d)%n", candidates.get(c),
                     Medians.of(dec[c]), rounds);
         }
+        System.out.printf(Locale.ROOT, "decode+augment %-6s %8.1f images/s (the same rrc+flip, in memory, no loader)%n",
+                chosen, Medians.of(augmented));
         System.out.printf(Locale.ROOT, "loader path  %-8s %8.1f images/s (store -> decode -> rrc+flip -> batch)%n",
                 chosen, Medians.of(path));
         System.out.printf(Locale.ROOT, "path / decode ceiling: %.3f (median of per-round ratios, range %.3f-%.3f;"
-                + " goal >= 0.9)%n", Medians.of(ratio), Arrays.stream(ratio).min().orElse(0), Arrays.stream(ratio).max().orElse(0));
+                + " goal >= 0.9)%n", Medians.of(ratio), min(ratio), max(ratio));
         System.out.printf(Locale.ROOT, "path / decode ceiling per CPU-second: %.3f (range %.3f-%.3f; steadier on a"
-                + " loaded machine)%n", Medians.of(cpuRatio), Arrays.stream(cpuRatio).min().orElse(0),
-                Arrays.stream(cpuRatio).max().orElse(0));
+                + " loaded machine)%n", Medians.of(cpuRatio), min(cpuRatio), max(cpuRatio));
+        System.out.printf(Locale.ROOT, "path / decode+augment: %.3f (range %.3f-%.3f): what the loader itself costs;"
+                + " decode+augment / decode: %.3f, what the augmentation costs%n", Medians.of(loaderRatio),
+                min(loaderRatio), max(loaderRatio), Medians.of(augmented) / Medians.of(dec[candidates.indexOf(chosen)]));
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(0);
+    }
+
+    private static double max(double[] v) {
+        return Arrays.stream(v).max().orElse(0);
     }
 }
