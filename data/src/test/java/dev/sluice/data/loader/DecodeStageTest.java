@@ -308,7 +308,7 @@ class DecodeStageTest {
         int n = 100;
         FileStore store = new FileStore(tmp.resolve("small-shards"));
         smallShardPngs(store, tmp.resolve("st-small"), n, side, perShard);
-        readEpochsFromSlabs(Dataset.open(store), decoder, prefetch, n, side, perShard);
+        readEpochsFromSlabs(Dataset.open(store), decoder, prefetch, 8L << 20, n, side, perShard);
     }
 
     /**
@@ -330,17 +330,17 @@ class DecodeStageTest {
 
     /**
      * Three shuffled epochs of {@link #smallShardPngs}'s dataset in batches of 20 through 2 open shards
-     * and {@code prefetch} shards fetched ahead: every image equals the pixels its PNG was made from,
-     * every sample comes once, and every slab goes back once, held back or copied out as
-     * {@code prefetch} allows.
+     * and {@code prefetch} shards fetched ahead, each shard read in parts of {@code partBytes}: every
+     * image equals the pixels its PNG was made from, every sample comes once, and every slab goes back
+     * once, held back or copied out as {@code prefetch} allows.
      */
-    static void readEpochsFromSlabs(Dataset ds, String decoder, int prefetch, int n, int side, int perShard)
-            throws Exception {
+    static void readEpochsFromSlabs(Dataset ds, String decoder, int prefetch, long partBytes, int n, int side,
+                                    int perShard) throws Exception {
         int shards = ds.manifest().split("train").shards().size();
         assertTrue(perShard == 1 ? shards == n : shards < n / 2, shards + " shards");
         ImageStage stage = new ImageStage("image", side, side, ImageStage.Crop.RESIZE, false, decoder, 2, false);
         LoaderConfig cfg = LoaderConfig.training("train", 20, 5).withShuffle(true, 2)
-                .withIo(prefetch, 8L << 20, 4).withImages(stage);
+                .withIo(prefetch, partBytes, 4).withImages(stage);
         try (Loader l = new Loader(ds, cfg, new DirectAllocator())) {
             assertEquals(2 + prefetch, l.fetcher().slabCount());
             for (int epoch = 0; epoch < 3; epoch++) {

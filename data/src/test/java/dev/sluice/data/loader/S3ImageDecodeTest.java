@@ -24,7 +24,10 @@ class S3ImageDecodeTest {
     @RegisterExtension
     static final S3MockExtension S3 = S3TestSupport.s3Mock();
 
-    /** Small parts, so a shard of a few PNGs is several ranged GETs that complete in any order. */
+    /**
+     * Small parts, for the loader and the S3 client alike, so a shard of a few PNGs is several ranged
+     * GETs that complete in any order, their CRCs joined into the shard's.
+     */
     private static final int PART = 1 << 10;
 
     @TempDir
@@ -44,7 +47,7 @@ class S3ImageDecodeTest {
             for (ObjectInfo o : disk.list("")) {
                 s3.put(o.key(), disk.readAll(o.key()));
             }
-            DecodeStageTest.readEpochsFromSlabs(Dataset.open(s3), decoder, prefetch, n, side, perShard);
+            DecodeStageTest.readEpochsFromSlabs(Dataset.open(s3), decoder, prefetch, PART, n, side, perShard);
         } finally {
             disk.close();
         }

@@ -40,9 +40,9 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
- * The image path measured against its ceiling in one run: decoders alone over the same JPEG bytes in
- * memory, and the whole loader path (shards from a file store, decode, augment, batch) with the same
- * threads.
+ * The image path measured against its ceilings in one run, with the same threads: decoders alone over
+ * the same JPEG bytes in memory; the chosen decoder with the loader's augmentation, still in memory
+ * (decode+augment); and the whole loader path (shards from a file store, decode, augment, batch).
  */
 public final class ImageBenchmark {
 
@@ -237,15 +237,16 @@ public final class ImageBenchmark {
     }
 
     /**
-     * As {@link #decodeOnly}, each image then cropped, resized and flipped as {@code stage} says, with
-     * the draws of (seed, epoch, its index): the loader's draws for its dataset of these images in this
-     * order. Each thread writes into a buffer of {@code batch} images of its own, slot after slot, as the
-     * decode stage writes a batch. The work of the loader path less the loader: fetching, checking,
-     * shuffling and batching.
+     * As {@link #decodeOnly}, each image then cropped, resized and flipped as {@code stage} says (its
+     * decoder, on its threads), with the draws of (seed, epoch, its index): the loader's draws for its
+     * dataset of these images in this order. Each thread writes into a buffer of {@code batch} images
+     * of its own, slot after slot, as the decode stage writes a batch; those buffers and the threads'
+     * resamplers are made before the clock starts, as a loader makes them once. The work of the loader
+     * path less the loader: fetching, checking, shuffling and batching.
      */
-    public static Rate decodeAndAugment(List<byte[]> jpegs, String decoder, int threads, ImageStage stage, long seed,
-                                        long epoch, int batch) throws Exception {
-        return decode(jpegs, decoder, threads, stage, seed, epoch, batch);
+    public static Rate decodeAndAugment(List<byte[]> jpegs, ImageStage stage, long seed, long epoch, int batch)
+            throws Exception {
+        return decode(jpegs, ImageDecoders.resolve(stage.decoder()), stage.threadCount(), stage, seed, epoch, batch);
     }
 
     private static Rate decode(List<byte[]> jpegs, String decoder, int threads, ImageStage stage, long seed,
@@ -257,15 +258,22 @@ public final class ImageBenchmark {
         }
         ByteBuffer all = memory.allocate(offset[jpegs.size()]);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
+        Resampler[] resamplers = new Resampler[stage == null ? 0 : threads];
+        ByteBuffer[] outs = new ByteBuffer[resamplers.length];
         try {
             for (int k = 0; k < jpegs.size(); k++) {
                 all.put(offset[k], jpegs.get(k));
+            }
+            for (int t = 0; t < resamplers.length; t++) {
+                resamplers[t] = Resampler.forDecoder(decoder, stage.height(), stage.width());
+                outs[t] = memory.allocate(Math.multiplyExact(batch, stage.sampleBytes()));
             }
             AtomicInteger next = new AtomicInteger();
             List<Future<?>> fs = new ArrayList<>();
             long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int t = 0; t < threads; t++) {
+                int thread = t;
                 fs.add(pool.submit(() -> {
                     try (ImageDecoder d = ImageDecoders.factory(decoder).get()) {
                         if (stage == null) {
@@ -273,7 +281,11 @@ public final class ImageBenchmark {
                                 d.decode(all, offset[k], offset[k + 1] - offset[k]);
                             }
                         } else {
-                            augmentAll(d, all, offset, next, decoder, stage, seed, epoch, batch, memory);
+                            SampleDraws draws = new SampleDraws(0, 0, 0);
+                            for (int k, slot = 0; (k = next.getAndIncrement()) < jpegs.size(); slot = (slot + 1) % batch) {
+                                augmentOne(d, all, offset[k], offset[k + 1] - offset[k], k, stage, seed, epoch, draws,
+                                        resamplers[thread], outs[thread], slot * stage.sampleBytes());
+                            }
                         }
                     }
                     return null;
@@ -285,10 +297,42 @@ public final class ImageBenchmark {
             return rate(jpegs.size(), t0, c0);
         } finally {
             pool.shutdownNow();
-            // the decoders may still be reading it until the pool's threads are gone
+            // the threads may still be reading and writing these until they are gone
             if (pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
-                memory.free(all);
+                free(memory, all, outs, resamplers);
             }
+        }
+    }
+
+    /** Frees every buffer and closes every resampler, each even when another fails; throws the first failure. */
+    private static void free(DirectAllocator memory, ByteBuffer all, ByteBuffer[] outs, Resampler[] resamplers)
+            throws Exception {
+        Exception failure = null;
+        List<AutoCloseable> frees = new ArrayList<>();
+        frees.add(() -> memory.free(all));
+        for (ByteBuffer out : outs) {
+            if (out != null) {
+                frees.add(() -> memory.free(out));
+            }
+        }
+        for (Resampler r : resamplers) {
+            if (r instanceof AutoCloseable c) {
+                frees.add(c);
+            }
+        }
+        for (AutoCloseable f : frees) {
+            try {
+                f.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -302,27 +346,6 @@ public final class ImageBenchmark {
             throws Exception {
         DecodedImage img = d.decode(all, offset, length);
         ImageAugment.apply(img, stage, seed, epoch, k, draws, resampler, out, outOffset);
-    }
-
-    /** One thread's share of {@link #decodeAndAugment}, with its own resampler and batch buffer. */
-    private static void augmentAll(ImageDecoder d, ByteBuffer all, int[] offset, AtomicInteger next, String decoder,
-                                   ImageStage stage, long seed, long epoch, int batch, DirectAllocator memory)
-            throws Exception {
-        Resampler resampler = Resampler.forDecoder(decoder, stage.height(), stage.width());
-        ByteBuffer out = memory.allocate(Math.multiplyExact(batch, stage.sampleBytes()));
-        try {
-            SampleDraws draws = new SampleDraws(0, 0, 0);
-            int n = offset.length - 1;
-            for (int k, slot = 0; (k = next.getAndIncrement()) < n; slot = (slot + 1) % batch) {
-                augmentOne(d, all, offset[k], offset[k + 1] - offset[k], k, stage, seed, epoch, draws, resampler, out,
-                        slot * stage.sampleBytes());
-            }
-        } finally {
-            memory.free(out);
-            if (resampler instanceof AutoCloseable c) {
-                c.close();
-            }
-        }
     }
 
     /**

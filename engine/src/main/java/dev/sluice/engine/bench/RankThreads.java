@@ -19,11 +19,15 @@ final class RankThreads {
 
     /**
      * Runs {@code rank} for every member on a thread of its own, named {@code name} and the index,
-     * waits for all of them, then closes every member. A rank that fails closes its member at once, so
-     * that its peers fail instead of waiting for the collective's timeout.
+     * waits for them (unless the wait is interrupted), then closes every member. A rank that fails, an
+     * {@link Error} such as running out of direct memory included, closes its member at once: the
+     * in-process and TCP groups then fail its peers at once; NCCL peers fail at their operation timeout
+     * instead of waiting for ever.
      *
      * @param what what is measured, for the message when the wait is interrupted
-     * @throws CollectiveException the first failure: a rank's, {@code INTERRUPTED}, or a member's close
+     * @throws CollectiveException the first failure, if it is one (a rank's, or {@code INTERRUPTED})
+     * @throws RuntimeException the first failure, if it is one (a rank's, or a member's close)
+     * @throws Error the first failure, if it is one
      */
     static <T extends Collective> void run(List<T> members, String name, String what, Rank<T> rank)
             throws CollectiveException {
@@ -35,9 +39,14 @@ final class RankThreads {
                 Thread t = new Thread(() -> {
                     try {
                         rank.run(member);
-                    } catch (CollectiveException | RuntimeException e) {
+                    } catch (Throwable e) {
+                        // an Error too: a rank that dies without closing its member leaves its peers waiting
                         failure.compareAndSet(null, e);
-                        member.close();
+                        try {
+                            member.close();
+                        } catch (RuntimeException c) {
+                            e.addSuppressed(c);
+                        }
                     }
                 }, name + i);
                 threads.add(t);
@@ -65,6 +74,9 @@ final class RankThreads {
         }
         if (f instanceof RuntimeException re) {
             throw re;
+        }
+        if (f instanceof Error er) {
+            throw er;
         }
     }
 }

@@ -132,6 +132,10 @@ public final class BenchImagesCommand implements Callable<Integer> {
         if (Nvjpeg.unavailableReason() == null) {
             candidates.add("nvjpeg"); // the GPU decoder, side by side, where libnvjpeg and a GPU are present
         }
+        if (!candidates.contains(chosen)) {
+            throw new UserException("the loader's decoder " + chosen + " has no decode-only ceiling here (measured: "
+                    + String.join(", ", candidates) + "); choose one of those with --decoder");
+        }
         System.out.printf(Locale.ROOT, "%d JPEGs, %.1f KiB mean, %d threads, output %dx%d, loader decoder %s%n",
                 files.size(), onDisk / 1024.0 / files.size(), t, size, size, chosen);
         // warm-up: JIT and native loading
@@ -143,57 +147,62 @@ public final class BenchImagesCommand implements Callable<Integer> {
             for (int w = 0; w < warmup; w++) {
                 loaderPath.epoch(w);
             }
-            measure(candidates, chosen, bytes, t, stage, loaderPath);
+            measure(candidates, chosen, bytes, stage, loaderPath);
         }
         return 0;
     }
 
-    private void measure(List<String> candidates, String chosen, List<byte[]> bytes, int t, ImageStage stage,
+    private void measure(List<String> candidates, String chosen, List<byte[]> bytes, ImageStage stage,
                          ImageBenchmark.LoaderPath loaderPath) throws Exception {
+        int chosenAt = candidates.indexOf(chosen);
+        int t = stage.threadCount();
         double[][] dec = new double[candidates.size()][rounds];
         double[] augmented = new double[rounds];
         double[] path = new double[rounds];
         double[] ratio = new double[rounds];
         double[] cpuRatio = new double[rounds];
+        double[] augmentRatio = new double[rounds];
         double[] loaderRatio = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             ImageBenchmark.Rate ceiling = null;
             for (int c = 0; c < candidates.size(); c++) {
                 ImageBenchmark.Rate d = ImageBenchmark.decodeOnly(bytes, candidates.get(c), t);
                 dec[c][r] = d.perSecond();
-                if (candidates.get(c).equals(chosen)) {
+                if (c == chosenAt) {
                     ceiling = d;
                 }
             }
             long epoch = warmup + r;
             // the same images, crops and flips as the loader's epoch below, without the loader
-            ImageBenchmark.Rate a = ImageBenchmark.decodeAndAugment(bytes, chosen, t, stage,
-                    ImageBenchmark.LoaderPath.SEED, epoch, batch);
+            ImageBenchmark.Rate a = ImageBenchmark.decodeAndAugment(bytes, stage, ImageBenchmark.LoaderPath.SEED, epoch,
+                    batch);
             augmented[r] = a.perSecond();
             ImageBenchmark.Rate p = loaderPath.epoch(epoch);
             path[r] = p.perSecond();
             ratio[r] = p.perSecond() / ceiling.perSecond();
             cpuRatio[r] = p.perCpuSecond() / ceiling.perCpuSecond();
+            augmentRatio[r] = a.perSecond() / ceiling.perSecond();
             loaderRatio[r] = p.perSecond() / a.perSecond();
-            System.out.printf(Locale.ROOT, "round %d: decode only %s %.1f images/s, decode+augment %.1f, loader path %.1f,"
-                    + " ratio %.3f (per CPU-second %.3f)%n", r + 1, chosen, ceiling.perSecond(), a.perSecond(),
-                    p.perSecond(), ratio[r], cpuRatio[r]);
+            System.out.printf(Locale.ROOT, "round %d: %s decode only %.1f images/s, decode+augment %.1f, loader path %.1f;"
+                    + " path/decode %.3f (per CPU-second %.3f), path/decode+augment %.3f%n", r + 1, chosen,
+                    ceiling.perSecond(), a.perSecond(), p.perSecond(), ratio[r], cpuRatio[r], loaderRatio[r]);
         }
         for (int c = 0; c < candidates.size(); c++) {
-            System.out.printf(Locale.ROOT, "decode only  %-8s %8.1f images/s (median of %d)%n", candidates.get(c),
+            System.out.printf(Locale.ROOT, "decode only     %-8s %8.1f images/s (median of %d)%n", candidates.get(c),
                     Medians.of(dec[c]), rounds);
         }
-        System.out.printf(Locale.ROOT, "decode+augment %-6s %8.1f images/s (the same rrc+flip, in memory, no loader)%n",
+        System.out.printf(Locale.ROOT, "decode+augment  %-8s %8.1f images/s (the loader's rrc+flip, in memory, no loader)%n",
                 chosen, Medians.of(augmented));
-        System.out.printf(Locale.ROOT, "loader path  %-8s %8.1f images/s (store -> decode -> rrc+flip -> batch)%n",
+        System.out.printf(Locale.ROOT, "loader path     %-8s %8.1f images/s (store -> decode -> rrc+flip -> batch)%n",
                 chosen, Medians.of(path));
         System.out.printf(Locale.ROOT, "path / decode ceiling: %.3f (median of per-round ratios, range %.3f-%.3f;"
                 + " goal >= 0.9)%n", Medians.of(ratio), min(ratio), max(ratio));
         System.out.printf(Locale.ROOT, "path / decode ceiling per CPU-second: %.3f (range %.3f-%.3f; steadier on a"
                 + " loaded machine)%n", Medians.of(cpuRatio), min(cpuRatio), max(cpuRatio));
-        System.out.printf(Locale.ROOT, "path / decode+augment: %.3f (range %.3f-%.3f): what the loader itself costs;"
-                + " decode+augment / decode: %.3f, what the augmentation costs%n", Medians.of(loaderRatio),
-                min(loaderRatio), max(loaderRatio), Medians.of(augmented) / Medians.of(dec[candidates.indexOf(chosen)]));
+        System.out.printf(Locale.ROOT, "decode+augment / decode: %.3f (range %.3f-%.3f): what the augmentation costs%n",
+                Medians.of(augmentRatio), min(augmentRatio), max(augmentRatio));
+        System.out.printf(Locale.ROOT, "path / decode+augment: %.3f (range %.3f-%.3f): what the loader itself costs%n",
+                Medians.of(loaderRatio), min(loaderRatio), max(loaderRatio));
     }
 
     private static double min(double[] v) {

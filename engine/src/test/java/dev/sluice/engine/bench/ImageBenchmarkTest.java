@@ -76,7 +76,7 @@ class ImageBenchmarkTest {
         }
         // and the ceiling's rate is that of every image
         ImageBenchmark.Rate r = ImageBenchmark.decodeAndAugment(files.stream().map(ImageBenchmarkTest::read).toList(),
-                decoder, 2, stage, ImageBenchmark.LoaderPath.SEED, epoch, 4);
+                stage.withDecoder(decoder, 2), ImageBenchmark.LoaderPath.SEED, epoch, 4);
         assertTrue(r.perSecond() > 0 && Double.isFinite(r.perSecond()), r.toString());
     }
 

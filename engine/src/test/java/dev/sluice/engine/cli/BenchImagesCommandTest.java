@@ -24,6 +24,8 @@ class BenchImagesCommandTest {
                 "--samples", "12", "--batch-size", "4", "--threads", "1", "--rounds", "1");
         assertEquals(0, r.code(), r.all());
         assertTrue(r.out().contains("path / decode ceiling:"), r.out());
+        assertTrue(r.out().contains("decode+augment / decode:"), r.out());
+        assertTrue(r.out().contains("path / decode+augment:"), r.out());
         List<Path> files;
         try (Stream<Path> s = Files.walk(tmp.resolve("jpegs"))) {
             files = s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals(".style")).toList();
