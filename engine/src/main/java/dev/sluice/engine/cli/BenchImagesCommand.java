@@ -4,9 +4,13 @@ import dev.sluice.data.format.Dataset;
 import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.ImageStage;
 import dev.sluice.data.image.OpenCvDecoder;
+import dev.sluice.data.store.ObjectStore;
+import dev.sluice.data.store.StoreOptions;
+import dev.sluice.data.store.Stores;
 import dev.sluice.engine.bench.ImageBenchmark;
 import dev.sluice.engine.bench.Medians;
 import dev.sluice.engine.nvjpeg.Nvjpeg;
+import dev.sluice.s3local.LocalS3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +29,8 @@ import picocli.CommandLine.Option;
                 + " one direct buffer (OpenCV reads them in place, ImageIO copies them); the loader path is one loader for every epoch, each"
                 + " epoch fetching the next one's first shards as a training run does, after --warmup epochs."
                 + " Each round also decodes and augments the same JPEGs in memory, with the loader's crops and flips"
-                + " but no loader, which splits the gap into what the augmentation costs and what the loader costs.",
+                + " but no loader, which splits the gap into what the augmentation costs and what the loader costs."
+                + " With --s3 the loader reads its shards over S3 from a local server instead.",
             "Without --images, generates JPEGs of 300-500 px a side in --workdir/jpegs (class per directory), which"
                 + " scripts/bench-images-torch.py reads for the PyTorch comparison. See docs/BENCHMARKS.md."})
 public final class BenchImagesCommand implements Callable<Integer> {
@@ -70,6 +75,11 @@ public final class BenchImagesCommand implements Callable<Integer> {
 
     @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds after a warm-up (default: 3).")
     int rounds;
+
+    @Option(names = "--s3", description = "Read the loader path's shards over S3 from a local S3-compatible server"
+            + " (127.0.0.1, started and stopped by this command, as bench store does) instead of the file store, so"
+            + " the path includes the S3 client; the ceilings stay in memory.")
+    boolean s3;
 
     @Override
     public Integer call() throws Exception {
@@ -122,8 +132,8 @@ public final class BenchImagesCommand implements Callable<Integer> {
             content.update(b);
         }
         // named by the files' names and bytes, so other JPEGs, as many, are not measured as these
-        Dataset ds = ImageBenchmark.ingest(files, workdir.resolve(String.format(Locale.ROOT, "dataset-%d-%08x",
-                files.size(), content.getValue())), Files.createDirectories(workdir.resolve("staging")));
+        Path datasetDir = workdir.resolve(String.format(Locale.ROOT, "dataset-%d-%08x", files.size(), content.getValue()));
+        Dataset ds = ImageBenchmark.ingest(files, datasetDir, Files.createDirectories(workdir.resolve("staging")));
         String chosen = ImageDecoders.resolve(decoder);
         List<String> candidates = new ArrayList<>(List.of("imageio"));
         if (OpenCvDecoder.available()) {
@@ -143,17 +153,31 @@ public final class BenchImagesCommand implements Callable<Integer> {
             ImageBenchmark.decodeOnly(bytes.subList(0, Math.min(128, bytes.size())), c, t);
         }
         ImageStage stage = ImageStage.training("image", size).withDecoder(chosen, t);
-        try (ImageBenchmark.LoaderPath loaderPath = new ImageBenchmark.LoaderPath(ds, stage, batch)) {
-            for (int w = 0; w < warmup; w++) {
-                loaderPath.epoch(w);
-            }
-            measure(candidates, chosen, bytes, stage, loaderPath);
+        if (!s3) {
+            measure(candidates, chosen, bytes, stage, ds, "file store");
+            return 0;
+        }
+        try (LocalS3Server server = LocalS3Server.start(datasetDir, BenchStoreCommand.LOCAL_BUCKET);
+             ObjectStore store = Stores.open("s3://" + BenchStoreCommand.LOCAL_BUCKET, StoreOptions.defaults()
+                     // the local server checks no signature: no credential lookup, nothing to sign with
+                     .withS3Endpoint(server.endpoint()).withAnonymous(true).withRegion("us-east-1"))) {
+            measure(candidates, chosen, bytes, stage, Dataset.open(store), "S3 at " + server.endpoint());
         }
         return 0;
     }
 
+    private void measure(List<String> candidates, String chosen, List<byte[]> bytes, ImageStage stage, Dataset ds,
+                         String where) throws Exception {
+        try (ImageBenchmark.LoaderPath loaderPath = new ImageBenchmark.LoaderPath(ds, stage, batch)) {
+            for (int w = 0; w < warmup; w++) {
+                loaderPath.epoch(w);
+            }
+            measure(candidates, chosen, bytes, stage, loaderPath, where);
+        }
+    }
+
     private void measure(List<String> candidates, String chosen, List<byte[]> bytes, ImageStage stage,
-                         ImageBenchmark.LoaderPath loaderPath) throws Exception {
+                         ImageBenchmark.LoaderPath loaderPath, String where) throws Exception {
         int chosenAt = candidates.indexOf(chosen);
         int t = stage.threadCount();
         double[][] dec = new double[candidates.size()][rounds];
@@ -193,8 +217,8 @@ public final class BenchImagesCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "decode+augment  %-8s %8.1f images/s (the loader's rrc+flip, in memory, no loader)%n",
                 chosen, Medians.of(augmented));
-        System.out.printf(Locale.ROOT, "loader path     %-8s %8.1f images/s (store -> decode -> rrc+flip -> batch)%n",
-                chosen, Medians.of(path));
+        System.out.printf(Locale.ROOT, "loader path     %-8s %8.1f images/s (%s -> decode -> rrc+flip -> batch)%n",
+                chosen, Medians.of(path), where);
         System.out.printf(Locale.ROOT, "path / decode ceiling: %.3f (median of per-round ratios, range %.3f-%.3f;"
                 + " goal >= 0.9)%n", Medians.of(ratio), min(ratio), max(ratio));
         System.out.printf(Locale.ROOT, "path / decode ceiling per CPU-second: %.3f (range %.3f-%.3f; steadier on a"

@@ -45,6 +45,15 @@ class BenchImagesCommandTest {
     }
 
     @Test
+    void withS3TheLoaderPathReadsItsShardsFromALocalS3Server() {
+        CliRunner.Result r = CliRunner.run("bench", "images", "--workdir", tmp.toString(), "--samples", "12",
+                "--batch-size", "4", "--threads", "1", "--rounds", "1", "--warmup", "1", "--s3");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("(S3 at http://127.0.0.1:"), r.out());
+        assertTrue(r.out().contains("path / decode+augment:"), r.out());
+    }
+
+    @Test
     void anUnknownStyleIsAUsageError() {
         CliRunner.Result r = CliRunner.run("bench", "images", "--style", "glossy", "--workdir", tmp.toString(),
                 "--samples", "4");
