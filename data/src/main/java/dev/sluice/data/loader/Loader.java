@@ -243,7 +243,7 @@ public final class Loader implements AutoCloseable {
     /**
      * The host memory this loader holds, fixed when it is built (docs/LOADER.md "Memory bound"), but
      * for the decode stage's staging buffers, which grow when a batch's encoded images do not fit:
-     * {@link #stagingBytes} is their size when built.
+     * {@link Memory#stagingBytes} is what they hold when this is called.
      *
      * @param slabs shard slabs: {@code window + max(1, prefetch)}
      * @param slabBytes bytes of each slab: the split's largest shard
@@ -255,8 +255,9 @@ public final class Loader implements AutoCloseable {
      * @param stagingBytes with an image decode stage, the batches' staging buffers of encoded images,
      *     allocated with the batch pool: {@code batchBuffers} buffers of {@link #initialStagingBytes}
      *     each (1 MiB for uncompressed images, which are decoded in the slabs). The one part that can
-     *     grow, so this is its size when built: a buffer is replaced by one at least twice as large (at
-     *     most 2 GiB) when a batch's staged images do not fit. 0 without a decode stage
+     *     grow, so this is its size at the time of the call: a buffer is replaced by one at least twice
+     *     as large (at most 2 GiB) when a batch's staged images do not fit. 0 without a decode stage
+     *     and once the loader is closed
      */
     public record Memory(int slabs, long slabBytes, long shuffleSamples, long shuffleBytes, long batchBytes,
                          long indexBytes, long stagingBytes) {
@@ -285,7 +286,7 @@ public final class Loader implements AutoCloseable {
         long shuffleSamples = w * maxSamples;
         return new Memory(fetcher.slabCount(), fetcher.slabBytes(), shuffleSamples, w * fetcher.slabBytes(),
                 (long) config.batchBuffers() * config.batchSize() * perSample, 4 * shuffleSamples,
-                (long) config.batchBuffers() * stagingBytes);
+                pool.stagingBytes());
     }
 
     /**

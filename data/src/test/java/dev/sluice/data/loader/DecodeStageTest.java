@@ -465,6 +465,7 @@ class DecodeStageTest {
                 if (epoch == 0) {
                     // one buffer was replaced by one of 2 MiB and its 1 MiB went back
                     assertEquals(5 << 20, l.pool().stagingBytes(), "three staging buffers of 1 MiB and one of 2 MiB");
+                    assertEquals(5 << 20, l.memory().stagingBytes(), "memory() reports the grown buffer");
                 }
             }
             // the second epoch's fifth batch met the grown buffer again, or grew another one
