@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 /** {@code train.jar bench}: measurements, each against a raw limit or a peer in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure Sluice against the raw limit of the same hardware, in one run.",
-            "Every benchmark prints a ratio; --json prints one JSON object per line."},
+            "Every benchmark prints a ratio; loader, shuffle, store, train, allreduce, h2d and ingest take --json for"
+                    + " one JSON object per line."},
         subcommands = {BenchCommand.Loader.class, BenchShuffleCommand.class, BenchStoreCommand.class,
             BenchAllReduceCommand.class, BenchH2dCommand.class, BenchImagesCommand.class,
             BenchIngestCommand.class, BenchTrainCommand.class})

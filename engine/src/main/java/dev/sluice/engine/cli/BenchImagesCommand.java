@@ -1,5 +1,6 @@
 package dev.sluice.engine.cli;
 
+import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.data.format.Dataset;
 import dev.sluice.data.image.ImageDecoders;
 import dev.sluice.data.image.ImageStage;
@@ -23,15 +24,18 @@ import picocli.CommandLine.Option;
 
 /** {@code train.jar bench images}: decoders side by side, and the loader's image path against its decode ceiling. */
 @Command(name = "images", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Decodes the same in-memory JPEGs with each decoder (ImageIO, OpenCV/libjpeg-turbo, and nvJPEG"
-                + " where libnvjpeg and a GPU are present) on the same threads, then streams them through the loader (shards from a file store, decode, random-resized-crop,"
-                + " flip, batch) and reports images/s against the chosen decoder alone: goal >= 0.9. The JPEGs lie in"
-                + " one direct buffer (OpenCV reads them in place, ImageIO copies them); the loader path is one loader for every epoch, each"
-                + " epoch fetching the next one's first shards as a training run does, after --warmup epochs."
-                + " Each round also decodes and augments the same JPEGs in memory, with the loader's crops and flips"
-                + " but no loader, which splits the gap into what the augmentation costs and what the loader costs."
-                + " With --s3 the loader reads its shards over S3 from a local server instead.",
-            "Without --images, generates JPEGs of 300-500 px a side in --workdir/jpegs (class per directory), which"
+        description = {"JPEGs through the loader (decode, random-resized-crop, flip, batch) vs. the decoder alone: goal >= 0.9.",
+            "",
+            "Decodes the same in-memory JPEGs with each decoder (ImageIO, OpenCV/libjpeg-turbo, and nvJPEG where"
+                + " libnvjpeg and a GPU are present) on the same threads, then streams them through the loader (shards"
+                + " from a file store, decode, random-resized-crop, flip, batch) and reports images/s against the chosen"
+                + " decoder alone. The JPEGs lie in one direct buffer (OpenCV reads them in place, ImageIO copies them);"
+                + " the loader path is one loader for every epoch, each epoch fetching the next one's first shards as a"
+                + " training run does, after --warmup epochs. Each round also decodes and augments the same JPEGs in"
+                + " memory, with the loader's crops and flips but no loader, which splits the gap into what the"
+                + " augmentation costs and what the loader costs. With --s3 the loader reads its shards over S3 from a"
+                + " local server instead.",
+            "Without --images, generates JPEGs (see --style) in --workdir/jpegs (class per directory), which"
                 + " scripts/bench-images-torch.py reads for the PyTorch comparison. See docs/BENCHMARKS.md."})
 public final class BenchImagesCommand implements Callable<Integer> {
 
@@ -41,14 +45,15 @@ public final class BenchImagesCommand implements Callable<Integer> {
     @Option(names = "--images", paramLabel = "DIR", description = "A folder of JPEGs, one subfolder per class.")
     Path images;
 
-    @Option(names = "--workdir", paramLabel = "DIR", defaultValue = "bench-images",
-            description = "Where generated JPEGs and the dataset go (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workdir", paramLabel = "DIR",
+            description = "Where generated JPEGs and the dataset go (default: bench/images-STYLE in Sluice's home,"
+                    + " $SLUICE_HOME or ~/.cache/sluice, one per --style).")
     Path workdir;
 
     @Option(names = "--style", defaultValue = "smooth", paramLabel = "STYLE",
             description = "What generated JPEGs look like: smooth (300-500 px, about 14 KiB), noisy (same sizes, noise on"
                     + " every pixel, about 25 KiB) or imagenet (sized like ImageNet's photographs, 400-600 x 300-500 px,"
-                    + " about 100 KiB, so about as slow to decode). Use one --workdir per style (default: ${DEFAULT-VALUE}).")
+                    + " about 100 KiB, so about as slow to decode). Give each style its own --workdir (default: ${DEFAULT-VALUE}).")
     String style;
 
     @Option(names = "--photo-detail", hidden = true, description = "Same as --style noisy (kept for old commands).")
@@ -63,7 +68,7 @@ public final class BenchImagesCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Decode threads; 0: one per core.")
+    @Option(names = "--threads", defaultValue = "0", description = "Decode threads; 0: one per core (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--decoder", defaultValue = "auto", description = "Decoder of the loader path: auto, opencv, imageio or nvjpeg (default: auto).")
@@ -94,6 +99,8 @@ public final class BenchImagesCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException("--style must be smooth, noisy or imagenet, got '" + style + "'");
         }
+        Path workdir = this.workdir != null ? this.workdir
+                : DefaultDataset.home().resolve("bench").resolve("images-" + look.name().toLowerCase(Locale.ROOT));
         List<Path> files;
         if (images != null) {
             // the user's own JPEGs are measured as they are; nothing is written into their folder

@@ -37,9 +37,10 @@ import picocli.CommandLine.Option;
  * three modes alternate, in rotating order, after a warm-up read; the ratio is of medians.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"ingest --from imagefolder: vs. the raw limit (Java parallel read + one appended file; tar -cf),",
-            "side by side in one run. Without --dir, generates --files JPEGs (--image-side pixels, in 100 classes)",
-            "in --workdir once and reuses them. Prints files/s and MB/s per mode (median and spread) and the ratio."})
+        description = {"Image-folder ingest (ingest --from imagefolder:) against the raw limit, side by side in one run.",
+            "The raw limit is the same files read in parallel in Java into one appended file, and GNU tar -cf.",
+            "Without --dir, generates --files JPEGs (--image-side pixels, in 100 classes) in --workdir once and",
+            "reuses them. Prints files/s and MB/s per mode (median and spread) and the ratio."})
 public final class BenchIngestCommand implements Callable<Integer> {
 
     @Option(names = "--dir", paramLabel = "DIR", description = "An image folder to ingest (default: generate one).")

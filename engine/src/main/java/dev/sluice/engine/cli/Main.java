@@ -2,8 +2,15 @@ package dev.sluice.engine.cli;
 
 import dev.sluice.engine.datasets.DefaultDataset;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -51,6 +58,15 @@ public final class Main implements Runnable {
         cli.setUsageHelpWidth(110);
         cli.setOut(out);
         cli.setErr(err);
+        // a mistyped option: the error, picocli's near matches and where the options are listed, not the
+        // whole usage text, which would push the error off the screen
+        cli.setParameterExceptionHandler((e, rejected) -> {
+            PrintWriter w = e.getCommandLine().getErr();
+            w.println("error: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+            w.println("Run 'java -jar " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for its options.");
+            return USAGE;
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Throwable t = e;
             if (t instanceof UserException || t instanceof DefaultDataset.NotInstalledException) {
@@ -80,21 +96,54 @@ public final class Main implements Runnable {
         }
     }
 
-    /** One line per cause, most specific last, without repeating identical messages. */
+    /**
+     * One line per cause, most specific last, leaving out a cause whose words an outer message
+     * already gives (a wrapper that quotes its cause says it once).
+     */
     static String describe(Throwable t) {
         StringBuilder sb = new StringBuilder();
-        String last = null;
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
-            if (last == null || !last.contains(m)) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = message(c);
+            if (sb.indexOf(m) < 0) {
                 if (sb.length() > 0) {
                     sb.append("\n  caused by: ");
                 }
                 sb.append(m);
-                last = m;
             }
         }
         return sb.toString();
+    }
+
+    /** A wrapped exception's class name that libraries put in front of its message ("com.x.FooException: "). */
+    private static final Pattern CLASS_PREFIX = Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*: ");
+
+    /**
+     * What one exception says, in words a user can act on. The JDK's file-system exceptions carry
+     * only the path when the operating system gave no reason ({@code NoSuchFileException: /x}), so
+     * their kind is spelt out; a library's advice to programmers after its message (Gson's "See
+     * https://...") and the class name a wrapper repeats are dropped.
+     */
+    static String message(Throwable c) {
+        String m = c.getMessage();
+        if (c instanceof FileSystemException f && f.getReason() == null) {
+            String what = c instanceof NoSuchFileException ? "no such file or directory"
+                    : c instanceof AccessDeniedException ? "permission denied"
+                    : c instanceof NotDirectoryException ? "not a directory (a file is in the way)"
+                    : c instanceof FileAlreadyExistsException ? "already exists"
+                    : c instanceof DirectoryNotEmptyException ? "directory not empty"
+                    : null;
+            if (what != null) {
+                return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + what;
+            }
+        }
+        if (m == null || m.isBlank()) {
+            return c.getClass().getSimpleName();
+        }
+        int advice = m.indexOf("\nSee http");
+        if (advice >= 0) {
+            m = m.substring(0, advice);
+        }
+        return CLASS_PREFIX.matcher(m).replaceFirst("");
     }
 
     /** DJL must never download anything; logging stays quiet unless asked (the examples call it too). */
@@ -117,6 +166,15 @@ public final class Main implements Runnable {
         // time (several per decoded image), and throws OutOfMemoryError above it. Resident memory here
         // is mostly PyTorch's, the CUDA driver's and our own budgeted buffers, none of it JavaCPP's:
         // the check would fail a healthy run. Heap limits stay as they are; a -D given by the user wins.
+        // JavaCPP warns on stderr at every start that the OpenCV and OpenBLAS presets (1.5.13, the newest
+        // OpenCV that Maven Central serves) were built for another JavaCPP than ours (1.5.14): known, tested,
+        // and nothing a user can act on. Through SLF4J its warnings can be kept to errors.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+            if (System.getProperty("org.slf4j.simpleLogger.log.org.bytedeco.javacpp.Loader") == null) {
+                System.setProperty("org.slf4j.simpleLogger.log.org.bytedeco.javacpp.Loader", "error");
+            }
+        }
         if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null
                 && System.getProperty("org.bytedeco.javacpp.maxphysicalbytes") == null) {
             System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
