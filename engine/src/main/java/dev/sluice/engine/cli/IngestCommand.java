@@ -106,6 +106,11 @@ public final class IngestCommand implements Callable<Integer> {
                     + " else the system temporary directory).")
     Path staging;
 
+    @Option(names = "--progress", defaultValue = "auto",
+            description = "Progress: auto (a bar when stderr is a terminal, else a line every few seconds), always"
+                    + " (the bar) or never (the lines) (default: ${DEFAULT-VALUE}).")
+    String progress;
+
     @Mixin
     StoreOptionsMixin storeOptions;
 
@@ -126,7 +131,8 @@ public final class IngestCommand implements Callable<Integer> {
                 Set.copyOf(compress));
         try (Importer importer = Sources.open(from, so);
              ObjectStore store = Stores.open(to, storeOptions.toOptions());
-             IngestProgressBar bar = new IngestProgressBar(from.startsWith("imagefolder:") ? " files" : " samples")) {
+             IngestProgressBar bar = new IngestProgressBar(from.startsWith("imagefolder:") ? "files" : "samples",
+                     ProgressMode.bar(progress))) {
             Path stage = staging != null ? staging
                     : store instanceof FileStore fs ? fs.root().resolve(".sluice-staging")
                     : Files.createTempDirectory("sluice-ingest");
