@@ -84,7 +84,7 @@ public final class IdxImporter implements Importer {
         }
         for (String c : compressed) {
             if (!c.equals(IMAGE) && !c.equals(LABEL)) {
-                throw new InputException("--compress " + c + ": no such field; idx: sources have the fields "
+                throw new IngestUsageException("--compress " + c + ": no such field; idx: sources have the fields "
                         + IMAGE + " and " + LABEL);
             }
         }

@@ -93,7 +93,7 @@ public final class ImageFolderImporter implements Importer {
             for (Map.Entry<String, String> e : splitPrefixes.entrySet()) {
                 List<String> here = e.getValue().isEmpty() ? top : store.directories(e.getValue());
                 if (here.isEmpty()) {
-                    throw new InputException(describe(e.getValue()) + ": no class directories; imagefolder: expects"
+                    throw new IngestUsageException(describe(e.getValue()) + ": no class directories; imagefolder: expects"
                             + " ROOT/<class>/<image files> (one subdirectory per class), or ROOT/train/<class>/... and"
                             + " ROOT/val/<class>/..., where ROOT is a directory or s3://bucket/prefix");
                 }
@@ -112,7 +112,7 @@ public final class ImageFolderImporter implements Importer {
 
     private static ObjectStore local(Path root) throws InputException {
         if (!Files.isDirectory(root)) {
-            throw new InputException(root + ": not a directory; imagefolder: takes DIR with one subdirectory per class");
+            throw new IngestUsageException(root + ": not a directory; imagefolder: takes DIR with one subdirectory per class");
         }
         return new FileStore(root, 1);
     }

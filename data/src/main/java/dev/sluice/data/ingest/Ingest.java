@@ -136,7 +136,7 @@ public final class Ingest {
             base = Dataset.open(store).manifest();
             for (String split : splits) {
                 if (base.splits().containsKey(split) && !options.replace()) {
-                    throw new InputException(store.location() + " already has split '" + split
+                    throw new IngestUsageException(store.location() + " already has split '" + split
                             + "'; pass --replace to replace it, or choose another --split");
                 }
             }
@@ -204,7 +204,7 @@ public final class Ingest {
         int shards = found.splits.values().stream().mapToInt(List::size).sum();
         if (options.resume()) {
             if (!fingerprint.equals(found.fingerprint)) {
-                throw new InputException(store.location() + ": the interrupted ingest recorded in " + IngestJournal.KEY
+                throw new IngestUsageException(store.location() + ": the interrupted ingest recorded in " + IngestJournal.KEY
                         + " had other inputs or options (" + found.fingerprint + "); rerun it with those, or"
                         + " without --resume to start over");
             }

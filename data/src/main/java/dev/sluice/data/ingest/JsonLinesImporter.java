@@ -45,12 +45,12 @@ public final class JsonLinesImporter implements Importer {
         this.split = split;
         this.fieldSpec = fields;
         if (!Files.isRegularFile(file)) {
-            throw new InputException(file + " does not exist or is not a file");
+            throw new IngestUsageException(file + " does not exist or is not a file");
         }
         try {
             this.schema = new Schema(FieldList.parse(fields));
         } catch (IllegalArgumentException e) {
-            throw new InputException("jsonl:" + file + ": " + e.getMessage(), e);
+            throw new IngestUsageException("jsonl:" + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -46,14 +46,16 @@ public final class Sources {
     private Sources() {}
 
     /**
-     * @throws InputException for an unknown kind, a missing option or an unreadable source, saying what to pass
+     * @throws IngestUsageException for an unknown kind, a missing or wrong option or a missing source,
+     *     saying what to pass (nothing is read or written then)
+     * @throws InputException for a source that exists but cannot be read as its kind
      */
     public static Importer open(String from, Options o) throws IOException {
         int colon = from.indexOf(':');
         String kind = colon < 0 ? "" : from.substring(0, colon);
         String where = colon < 0 ? "" : from.substring(colon + 1);
         if (where.isEmpty() || !KINDS.contains(kind)) {
-            throw new InputException("unsupported source '" + from + "': use imagefolder:DIR|s3://bucket/prefix, wds:PATTERN, jsonl:FILE,"
+            throw new IngestUsageException("unsupported source '" + from + "': use imagefolder:DIR|s3://bucket/prefix, wds:PATTERN, jsonl:FILE,"
                     + " tokens:FILE or idx:IMAGES,LABELS");
         }
         return switch (kind) {
@@ -62,17 +64,23 @@ public final class Sources {
             case "wds" -> wds(where, o);
             case "jsonl" -> {
                 if (o.fields() == null) {
-                    throw new InputException("jsonl: needs --fields NAME:TYPE,... e.g. --fields text:string,label:int64");
+                    throw new IngestUsageException("--fields is required for jsonl: sources: the fields to take and their"
+                            + " types, NAME:TYPE,... e.g. --fields text:string,label:int64");
                 }
                 yield new JsonLinesImporter(Path.of(where), o.split(), o.fields());
             }
             default -> {
-                DType dt = o.dtype() == null ? null : DType.fromJsonName(o.dtype());
+                if (o.dtype() == null) {
+                    throw new IngestUsageException("--dtype is required for tokens: sources (uint16 or uint32,"
+                            + " the token file's element type)");
+                }
+                DType dt = DType.fromJsonName(o.dtype());
                 if (dt != DType.UINT16 && dt != DType.UINT32) {
-                    throw new InputException("tokens: needs --dtype uint16 or --dtype uint32 (got " + o.dtype() + ")");
+                    throw new IngestUsageException("--dtype " + o.dtype() + ": tokens: sources take uint16 or uint32");
                 }
                 if (o.seqLen() <= 0) {
-                    throw new InputException("tokens: needs --seq-len N, the model's context length");
+                    throw new IngestUsageException("--seq-len is required for tokens: sources: N, the model's context"
+                            + " length (a positive number)");
                 }
                 yield new TokenImporter(Path.of(where), o.split(), dt, o.seqLen());
             }
@@ -111,7 +119,7 @@ public final class Sources {
             }
         }
         if (cuts.isEmpty()) {
-            throw new InputException("idx: needs two files, idx:IMAGES,LABELS (got 'idx:" + where + "')");
+            throw new IngestUsageException("idx: needs two files, idx:IMAGES,LABELS (got 'idx:" + where + "')");
         }
         List<Path[]> existing = cuts.stream()
                 .filter(p -> Files.isRegularFile(p[0]) && Files.isRegularFile(p[1])).toList();
@@ -119,17 +127,17 @@ public final class Sources {
             return existing.get(0);
         }
         if (existing.size() > 1) {
-            throw new InputException("idx:" + where + " can be read as more than one pair of existing files"
+            throw new IngestUsageException("idx:" + where + " can be read as more than one pair of existing files"
                     + " (the paths contain commas); rename or link the files to paths without commas");
         }
         if (cuts.size() == 1) {
             for (Path p : cuts.get(0)) {
                 if (!Files.isRegularFile(p)) {
-                    throw new InputException(p + " does not exist or is not a file");
+                    throw new IngestUsageException(p + " does not exist or is not a file");
                 }
             }
         }
-        throw new InputException("idx:" + where + " names no pair of existing files at any of its commas;"
+        throw new IngestUsageException("idx:" + where + " names no pair of existing files at any of its commas;"
                 + " give idx:IMAGES,LABELS with both files present");
     }
 
@@ -142,7 +150,7 @@ public final class Sources {
         try {
             keys = new ArrayList<>(BracePattern.expand(rel));
         } catch (IllegalArgumentException e) {
-            throw new InputException("wds:" + pattern + ": " + e.getMessage(), e);
+            throw new IngestUsageException("wds:" + pattern + ": " + e.getMessage(), e);
         }
         ObjectStore store = Stores.isS3(root) ? Stores.open(root, o.store()) : new FileStore(Path.of(root));
         try {

@@ -45,13 +45,13 @@ public final class TokenImporter implements Importer {
      */
     public TokenImporter(Path file, String split, DType dtype, int seqLen) throws IOException {
         if (dtype != DType.UINT16 && dtype != DType.UINT32) {
-            throw new InputException("tokens: --dtype must be uint16 or uint32, not " + dtype.jsonName());
+            throw new IngestUsageException("tokens: --dtype must be uint16 or uint32, not " + dtype.jsonName());
         }
         if (seqLen < 1) {
-            throw new InputException("tokens: --seq-len must be positive, not " + seqLen);
+            throw new IngestUsageException("tokens: --seq-len must be positive, not " + seqLen);
         }
         if (!Files.isRegularFile(file)) {
-            throw new InputException(file + " does not exist or is not a file");
+            throw new IngestUsageException(file + " does not exist or is not a file");
         }
         this.file = file.toAbsolutePath().normalize();
         this.split = split;

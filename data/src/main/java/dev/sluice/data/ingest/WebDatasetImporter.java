@@ -60,7 +60,7 @@ public final class WebDatasetImporter implements Importer {
         this.split = split;
         for (String t : tars) {
             if (!store.exists(t)) {
-                throw new InputException(Dataset.where(store, t) + ": no such tar (from pattern '" + pattern + "')");
+                throw new IngestUsageException(Dataset.where(store, t) + ": no such tar (from pattern '" + pattern + "')");
             }
         }
         Member[] first;

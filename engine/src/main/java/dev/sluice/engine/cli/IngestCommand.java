@@ -5,17 +5,19 @@ import dev.sluice.data.format.Split;
 import dev.sluice.data.ingest.IdxImporter;
 import dev.sluice.data.ingest.Importer;
 import dev.sluice.data.ingest.Ingest;
+import dev.sluice.data.ingest.IngestUsageException;
 import dev.sluice.data.ingest.Sources;
 import dev.sluice.data.store.FileStore;
 import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.Stores;
-import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,7 +74,8 @@ public final class IngestCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--to", required = true, paramLabel = "LOCATION",
-            description = "Dataset location: a directory, file:///dir or s3://bucket/prefix.")
+            description = "Dataset location: a directory, file:///dir or s3://bucket/prefix; a directory must be new,"
+                    + " empty, a dataset or an interrupted ingest's.")
     String to;
 
     @Option(names = "--split", defaultValue = "train", description = "Split name (default: ${DEFAULT-VALUE}).")
@@ -102,9 +105,14 @@ public final class IngestCommand implements Callable<Integer> {
     boolean replace;
 
     @Option(names = "--staging", paramLabel = "DIR",
-            description = "Local directory for shards before upload (default: inside the target for a directory,"
-                    + " else the system temporary directory).")
+            description = "Local directory for shards before upload; they wait in a new subdirectory, removed"
+                    + " afterwards (default: inside the target for a directory, else the system temporary directory).")
     Path staging;
+
+    @Option(names = "--progress", defaultValue = "auto",
+            description = "Progress: auto (a bar when stderr is a terminal, else a line every few seconds), always"
+                    + " (the bar) or never (the lines) (default: ${DEFAULT-VALUE}).")
+    String progress;
 
     @Mixin
     StoreOptionsMixin storeOptions;
@@ -124,19 +132,45 @@ public final class IngestCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Sources.Options so = new Sources.Options(split, fields, dtype, seqLen, storeOptions.toOptions(), classNames,
                 Set.copyOf(compress));
+        boolean bar = ProgressMode.bar(progress);
+        ObjectStore store;
+        try {
+            store = Stores.open(to, storeOptions.toOptions());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        try (store) {
+            // checked before the source is opened: listing a large source can take a while
+            IngestTarget target = store instanceof FileStore fs ? IngestTarget.check(fs.root()) : null;
+            try {
+                return ingest(so, store, bar, t0);
+            } catch (IngestUsageException e) {
+                // found before anything was read or written: the user fixes the command line
+                throw new UserException(e.getMessage());
+            } catch (Exception | Error e) {
+                if (target != null) {
+                    try {
+                        target.removeCreated();
+                    } catch (IOException | RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    private int ingest(Sources.Options so, ObjectStore store, boolean bar, long t0) throws IOException {
         try (Importer importer = Sources.open(from, so);
-             ObjectStore store = Stores.open(to, storeOptions.toOptions());
-             IngestProgressBar bar = new IngestProgressBar(from.startsWith("imagefolder:") ? " files" : " samples")) {
-            Path stage = staging != null ? staging
-                    : store instanceof FileStore fs ? fs.root().resolve(".sluice-staging")
-                    : Files.createTempDirectory("sluice-ingest");
+             IngestProgressBar progressBar = new IngestProgressBar(
+                     from.startsWith("imagefolder:") ? "files" : "samples", bar)) {
             String dsName = name != null ? name : store.exists(Manifest.KEY) ? null : lastPart(to);
-            Ingest.Options o = Ingest.Options.defaults(dsName, stage).withShardBytes(shardSize)
+            Ingest.Options o = Ingest.Options.defaults(dsName, stagingDir(store)).withShardBytes(shardSize)
                     .withReplace(replace).withStrict(strict).withResume(resume).withHashedPrefixes(hashedPrefixes)
                     .withThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
-                    .withProgress(bar).withNotes(System.out::println);
+                    .withProgress(progressBar).withNotes(System.out::println);
             Ingest.Result r = new Ingest(importer, store, o).run();
-            bar.close();
+            progressBar.close();
             double secs = (System.nanoTime() - t0) / 1e9;
             for (String s : importer.splits()) {
                 Split sp = r.manifest().split(s);
@@ -154,6 +188,24 @@ public final class IngestCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "Done in %.1f s%n", secs);
             return 0;
         }
+    }
+
+    /**
+     * Where shards wait before they are published. The writer creates it and deletes it with all it
+     * holds when it closes, so it is always a directory of the ingest's own: a fresh one inside
+     * {@code --staging} (never the user's directory itself), {@value IngestTarget#STAGING} inside a
+     * local target, or a fresh one in the system temporary directory. Nothing is created here, so a
+     * usage error leaves no trace.
+     */
+    private Path stagingDir(ObjectStore store) {
+        String fresh = "sluice-ingest-" + UUID.randomUUID();
+        if (staging != null) {
+            return staging.resolve(fresh);
+        }
+        if (store instanceof FileStore fs) {
+            return fs.root().resolve(IngestTarget.STAGING);
+        }
+        return Path.of(System.getProperty("java.io.tmpdir")).resolve(fresh);
     }
 
     private static String lastPart(String location) {

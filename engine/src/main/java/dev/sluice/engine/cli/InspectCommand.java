@@ -51,17 +51,25 @@ public final class InspectCommand implements Callable<Integer> {
             out.printf("dataset   %s%nlocation  %s%nformat    %d.%d%ncreated   %s%n", m.name(), store.location(),
                     m.major(), m.minor(), m.created());
             out.println("fields");
+            boolean anyVariable = false;
             for (FieldSpec f : m.schema().fields()) {
-                out.printf(Locale.ROOT, "  %-12s %-8s %-14s %-6s %,d bytes/sample%s%n", f.name(), f.dtype().jsonName(),
-                        Arrays.toString(f.shape()), f.compression().jsonName(), f.sampleBytes(),
+                anyVariable |= f.variable();
+                out.printf(Locale.ROOT, "  %-12s %-8s %-14s %-6s %s%s%n", f.name(), f.dtype().jsonName(),
+                        Arrays.toString(f.shape()), f.compression().jsonName(), size(f),
                         f.classes().isEmpty() ? "" : ", " + f.classes().size() + " classes " + preview(f));
             }
             out.println("splits");
             long total = 0;
             for (Split s : m.splits().values()) {
                 total += s.bytes();
-                out.printf(Locale.ROOT, "  %-12s %,12d samples %6d shards %10.1f MB%n", s.name(), s.samples(),
-                        s.shards().size(), s.bytes() / 1e6);
+                // the manifest records sizes per shard, not per field: a variable-length field's size is
+                // known only as part of the split's mean, which is what is shown
+                String mean = anyVariable && s.samples() > 0
+                        ? String.format(Locale.ROOT, ", mean %,.1f bytes/sample as stored",
+                                (double) s.bytes() / s.samples())
+                        : "";
+                out.printf(Locale.ROOT, "  %-12s %,12d samples %6d shards %10.1f MB%s%n", s.name(), s.samples(),
+                        s.shards().size(), s.bytes() / 1e6, mean);
                 if (shards) {
                     for (ShardInfo sh : s.shards()) {
                         out.printf(Locale.ROOT, "    %-48s %,10d samples %,14d bytes crc32c %s%n", sh.key(),
@@ -78,6 +86,17 @@ public final class InspectCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * One sample's size: fixed fields have one; a variable-length field's values differ in size
+     * (the split lines give the stored mean).
+     */
+    private static String size(FieldSpec f) {
+        if (f.variable()) {
+            return "variable length" + (f.encoding() == null ? "" : ", encoding " + f.encoding());
+        }
+        return String.format(Locale.ROOT, "%,d bytes/sample", f.sampleBytes());
     }
 
     private static String preview(FieldSpec f) {

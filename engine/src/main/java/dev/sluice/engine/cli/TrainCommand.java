@@ -194,12 +194,7 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig config(String location) throws java.io.IOException {
         Path dir = runDir != null ? runDir
                 : resume && checkpointDir == null ? latestRun(model) : null;
-        boolean bar = switch (progress) {
-            case "always" -> true;
-            case "never" -> false;
-            case "auto" -> System.console() != null;
-            default -> throw new UserException("--progress must be auto, always or never, not '" + progress + "'");
-        };
+        boolean bar = ProgressMode.bar(progress);
         if (!ModelRegistry.builtIn().names().contains(model)) {
             throw new UserException("--model " + model + ": no such model; models: "
                     + String.join(", ", ModelRegistry.builtIn().names()));

@@ -1,0 +1,51 @@
+package dev.sluice.engine.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * How {@code train} and {@code ingest} show progress, from their {@code --progress} option: a bar
+ * redrawn in place (carriage returns) on a terminal, or whole lines every few seconds where the
+ * output goes to a file or a pipe, whose readers would see every redraw.
+ */
+final class ProgressMode {
+
+    private ProgressMode() {}
+
+    /**
+     * Whether to draw a bar: {@code always}, {@code never}, or {@code auto} (when stderr, where bars
+     * are drawn, is a terminal).
+     *
+     * @throws UserException for any other value
+     */
+    static boolean bar(String option) {
+        return switch (option) {
+            case "always" -> true;
+            case "never" -> false;
+            case "auto" -> terminal();
+            default -> throw new UserException("--progress must be auto, always or never, not '" + option + "'");
+        };
+    }
+
+    /** Whether this process talks to a terminal on stdin, stdout and stderr. */
+    static boolean terminal() {
+        // Java 17's System.console() looks at stdin and stdout only; '2>log' redirects stderr alone
+        return System.console() != null && stderrIsTerminal();
+    }
+
+    private static boolean stderrIsTerminal() {
+        Path fd2 = Path.of("/proc/self/fd/2");
+        if (!Files.isSymbolicLink(fd2)) {
+            // no /proc (macOS, Windows): System.console() is all there is to go by
+            return true;
+        }
+        try {
+            String target = Files.readSymbolicLink(fd2).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException e) {
+            // the link exists but cannot be read (another user's process?): the console answer stands
+            return true;
+        }
+    }
+}
