@@ -111,6 +111,11 @@ public final class GptSmall {
         }
 
         @Override
+        public boolean languageModel() {
+            return true;
+        }
+
+        @Override
         public Block build(InputSpec input, int numClasses) {
             return GptSmall.buildLanguageModel(input.vocabSize(), input.length());
         }
@@ -119,8 +124,8 @@ public final class GptSmall {
     static final class Factory implements ModelFactory {
         @Override
         public String description() {
-            return "tiny GPT: " + LAYERS + " causal transformer blocks, width " + DIM + ", "
-                    + HEADS + " heads (token fields [T], T <= " + MAX_LENGTH + ")";
+            return "tiny GPT sequence classifier: " + LAYERS + " causal transformer blocks, width " + DIM + ", "
+                    + HEADS + " heads, one label per token sequence [T], T <= " + MAX_LENGTH;
         }
 
         @Override

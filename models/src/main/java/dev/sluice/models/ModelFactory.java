@@ -30,4 +30,15 @@ public interface ModelFactory {
      * @return a fresh block; every call returns new parameters
      */
     Block build(InputSpec input, int numClasses);
+
+    /**
+     * Whether the network predicts the next token at every position of a token window (trained on
+     * unlabelled token windows) rather than one label per sample. The trainer feeds token datasets
+     * only to language models, and other datasets only to the others.
+     *
+     * @return true for a language model; false (the default) for a per-sample classifier
+     */
+    default boolean languageModel() {
+        return false;
+    }
 }

@@ -85,6 +85,29 @@ public final class ModelRegistry {
     }
 
     /**
+     * Whether a model is a language model (see {@link ModelFactory#languageModel()}).
+     *
+     * @param name a known model name
+     * @return true if it predicts the next token at every position
+     * @throws ModelConfigException if the name is unknown
+     */
+    public boolean languageModel(String name) {
+        return factory(name).languageModel();
+    }
+
+    /**
+     * Why a model cannot take this input, or nothing when it can; phrased to follow "it needs".
+     *
+     * @param name a known model name
+     * @param input the input field
+     * @return the reason, or empty
+     * @throws ModelConfigException if the name is unknown
+     */
+    public Optional<String> mismatch(String name, InputSpec input) {
+        return factory(name).mismatch(Objects.requireNonNull(input, "input"));
+    }
+
+    /**
      * The names of the models that accept this input, in registration order.
      *
      * @param input the input field

@@ -4,6 +4,7 @@ import dev.sluice.data.loader.Remainder;
 import dev.sluice.engine.datasets.DefaultDataset;
 import dev.sluice.engine.device.DeviceSpec;
 import dev.sluice.engine.device.Normalization;
+import dev.sluice.engine.train.InvalidRunException;
 import dev.sluice.engine.train.TrainConfig;
 import dev.sluice.engine.train.TrainDefaults;
 import dev.sluice.engine.train.TrainResult;
@@ -18,10 +19,13 @@ import picocli.CommandLine.Option;
 
 /** {@code train.jar train}: the default command. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        // the --model description lists the registry's models (ModelHelp)
+        resourceBundle = "dev.sluice.engine.cli.ModelHelp",
         description = {
             "Train a model on a Sluice dataset streamed from disk or S3, evaluating after every epoch.",
             "Without --data, imports Fashion-MNIST from Debian's dataset-fashion-mnist package once and trains on it.",
-            "Prints the run directory, a progress bar, a summary per epoch and a final line with the test accuracy."
+            "Prints the run directory, a progress bar, a summary per epoch and a final line with the accuracy on"
+                    + " the evaluation split (with --json, stdout holds only JSON lines and the rest goes to stderr)."
         })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -29,11 +33,12 @@ public final class TrainCommand implements Callable<Integer> {
     public static final int STOPPED = 143;
 
     @Option(names = "--eval-split", defaultValue = TrainDefaults.EVAL_SPLIT,
-            description = "Split to evaluate after each epoch; 'none' to skip (default: ${DEFAULT-VALUE}).")
+            description = "Split to evaluate after each epoch, or 'none'; auto takes test, else val, else evaluates"
+                    + " nothing (default: ${DEFAULT-VALUE}).")
     String evalSplit;
 
-    @Option(names = "--model", defaultValue = TrainDefaults.MODEL,
-            description = "Model: mlp, cnn, resnet18, gpt-small (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = TrainDefaults.MODEL, descriptionKey = ModelHelp.KEY,
+            description = "Model from the registry (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--epochs", defaultValue = TrainDefaults.EPOCHS_TEXT, description = "Epochs (default: ${DEFAULT-VALUE}).")
@@ -130,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--nccl-lib", paramLabel = "PATH",
             description = "libnccl.so.2 or its directory, for several GPUs (default: found through LD_LIBRARY_PATH;"
-                    + " e.g. the nvidia-nccl-cu13 Python wheel's nvidia/nccl/lib).")
+                    + " e.g. nvidia/nccl/lib of the nvidia-nccl-cu12 Python wheel: the CUDA 12 build).")
     String ncclLib;
 
     @Option(names = "--log-every", defaultValue = TrainDefaults.LOG_EVERY_TEXT,
@@ -178,13 +183,20 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
+        // with --json, stdout carries only JSON lines: what people read goes to stderr
+        PrintStream human = dataset.json ? System.err : System.out;
         // every option is checked before the default dataset is imported or anything is written
         TrainConfig cfg = config(dataset.location(() -> "(default dataset)"));
         if (dataset.data == null) {
-            cfg = config(DefaultDataset.ensure(out).toString());
+            cfg = config(DefaultDataset.ensure(human).toString());
         }
-        TrainResult r = new Trainer(cfg, out, System.getenv(), true, cache.open()).run();
+        TrainResult r;
+        try {
+            r = new Trainer(cfg, System.out, human, System.getenv(), true, cache.open()).run();
+        } catch (InvalidRunException e) {
+            // refused before the run wrote anything: the user's to fix
+            throw new UserException(e.getMessage());
+        }
         // stopped by SIGTERM/Ctrl-C: 128 + 15, as a shell reports a process ended by SIGTERM, so a
         // scheduler knows the run did not finish (after its checkpoint, plots and summary)
         return r.stopped() ? STOPPED : r.steps() > 0 ? 0 : 1;

@@ -19,22 +19,33 @@ final class Console {
     static final double LINE_EVERY_SECONDS = 5;
 
     private final PrintStream out;
+    private final PrintStream human;
     private final boolean bar;
     private final boolean json;
     private final boolean quiet;
     private final LongSupplier nanoClock;
 
     Console(PrintStream out, boolean bar, boolean json) {
-        this(out, bar, json, false, System::nanoTime);
+        this(out, out, bar, json, false, System::nanoTime);
+    }
+
+    /**
+     * A console whose JSON lines go to {@code out} and every other line to {@code human}; with
+     * {@code --json} the CLI passes stderr there, so stdout holds JSON lines only.
+     */
+    Console(PrintStream out, PrintStream human, boolean bar, boolean json) {
+        this(out, human, bar, json, false, System::nanoTime);
     }
 
     /** As above, with the clock the progress lines are timed by (tests). */
     Console(PrintStream out, boolean bar, boolean json, LongSupplier nanoClock) {
-        this(out, bar, json, false, nanoClock);
+        this(out, out, bar, json, false, nanoClock);
     }
 
-    private Console(PrintStream out, boolean bar, boolean json, boolean quiet, LongSupplier nanoClock) {
+    private Console(PrintStream out, PrintStream human, boolean bar, boolean json, boolean quiet,
+                    LongSupplier nanoClock) {
         this.out = out;
+        this.human = human;
         this.bar = bar;
         this.json = json;
         this.quiet = quiet;
@@ -43,15 +54,15 @@ final class Console {
 
     /** A console that prints nothing (replicas other than the chief). */
     Console quiet() {
-        return new Console(out, false, false, true, nanoClock);
+        return new Console(out, human, false, false, true, nanoClock);
     }
 
     void line(String s) {
         if (quiet) {
             return;
         }
-        out.println(s);
-        out.flush();
+        human.println(s);
+        human.flush();
     }
 
     /** A status line that does not disturb a progress bar being drawn (goes to stderr then). */

@@ -12,7 +12,8 @@ package dev.sluice.engine.train;
  * @param evalLoss mean loss on the evaluation split, or NaN
  * @param evalAccuracy accuracy on the evaluation split, or NaN
  * @param seconds wall time of the epoch's training steps
- * @param samplesPerSecond training samples per second, all replicas together
+ * @param samplesPerSecond training samples (for a token dataset: sequences, not tokens) per second, all
+ *     replicas together
  * @param dataWaitFraction share of step time spent waiting for data
  * @param timing mean per-step split of time
  * @param io what rank 0's training loader read during the epoch

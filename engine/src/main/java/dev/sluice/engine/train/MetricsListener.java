@@ -9,11 +9,14 @@ final class MetricsListener implements TrainingListener {
     private final MetricsLog log;
     private final int logEvery;
     private final String evalSplit;
+    private final int tokensPerSample;
 
-    MetricsListener(MetricsLog log, int logEvery, String evalSplit) {
+    /** @param tokensPerSample T of a token dataset (its epochs also log tokens/s), 0 for images */
+    MetricsListener(MetricsLog log, int logEvery, String evalSplit, int tokensPerSample) {
         this.log = log;
         this.logEvery = logEvery;
         this.evalSplit = evalSplit;
+        this.tokensPerSample = tokensPerSample;
     }
 
     @Override
@@ -40,7 +43,7 @@ final class MetricsListener implements TrainingListener {
     @Override
     public void onEpochEnd(EpochSummary s) throws Exception {
         MetricsLog.Event ev = log.event("epoch");
-        epochFields(s).forEach(ev::put);
+        epochFields(s, tokensPerSample).forEach(ev::put);
         ev.write();
         log.flush();
     }
@@ -53,8 +56,11 @@ final class MetricsListener implements TrainingListener {
         log.flush();
     }
 
-    /** The fields of an {@code epoch} event (also printed by {@code --json}). */
-    static Map<String, Object> epochFields(EpochSummary s) {
+    /**
+     * The fields of an {@code epoch} event (also printed by {@code --json}); with
+     * {@code tokensPerSample} above 0 also {@code tokens_per_s}, the samples' scored tokens per second.
+     */
+    static Map<String, Object> epochFields(EpochSummary s, int tokensPerSample) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("event", "epoch");
         m.put("epoch", s.epoch());
@@ -65,6 +71,9 @@ final class MetricsListener implements TrainingListener {
         m.put("eval_accuracy", s.evalAccuracy());
         m.put("seconds", s.seconds());
         m.put("samples_per_s", s.samplesPerSecond());
+        if (tokensPerSample > 0) {
+            m.put("tokens_per_s", s.samplesPerSecond() * tokensPerSample);
+        }
         m.put("data_wait_fraction", s.dataWaitFraction());
         m.put("data_wait_ms", s.timing().dataWaitMs());
         m.put("h2d_ms", s.timing().hostToDeviceMs());

@@ -9,16 +9,22 @@ final class ProgressListener implements TrainingListener {
     private final int epochs;
     private final int samplesPerStep;
     private final String evalSplit;
+    private final int tokensPerSample;
     private Console.Progress bar;
     private long already;
     private long steps;
     private boolean lastComplete = true;
 
-    ProgressListener(Console console, int epochs, int samplesPerStep, String evalSplit) {
+    /**
+     * @param evalSplit the split evaluated after each epoch, or null
+     * @param tokensPerSample T of a token dataset (whose epochs also show tokens/s), 0 for images
+     */
+    ProgressListener(Console console, int epochs, int samplesPerStep, String evalSplit, int tokensPerSample) {
         this.console = console;
         this.epochs = epochs;
         this.samplesPerStep = samplesPerStep;
         this.evalSplit = evalSplit;
+        this.tokensPerSample = tokensPerSample;
     }
 
     @Override
@@ -52,9 +58,11 @@ final class ProgressListener implements TrainingListener {
         String evalPart = Double.isNaN(s.evalAccuracy()) ? ""
                 : String.format(Locale.ROOT, " | %s loss %.4f acc %.4f", evalSplit, s.evalLoss(), s.evalAccuracy());
         console.line(String.format(Locale.ROOT,
-                "epoch %d/%d: train loss %.4f acc %.4f%s | %.1f s, %,.0f samples/s, data wait %.1f%%",
+                "epoch %d/%d: train loss %.4f acc %.4f%s | %.1f s, %,.1f samples/s%s, data wait %.1f%%",
                 s.epoch(), epochs, s.trainLoss(), s.trainAccuracy(), evalPart, s.seconds(),
-                s.samplesPerSecond(), s.dataWaitFraction() * 100));
+                s.samplesPerSecond(), tokensPerSample <= 0 ? ""
+                        : String.format(Locale.ROOT, " (%,.0f tokens/s)", s.samplesPerSecond() * tokensPerSample),
+                s.dataWaitFraction() * 100));
         if (already > 0) {
             // the steps before the resume were summed by the interrupted attempt, not this one
             console.line(String.format(Locale.ROOT, "  (resumed at step %d of %d of this epoch: train loss and"
@@ -67,7 +75,7 @@ final class ProgressListener implements TrainingListener {
         if (s.io() != null) {
             console.line("  " + s.io().line());
         }
-        console.json(MetricsLog.json(MetricsListener.epochFields(s)));
+        console.json(MetricsLog.json(MetricsListener.epochFields(s, tokensPerSample)));
     }
 
     @Override
@@ -84,8 +92,9 @@ final class ProgressListener implements TrainingListener {
             console.line(String.format(Locale.ROOT, "done: %d steps in %.1f s (no evaluation split)", r.steps(),
                     r.seconds()));
         } else {
-            console.line(String.format(Locale.ROOT, "test accuracy %.4f (%d/%d %s samples) after %s, %.1f s",
-                    r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), evalSplit, after, r.seconds()));
+            // labelled with the split evaluated (test, val or the one asked for)
+            console.line(String.format(Locale.ROOT, "%s accuracy %.4f (%d/%d samples) after %s, %.1f s",
+                    evalSplit, r.evalAccuracy(), r.evalCorrect(), r.evalSamples(), after, r.seconds()));
         }
         console.json(MetricsLog.json(MetricsListener.summaryFields(r, evalSplit)));
     }

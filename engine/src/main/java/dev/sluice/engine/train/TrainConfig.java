@@ -100,7 +100,10 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
 
         /** What a resumed run must share with its checkpoint when the images are decoded. */
         String describe() {
-            return "size=" + imageSize + " crop=" + crop + " flip=" + flip + " normalize=" + normalize;
+            // no --normalize is "auto" (ImageNet's statistics for decoded images), not "null"; the
+            // others keep their enum names, so checkpoints taken with them still resume
+            return "size=" + imageSize + " crop=" + crop + " flip=" + flip + " normalize="
+                    + (normalize == null ? "auto" : normalize.name());
         }
     }
 
@@ -179,7 +182,8 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
      * @param location dataset location: a directory, {@code file://} or {@code s3://} URI
      * @param store how to reach the store (S3 endpoint, region, parts, concurrency)
      * @param trainSplit split to train on
-     * @param evalSplit split to evaluate on after each epoch, or null for none
+     * @param evalSplit split to evaluate on after each epoch, or null for none; {@link TrainDefaults#EVAL_SPLIT}
+     *     ({@code auto}) for {@code test}, else {@code val}, else none
      * @param shuffleWindow shards open at once for the bounded shuffle
      * @param prefetch shards fetched ahead
      * @param remainder what happens to the samples of an epoch that do not divide among the replicas
@@ -211,9 +215,15 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
      */
     public record Job(String model, int epochs, int batchSize, long seed, long maxSteps) {
         public Job {
-            if (epochs <= 0 || batchSize <= 0 || maxSteps < 0) {
-                throw new IllegalArgumentException("--epochs and --batch-size must be positive and --max-steps not"
-                        + " negative (got " + epochs + ", " + batchSize + ", " + maxSteps + ")");
+            // one message per wrong option, naming only that one
+            if (epochs <= 0) {
+                throw new IllegalArgumentException("--epochs must be positive, not " + epochs);
+            }
+            if (batchSize <= 0) {
+                throw new IllegalArgumentException("--batch-size must be positive, not " + batchSize);
+            }
+            if (maxSteps < 0) {
+                throw new IllegalArgumentException("--max-steps must be 0 (no limit) or positive, not " + maxSteps);
             }
         }
     }
@@ -321,8 +331,13 @@ public record TrainConfig(Data data, Job job, Optimization optimization, Checkpo
 
     /** The same configuration without an evaluation split. */
     public TrainConfig withoutEvaluation() {
+        return withEvalSplit(null);
+    }
+
+    /** The same configuration evaluating on {@code split} (null: none). */
+    public TrainConfig withEvalSplit(String split) {
         Data d = data;
-        return new TrainConfig(new Data(d.location(), d.store(), d.trainSplit(), null, d.shuffleWindow(), d.prefetch(),
+        return new TrainConfig(new Data(d.location(), d.store(), d.trainSplit(), split, d.shuffleWindow(), d.prefetch(),
                 d.remainder()), job, optimization, checkpoints, output, hardware, inputs);
     }
 

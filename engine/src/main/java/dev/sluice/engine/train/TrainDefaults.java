@@ -10,7 +10,8 @@ public final class TrainDefaults {
     private TrainDefaults() {}
 
     public static final String TRAIN_SPLIT = "train";
-    public static final String EVAL_SPLIT = "test";
+    /** Not a split name: evaluate on {@code test}, else {@code val}, else not at all (see {@code RunPlan}). */
+    public static final String EVAL_SPLIT = "auto";
     public static final String MODEL = "mlp";
     public static final int EPOCHS = 5;
     public static final String EPOCHS_TEXT = "" + EPOCHS;

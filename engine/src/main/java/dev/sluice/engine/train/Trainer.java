@@ -84,8 +84,17 @@ public final class Trainer {
      */
     public Trainer(TrainConfig cfg, PrintStream out, Map<String, String> env, boolean installSignalHandler,
                    ShardCache cache) {
+        this(cfg, out, out, env, installSignalHandler, cache);
+    }
+
+    /**
+     * As above, with JSON lines ({@code --json}) printed to {@code out} and every other line to
+     * {@code human}: the CLI passes stderr there with {@code --json}, so stdout is JSON only.
+     */
+    public Trainer(TrainConfig cfg, PrintStream out, PrintStream human, Map<String, String> env,
+                   boolean installSignalHandler, ShardCache cache) {
         this.cfg = cfg;
-        this.console = new Console(out, cfg.output().progress(), cfg.output().json());
+        this.console = new Console(out, human, cfg.output().progress(), cfg.output().json());
         this.env = env;
         this.installSignal = installSignalHandler;
         this.cache = cache;
@@ -102,22 +111,37 @@ public final class Trainer {
         long start = System.nanoTime();
         // what can be checked without the data is checked before anything is written
         if (!ModelRegistry.builtIn().names().contains(cfg.job().model())) {
-            throw new IllegalArgumentException("unknown model '" + cfg.job().model() + "'; models: "
+            throw new InvalidRunException("--model " + cfg.job().model() + ": no such model; models: "
                     + String.join(", ", ModelRegistry.builtIn().names()));
         }
-        cfg.hardware().checkCores(Runtime.getRuntime().availableProcessors());
+        try {
+            cfg.hardware().checkCores(Runtime.getRuntime().availableProcessors());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRunException(e.getMessage(), e);
+        }
         Optional<Launch> launch = Launch.fromEnvironment(env);
         List<ComputeDevice> devices = openDevices(launch);
-        try {
+        try (ObjectStore store = Stores.open(cfg.data().location(), cfg.data().store())) {
+            int world = launch.map(Launch::worldSize).orElse(devices.size());
+            // the dataset, the model's fit, the splits, the batch and the checkpoint directory are
+            // checked before the run directory exists: a refused run leaves nothing behind
+            RunPlan plan = RunPlan.resolve(cfg, store, ModelRegistry.builtIn(), world);
+            cfg = plan.cfg();
             boolean chief = launch.map(Launch::rank).orElse(0) == 0;
             java.time.LocalDateTime now = java.time.LocalDateTime.now();
             // ranks other than the chief write only their own log there: they use the plain name, not a new one
             Path explicit = cfg.output().runDir() != null || chief ? cfg.output().runDir()
                     : TrainDefaults.RUNS.resolve(RunDirectory.defaultName(cfg.job().model(), now));
-            RunDirectory dir = RunDirectory.claim(explicit, TrainDefaults.RUNS, cfg.job().model(), now);
+            RunDirectory dir;
+            try {
+                dir = RunDirectory.claim(explicit, TrainDefaults.RUNS, cfg.job().model(), now);
+            } catch (java.nio.file.FileSystemException e) {
+                throw new InvalidRunException("--run-dir " + (explicit != null ? explicit : TrainDefaults.RUNS)
+                        + ": cannot create the run directory (" + e.getMessage() + "); pass a writable --run-dir", e);
+            }
             cfg = cfg.withRunDir(dir.path());
             try {
-                return run(start, launch, devices);
+                return run(start, launch, devices, plan);
             } catch (Throwable t) {
                 dir.removeIfNothingWritten();
                 throw t;
@@ -128,7 +152,8 @@ public final class Trainer {
         }
     }
 
-    private TrainResult run(long start, Optional<Launch> launch, List<ComputeDevice> devices) throws Exception {
+    private TrainResult run(long start, Optional<Launch> launch, List<ComputeDevice> devices, RunPlan plan)
+            throws Exception {
         int local = devices.size();
         int world = launch.map(Launch::worldSize).orElse(local);
         boolean nccl = world > 1 && devices.get(0).isCuda();
@@ -143,30 +168,23 @@ public final class Trainer {
         boolean chiefHere = firstRank == 0;
         Console out = chiefHere ? console : console.quiet();
         out.line("Run directory: " + cfg.output().runDir().toAbsolutePath());
+        plan.notes().forEach(out::line);
         Engine.getInstance(); // loads the PyTorch natives
         PyTorchInternals.setIntraOpThreads(intraOpThreads(Runtime.getRuntime().availableProcessors(), local));
         // installed only now, right before the block that closes it: a hook left installed by a failure
         // above would hold the exiting JVM for its 120 s wait
         StopSignal stop = installSignal ? StopSignal.install() : StopSignal.manual();
         List<AutoCloseable> closeLater = new ArrayList<>();
-        try (stop; ObjectStore store = Stores.open(cfg.data().location(), cfg.data().store());
+        try (stop;
              // only the chief writes events; other ranks' logs stay empty and create no file
              MetricsLog metrics = new MetricsLog(cfg.output().runDir().resolve(
                      chiefHere ? "metrics.jsonl" : "metrics-rank" + firstRank + ".jsonl"))) {
-            Dataset ds = Dataset.open(store);
+            Dataset ds = plan.dataset();
             TrainConfig.Inputs in = cfg.inputs();
-            // a dataset of token windows (the tokens: importer's) trains a language model; any other an image model
-            TokenFeed tokens = in.imageField() != null ? null : TokenFeed.from(ds.manifest(), null).orElse(null);
-            FeedSpec feed = tokens != null ? null : FeedSpec.from(ds.manifest(), in.imageField(), in.labelField(),
-                    in.imageSize(), in.normalize());
-            InputSpec input = tokens != null ? InputSpec.tokens(tokens.field(), tokens.length(), tokens.vocabSize())
-                    : InputSpec.image(feed.imageField(), feed.channels(), feed.height(), feed.width());
-            int classes = tokens != null ? tokens.vocabSize() : feed.numClasses();
-            if (tokens != null && cfg.data().evalSplit() != null && !ds.manifest().splits().containsKey(cfg.data().evalSplit())) {
-                // token datasets are usually one split: the loss curve is the measure
-                out.line("No split '" + cfg.data().evalSplit() + "' to evaluate on; training only");
-                cfg = cfg.withoutEvaluation();
-            }
+            TokenFeed tokens = plan.tokens();
+            FeedSpec feed = plan.feed();
+            InputSpec input = plan.input();
+            int classes = plan.classes();
             ModelRegistry registry = ModelRegistry.builtIn();
             out.line(String.format(Locale.ROOT, "Training %s on %s (%s, %,d samples): %d replica(s)%s, batch %d each",
                     cfg.job().model(), ds.manifest().name(), cfg.data().trainSplit(), ds.manifest().split(cfg.data().trainSplit()).samples(),
@@ -203,8 +221,14 @@ public final class Trainer {
                             + " was taken with another configuration (" + diff + "); run with the same settings"
                             + " or start a new run without --resume");
                 }
-                out.line("Resuming from " + checkpoints.where(resumeFrom.step()) + " (step " + resumeFrom.step()
-                        + ", epoch " + (resumeFrom.epoch() + 1) + ")");
+                if (resumeFrom.epoch() >= cfg.job().epochs()) {
+                    // not "epoch N+1": there is none; finish() says what to do instead
+                    out.line(String.format(Locale.ROOT, "%s is the end of the run: it finished its %d epoch(s) at"
+                            + " step %d", checkpoints.where(resumeFrom.step()), cfg.job().epochs(), resumeFrom.step()));
+                } else {
+                    out.line("Resuming from " + checkpoints.where(resumeFrom.step()) + " (step " + resumeFrom.step()
+                            + ", epoch " + (resumeFrom.epoch() + 1) + " of " + cfg.job().epochs() + ")");
+                }
             }
             List<Collective> collectives = connect(launch, local, fingerprint(ds, resumeKey));
             closeLater.addAll(collectives); // closing twice is harmless; this covers a failure before training
@@ -231,10 +255,12 @@ public final class Trainer {
                 // the chief's concerns besides stepping, in the order they act at the end of a run:
                 // the plots are drawn before the summary event so the report's table ends with the epochs,
                 // and the run's last line stays the progress listener's
+                int tokensPerSample = tokens == null ? 0 : tokens.length();
                 ProgressListener progress = new ProgressListener(out, cfg.job().epochs(), cfg.job().batchSize() * world,
-                        cfg.data().evalSplit());
+                        cfg.data().evalSplit(), tokensPerSample);
                 List<TrainingListener> chiefListeners = List.of(new PlotsListener(out, cfg.output().runDir()),
-                        new MetricsListener(metrics, cfg.output().logEvery(), cfg.data().evalSplit()), progress);
+                        new MetricsListener(metrics, cfg.output().logEvery(), cfg.data().evalSplit(), tokensPerSample),
+                        progress);
                 for (int r = 0; r < local; r++) {
                     Engine.getInstance().setRandomSeed(Long.hashCode(cfg.job().seed()) + firstRank + r);
                     BuiltModel model = registry.create(cfg.job().model(), input, classes);

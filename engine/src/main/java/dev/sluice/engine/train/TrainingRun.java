@@ -110,13 +110,16 @@ public final class TrainingRun {
             return this;
         }
 
-        /** Split to evaluate after every epoch; null for none. */
+        /**
+         * Split to evaluate after every epoch; null for none; {@code "auto"} (the default) for
+         * {@code test}, else {@code val}, else none. A named split the dataset lacks is refused.
+         */
         public Builder evalSplit(String split) {
             this.evalSplit = split;
             return this;
         }
 
-        /** Model name: mlp, cnn, resnet18, gpt-small. */
+        /** Model name from {@link dev.sluice.models.ModelRegistry#builtIn()}: mlp, cnn, resnet18 or gpt. */
         public Builder model(String name) {
             this.model = name;
             return this;

@@ -211,6 +211,10 @@ final class Worker {
         double lossSum = 0;
         long correct = 0;
         long samples = 0;
+        // a token batch's size counts its scored tokens (N x T, what accuracy is over); throughput
+        // counts samples, i.e. sequences
+        long sequences = 0;
+        int perSequence = ctx.tokens() != null ? ctx.tokens().length() : 1;
         long waitNs = 0;
         long copyNs = 0;
         long computeNs = 0;
@@ -281,6 +285,7 @@ final class Worker {
                     done++;
                     correct += out.correct();
                     samples += batch.size();
+                    sequences += batch.size() / perSequence;
                     waitNs += batch.dataWaitNanos();
                     copyNs += batch.copyNanos() + batch.transformNanos();
                     computeNs += c - a - r;
@@ -289,7 +294,7 @@ final class Worker {
                             batch.copyNanos() + batch.transformNanos(), c - a - r, r);
                     boolean stopNow = agreed[1] > 0;
                     StepEvent ev = new StepEvent(epoch + 1, step, total, out.loss(), agreed[0], update, lr,
-                            samples * world / ((c - t0) / 1e9), stopNow, at);
+                            sequences * world / ((c - t0) / 1e9), stopNow, at);
                     for (TrainingListener l : listeners) {
                         l.onStep(ev);
                     }
@@ -309,15 +314,15 @@ final class Worker {
         // no finite step (resumed after the epoch's last batch, or every batch skipped for NaN):
         // the training loss is unknown, not 0
         double meanLoss = finiteSteps == 0 ? Double.NaN : lossSum / finiteSteps;
-        double[] avg = world == 1 ? new double[] {meanLoss, correct, samples}
-                : sync.averageScalars(new double[] {meanLoss, correct, samples});
+        double[] avg = world == 1 ? new double[] {meanLoss, correct, samples, sequences}
+                : sync.averageScalars(new double[] {meanLoss, correct, samples, sequences});
         double n = Math.max(1, done);
         StepTiming t = new StepTiming(waitNs / n / 1e6, copyNs / n / 1e6, computeNs / n / 1e6, reduceNs / n / 1e6);
         double stepMs = t.totalMs();
         double allSamples = avg[2] * world;
         EpochSummary summary = new EpochSummary(epoch + 1, done, avg[0],
                 allSamples == 0 ? Double.NaN : avg[1] * world / allSamples, Double.NaN, Double.NaN, wall / 1e9,
-                allSamples / (wall / 1e9), stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t, io);
+                avg[3] * world / (wall / 1e9), stepMs == 0 ? 0 : t.dataWaitMs() / stepMs, t, io);
         return new Trained(summary, complete, position);
     }
 

@@ -42,8 +42,9 @@ class CliTest {
         CliRunner.Result r = CliRunner.run("--data", data.toString(), "--epochs", "2", "--batch-size", "50",
                 "--lr", "0.003", "--run-dir", run.toString(), "--json", "--progress", "never");
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("Run directory: " + run.toAbsolutePath()), r.out());
-        assertTrue(r.out().contains("epoch 2/2"), r.out());
+        // with --json the lines for people go to stderr
+        assertTrue(r.err().contains("Run directory: " + run.toAbsolutePath()), r.err());
+        assertTrue(r.err().contains("epoch 2/2"), r.err());
         String summary = r.out().lines().filter(l -> l.startsWith("{\"event\":\"summary\"")).findFirst().orElseThrow();
         JsonObject s = JsonParser.parseString(summary).getAsJsonObject();
         assertTrue(s.get("test_accuracy").getAsDouble() >= 0.95, summary);
@@ -151,7 +152,7 @@ class CliTest {
     void clearErrors() throws Exception {
         CliRunner.Result r = CliRunner.run("--data", tmp.resolve("nothing-here").toString(), "--run-dir",
                 tmp.resolve("r0").toString());
-        assertEquals(1, r.code());
+        assertEquals(Main.USAGE, r.code(), r.all());
         assertTrue(r.err().contains("manifest.json") && r.err().contains("ingest"), r.err());
 
         r = CliRunner.run("--data", data.toString(), "--model", "transformer-xl", "--run-dir",
@@ -172,13 +173,15 @@ class CliTest {
 
         r = CliRunner.run("--data", data.toString(), "--model", "gpt-small", "--run-dir", tmp.resolve("r4").toString());
         assertTrue(r.code() != 0);
-        assertTrue(r.err().contains("gpt-small") && r.err().contains("image"), r.err());
+        assertEquals(Main.USAGE, r.code(), r.all());
+        assertTrue(r.err().contains("gpt-small") && r.err().contains("--model gpt"), r.err());
 
         r = CliRunner.run("--epochs", "0", "--data", data.toString());
         assertEquals(2, r.code(), r.all());
 
         r = CliRunner.run("--data", data.toString(), "--batch-size", "100000", "--run-dir", tmp.resolve("r2").toString());
-        assertEquals(1, r.code());
+        assertEquals(Main.USAGE, r.code(), r.all());
+        assertFalse(Files.exists(tmp.resolve("r2")), "refused before the run directory is made");
         assertTrue(r.err().contains("--batch-size"), r.err());
     }
 

@@ -160,6 +160,7 @@ class S3FaultTrainingTest {
             "--batch-size", "25", "--lr", "0.003", "--seed", "3", "--run-dir", dir.toString(), "--json",
             "--progress", "never"}, store));
         assertEquals(0, r.code(), r.all());
-        return S3CliTest.read(r.out(), dir);
+        // with --json the io lines go to stderr, the JSON lines to stdout
+        return S3CliTest.read(r.all(), dir);
     }
 }

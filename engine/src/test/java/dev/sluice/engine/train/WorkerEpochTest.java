@@ -85,7 +85,7 @@ class WorkerEpochTest {
                     reported.add(summary);
                 }
             };
-            List<TrainingListener> listeners = List.of(new ProgressListener(out, cfg.job().epochs(), BATCH, "test"),
+            List<TrainingListener> listeners = List.of(new ProgressListener(out, cfg.job().epochs(), BATCH, "test", 0),
                     reports);
             ComputeDevice cpu = Devices.standard().open("cpu").get(0);
             Engine.getInstance().setRandomSeed(1);
