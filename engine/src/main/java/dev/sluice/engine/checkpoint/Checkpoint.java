@@ -42,6 +42,15 @@ public record Checkpoint(long step, long epoch, String loaderState, long optimiz
     private static final java.util.Set<String> ADDED_LATER = java.util.Set.of("decoder");
 
     /**
+     * A setting as this version writes it. Builds before 2026-12-03 wrote a run of decoded images
+     * without {@code --normalize} as {@code normalize=null} where this one writes
+     * {@code normalize=auto}: the same setting, so such checkpoints still resume.
+     */
+    private static String asWrittenNow(String key, String stored) {
+        return "images".equals(key) && stored != null ? stored.replace("normalize=null", "normalize=auto") : stored;
+    }
+
+    /**
      * Names of the settings whose values differ from {@code current}, with both values, or an empty
      * string if they all match. A setting of {@link #ADDED_LATER} that this checkpoint does not
      * record is not compared.
@@ -51,7 +60,7 @@ public record Checkpoint(long step, long epoch, String loaderState, long optimiz
         java.util.TreeSet<String> keys = new java.util.TreeSet<>(config.keySet());
         keys.addAll(current.keySet());
         for (String k : keys) {
-            String a = config.get(k);
+            String a = asWrittenNow(k, config.get(k));
             String b = current.get(k);
             if (a == null && ADDED_LATER.contains(k)) {
                 continue;

@@ -26,4 +26,14 @@ class CheckpointTest {
         Checkpoint d = taken(Map.of("decoder", "opencv"));
         assertEquals("decoder: checkpoint has opencv, this run has imageio", d.differences(Map.of("decoder", "imageio")));
     }
+
+    @Test
+    void aCheckpointThatWroteNoNormalizeAsNullMatchesAutoAndNothingElse() {
+        // as builds before 2026-12-03 wrote a run of decoded images without --normalize
+        Checkpoint old = taken(Map.of("images", "size=32 crop=RANDOM_RESIZED flip=true normalize=null"));
+        assertEquals("", old.differences(Map.of("images", "size=32 crop=RANDOM_RESIZED flip=true normalize=auto")));
+        assertEquals("images: checkpoint has size=32 crop=RANDOM_RESIZED flip=true normalize=auto, this run has"
+                + " size=32 crop=RANDOM_RESIZED flip=true normalize=IMAGENET",
+                old.differences(Map.of("images", "size=32 crop=RANDOM_RESIZED flip=true normalize=IMAGENET")));
+    }
 }

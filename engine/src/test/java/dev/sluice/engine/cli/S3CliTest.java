@@ -253,7 +253,8 @@ class S3CliTest {
             "--lr", "0.003", "--seed", "7", "--run-dir", dir.toString(), "--json", "--progress", "never"}, extra);
         CliRunner.Result r = CliRunner.run(args);
         assertEquals(0, r.code(), r.all());
-        return read(r.out(), dir);
+        // with --json the JSON lines are on stdout and the human lines (epoch summaries, io) on stderr
+        return read(r.out() + r.err(), dir);
     }
 
     static Run read(String out, Path dir) throws IOException {
