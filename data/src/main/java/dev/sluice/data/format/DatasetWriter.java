@@ -4,13 +4,13 @@ import dev.sluice.data.store.ObjectStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Writes a dataset into a store: samples are appended per split, shards are cut at a target size,
@@ -47,6 +46,10 @@ public final class DatasetWriter implements AutoCloseable {
     private final Schema schema;
     private final long targetShardBytes;
     private final Path staging;
+    /** Whether this writer created {@link #staging} (then it removes it on close, once empty). */
+    private final boolean createdStaging;
+    /** Files this writer staged; close removes those still there, and nothing else. Guarded by {@code this}. */
+    private final List<Path> stagedFiles = new ArrayList<>();
     private final Map<String, String> metadata;
     private final Manifest base;
     private final String runId;
@@ -74,8 +77,10 @@ public final class DatasetWriter implements AutoCloseable {
      * @param name dataset name recorded in the manifest
      * @param schema fields of every sample
      * @param targetShardBytes a shard is closed once it reaches this size (~64 MB recommended)
-     * @param staging a directory for shard files before they are published (created; removed on close);
-     *     on the same filesystem as a file store's root so publishing is a rename
+     * @param staging a directory for shard files before they are published, on the same filesystem
+     *     as a file store's root so publishing is a rename; created if missing. On close the writer
+     *     removes the files it staged there, and the directory if it created it and it is empty:
+     *     nothing else in it is touched
      * @param metadata free-form strings recorded in the manifest
      * @param base an existing manifest whose other splits are kept, or null for a new dataset
      */
@@ -101,6 +106,7 @@ public final class DatasetWriter implements AutoCloseable {
         this.name = name;
         this.schema = schema;
         this.targetShardBytes = targetShardBytes;
+        this.createdStaging = !Files.isDirectory(staging);
         this.staging = Files.createDirectories(staging);
         this.metadata = new LinkedHashMap<>(base == null ? Map.of() : base.metadata());
         this.metadata.putAll(metadata);
@@ -232,6 +238,7 @@ public final class DatasetWriter implements AutoCloseable {
         Path file = staging.resolve(String.format("%s-%05d.shard", split, index));
         synchronized (this) {
             published.add(key);
+            stagedFiles.add(file);
         }
         if (publisher == null) {
             publisher = Executors.newFixedThreadPool(IN_FLIGHT, r -> {
@@ -367,11 +374,27 @@ public final class DatasetWriter implements AutoCloseable {
                 }
             }
         }
-        if (Files.exists(staging)) {
-            try (Stream<Path> files = Files.walk(staging)) {
-                for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
+        // only what this writer put there: a staging directory the caller named may hold their files
+        List<Path> staged;
+        synchronized (this) {
+            staged = List.copyOf(stagedFiles);
+        }
+        for (Path p : staged) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
+            }
+        }
+        if (createdStaging) {
+            try {
+                Files.deleteIfExists(staging);
+            } catch (DirectoryNotEmptyException e) {
+                // someone else's files arrived in it meanwhile: theirs to remove
             }
         }
         if (failure != null) {

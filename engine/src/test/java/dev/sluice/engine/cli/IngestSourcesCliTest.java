@@ -161,9 +161,11 @@ class IngestSourcesCliTest {
 
         // an ingest killed before its journal was written leaves only its staging directory: not the user's
         Path killed = Files.createDirectories(tmp.resolve("killed").resolve(IngestTarget.STAGING));
+        Files.write(killed.resolve("train-00003.shard"), new byte[100]); // half-written when it was killed
         r = CliRunner.run("ingest", "--from", "jsonl:" + jl, "--fields", "t:string", "--to", killed.getParent().toString());
         assertEquals(0, r.code(), r.all());
         assertTrue(Files.exists(killed.getParent().resolve("manifest.json")));
+        assertFalse(Files.exists(killed), "the staging directory and the killed ingest's leftovers are gone");
 
         // one killed later leaves its journal: the ingest goes on to read it (here: not a journal)
         Path journalled = Files.createDirectories(tmp.resolve("journalled").resolve("train"));
