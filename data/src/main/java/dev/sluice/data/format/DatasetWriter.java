@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ public final class DatasetWriter implements AutoCloseable {
         this.schema = schema;
         this.targetShardBytes = targetShardBytes;
         this.createdStaging = !Files.isDirectory(staging);
-        this.staging = Files.createDirectories(staging);
+        this.staging = createStaging(staging);
         this.metadata = new LinkedHashMap<>(base == null ? Map.of() : base.metadata());
         this.metadata.putAll(metadata);
         this.base = base;
@@ -235,7 +236,8 @@ public final class DatasetWriter implements AutoCloseable {
         }
         int index = cut.merge(split, 1, Integer::sum) - 1;
         String key = shardKey(split, index);
-        Path file = staging.resolve(String.format("%s-%05d.shard", split, index));
+        // the run id keeps two writers that share a staging directory (or a file of the caller's) apart
+        Path file = staging.resolve(String.format("%s-%s-%05d.shard", split, runId, index));
         synchronized (this) {
             published.add(key);
             stagedFiles.add(file);
@@ -343,6 +345,18 @@ public final class DatasetWriter implements AutoCloseable {
             }
         }
         return m;
+    }
+
+    /**
+     * Creates the staging directory (and missing parents) readable by this user alone where the
+     * file system has POSIX permissions: it holds the dataset's shards before they are published,
+     * often in a shared temporary directory.
+     */
+    private static Path createStaging(Path dir) throws IOException {
+        if (Files.isDirectory(dir) || !dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return Files.createDirectories(dir);
+        }
+        return Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     /** Removes staging files and, unless committed, every shard this writer published. */

@@ -199,15 +199,16 @@ public final class Ingest {
             }
             return null;
         }
+        // refused before anything is touched: a usage error writes and removes nothing
+        if (options.resume() && !fingerprint.equals(found.fingerprint)) {
+            throw new IngestUsageException(store.location() + ": the interrupted ingest recorded in " + IngestJournal.KEY
+                    + " had other inputs or options (" + found.fingerprint + "); rerun it with those, or"
+                    + " without --resume to start over");
+        }
         // a killed ingest may have been killed inside a put or publish: its temporaries are no shards
         store.removeTemporaries();
         int shards = found.splits.values().stream().mapToInt(List::size).sum();
         if (options.resume()) {
-            if (!fingerprint.equals(found.fingerprint)) {
-                throw new IngestUsageException(store.location() + ": the interrupted ingest recorded in " + IngestJournal.KEY
-                        + " had other inputs or options (" + found.fingerprint + "); rerun it with those, or"
-                        + " without --resume to start over");
-            }
             options.notes().accept("Resuming the interrupted ingest " + found.run + ": " + shards + " shard(s) already written");
             return found;
         }

@@ -59,6 +59,16 @@ class DatasetWriterStagingTest {
     }
 
     @Test
+    void aStagingDirectoryTheWriterCreatesIsItsUsersAlone() throws IOException {
+        // shards of a private dataset wait there, often under a shared /tmp
+        Path staging = tmp.resolve("fresh/staging");
+        try (DatasetWriter w = new DatasetWriter(new FileStore(tmp.resolve("ds")), "s", SCHEMA, 1, staging, Map.of(), null)) {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(staging)));
+        }
+    }
+
+    @Test
     void aStagingDirectoryTheWriterCreatedIsRemoved() throws IOException {
         Path staging = tmp.resolve("new/staging");
         write(new FileStore(tmp.resolve("ds")), staging, true);

@@ -127,6 +127,10 @@ public final class IngestCommand implements Callable<Integer> {
         if (!idx && (classes != null || !compress.isEmpty())) {
             throw new UserException("--classes and --compress apply to idx: sources only");
         }
+        if (!split.matches("[A-Za-z0-9_.-]+")) {
+            // the writer would refuse it only after the journal and staging exist
+            throw new UserException("--split '" + split + "': a split name holds letters, digits, '_', '.' and '-' only");
+        }
         if (hashedPrefixes < 1 || hashedPrefixes > 4096) {
             throw new UserException("--hashed-prefixes must be 1 to 4096, got " + hashedPrefixes);
         }

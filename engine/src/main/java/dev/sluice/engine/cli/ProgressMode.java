@@ -28,24 +28,21 @@ final class ProgressMode {
         };
     }
 
-    /** Whether this process talks to a terminal on stdin, stdout and stderr. */
+    /**
+     * Whether stderr is a terminal: where {@code /proc} tells (Linux), what its descriptor 2 points
+     * at; elsewhere Java 17's {@code System.console()}, which looks at stdin and stdout only.
+     */
     static boolean terminal() {
-        // Java 17's System.console() looks at stdin and stdout only; '2>log' redirects stderr alone
-        return System.console() != null && stderrIsTerminal();
-    }
-
-    private static boolean stderrIsTerminal() {
         Path fd2 = Path.of("/proc/self/fd/2");
         if (!Files.isSymbolicLink(fd2)) {
-            // no /proc (macOS, Windows): System.console() is all there is to go by
-            return true;
+            return System.console() != null;
         }
         try {
             String target = Files.readSymbolicLink(fd2).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
         } catch (IOException e) {
-            // the link exists but cannot be read (another user's process?): the console answer stands
-            return true;
+            // the link exists but cannot be read: the console is all there is to go by
+            return System.console() != null;
         }
     }
 }

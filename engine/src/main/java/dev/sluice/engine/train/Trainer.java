@@ -135,9 +135,15 @@ public final class Trainer {
             RunDirectory dir;
             try {
                 dir = RunDirectory.claim(explicit, TrainDefaults.RUNS, cfg.job().model(), now);
-            } catch (java.nio.file.FileSystemException e) {
+            } catch (java.nio.file.AccessDeniedException | java.nio.file.NotDirectoryException
+                     | java.nio.file.NoSuchFileException | java.nio.file.FileAlreadyExistsException e) {
+                // the path the user gave cannot hold a directory; a full or failing disk is no usage error
+                String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                        : e instanceof java.nio.file.NotDirectoryException ? "a file is in the way"
+                        : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                        : "a file of that name exists";
                 throw new InvalidRunException("--run-dir " + (explicit != null ? explicit : TrainDefaults.RUNS)
-                        + ": cannot create the run directory (" + e.getMessage() + "); pass a writable --run-dir", e);
+                        + ": cannot create the run directory (" + e.getFile() + ": " + why + "); pass a writable --run-dir", e);
             }
             cfg = cfg.withRunDir(dir.path());
             try {

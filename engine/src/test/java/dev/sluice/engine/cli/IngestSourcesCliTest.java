@@ -124,6 +124,8 @@ class IngestSourcesCliTest {
             {tmp.resolve("no-such-dir") + ": not a directory", "--from", "imagefolder:" + tmp.resolve("no-such-dir")},
             {tmp.resolve("none.jsonl") + " does not exist", "--from", "jsonl:" + tmp.resolve("none.jsonl"),
                 "--fields", "t:string"},
+            {"--split 'my split': a split name holds letters, digits", "--from", "jsonl:" + jl, "--fields", "t:string",
+                "--split", "my split"},
         };
         for (String[] c : cases) {
             String[] args = Main.concat(new String[] {"ingest", "--to", to.toString()},
@@ -178,14 +180,16 @@ class IngestSourcesCliTest {
 
     @Test
     void failedIngestRemovesTheDirectoriesItCreatedAndNothingElse() throws Exception {
-        Path bad = Files.writeString(tmp.resolve("bad.jsonl"), "{\"t\":\"x\"}\n42\n");
-        String[] src = {"ingest", "--from", "jsonl:" + bad, "--fields", "t:string"};
+        // 20 good lines, then a bad one: with 1-byte shards, shards (and their directories) are
+        // written before the ingest fails, so the cleanup has something to remove
+        Path bad = Files.writeString(tmp.resolve("bad.jsonl"), "{\"t\":\"x\"}\n".repeat(20) + "42\n");
+        String[] src = {"ingest", "--from", "jsonl:" + bad, "--fields", "t:string", "--shard-size", "1"};
 
         // new nested directories: all of them go
         Path nested = tmp.resolve("a").resolve("b").resolve("ds");
         CliRunner.Result r = CliRunner.run(Main.concat(src, "--to", nested.toString()));
         assertEquals(1, r.code(), r.all());
-        assertTrue(r.err().contains(bad + ":2"), r.err());
+        assertTrue(r.err().contains(bad + ":21"), r.err());
         assertFalse(Files.exists(tmp.resolve("a")), r.all());
 
         // an empty directory the user made stays, empty
