@@ -380,11 +380,7 @@ public final class DatasetWriter implements AutoCloseable {
                 try {
                     store.delete(key);
                 } catch (IOException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
+                    failure = firstOf(failure, e);
                 }
             }
         }
@@ -397,11 +393,7 @@ public final class DatasetWriter implements AutoCloseable {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                failure = firstOf(failure, e);
             }
         }
         if (createdStaging) {
@@ -414,5 +406,14 @@ public final class DatasetWriter implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** The failure to throw once every step of a cleanup was tried: the first, with later ones suppressed. */
+    private static IOException firstOf(IOException first, IOException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 }
