@@ -77,9 +77,13 @@ final class IngestTarget {
         return new IngestTarget(abs, null, entries);
     }
 
-    /** Names an ingest killed before its journal was written can leave: staging and temporary files. */
+    /**
+     * Names that do not make a directory someone else's: what an ingest killed before its journal
+     * was written can leave (staging and temporary files), and the {@code lost+found} that a freshly
+     * made ext2/3/4 file system has at its root, which a new dataset disk is otherwise empty but for.
+     */
     private static boolean ownName(String name) {
-        return name.equals(STAGING) || (name.startsWith(".") && name.contains(TMP_MARK));
+        return name.equals(STAGING) || (name.startsWith(".") && name.contains(TMP_MARK)) || name.equals("lost+found");
     }
 
     private static String preview(List<String> names) {

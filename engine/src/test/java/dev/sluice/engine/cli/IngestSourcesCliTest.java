@@ -169,6 +169,12 @@ class IngestSourcesCliTest {
         assertTrue(Files.exists(killed.getParent().resolve("manifest.json")));
         assertFalse(Files.exists(killed), "the staging directory and the killed ingest's leftovers are gone");
 
+        // the root of a new ext4 disk holds only lost+found: a dataset may go there
+        Path disk = Files.createDirectories(tmp.resolve("disk").resolve("lost+found")).getParent();
+        r = CliRunner.run("ingest", "--from", "jsonl:" + jl, "--fields", "t:string", "--to", disk.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(Files.isDirectory(disk.resolve("lost+found")) && Files.exists(disk.resolve("manifest.json")));
+
         // one killed later leaves its journal: the ingest goes on to read it (here: not a journal)
         Path journalled = Files.createDirectories(tmp.resolve("journalled").resolve("train"));
         Files.writeString(journalled.getParent().resolve(IngestTarget.JOURNAL), "{}");
