@@ -348,15 +348,20 @@ public final class DatasetWriter implements AutoCloseable {
     }
 
     /**
-     * Creates the staging directory (and missing parents) readable by this user alone where the
-     * file system has POSIX permissions: it holds the dataset's shards before they are published,
-     * often in a shared temporary directory.
+     * Creates the staging directory readable by this user alone where the file system has POSIX
+     * permissions: it holds the dataset's shards before they are published, often in a shared
+     * temporary directory. Missing parents (such as the dataset's own directory, when staging is
+     * inside it) get the usual permissions.
      */
     private static Path createStaging(Path dir) throws IOException {
         if (Files.isDirectory(dir) || !dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return Files.createDirectories(dir);
         }
-        return Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     /** Removes staging files and, unless committed, every shard this writer published. */

@@ -65,6 +65,9 @@ class DatasetWriterStagingTest {
         try (DatasetWriter w = new DatasetWriter(new FileStore(tmp.resolve("ds")), "s", SCHEMA, 1, staging, Map.of(), null)) {
             assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(staging)));
+            // its parents are not the writer's to close off (staging often lies inside the dataset)
+            assertEquals(Files.getPosixFilePermissions(Files.createDirectories(tmp.resolve("made-here"))),
+                    Files.getPosixFilePermissions(staging.getParent()));
         }
     }
 

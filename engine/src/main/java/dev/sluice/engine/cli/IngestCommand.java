@@ -97,7 +97,8 @@ public final class IngestCommand implements Callable<Integer> {
     String classes;
 
     @Option(names = "--compress", paramLabel = "FIELD", split = ",",
-            description = "Fields to store zstd-compressed, e.g. --compress image.")
+            description = "idx: sources only: fields to store zstd-compressed, e.g. --compress image (the other"
+                    + " sources keep encoded images as they are).")
     List<String> compress = new ArrayList<>();
 
     @Option(names = "--hashed-prefixes", defaultValue = "1", paramLabel = "N",
@@ -126,6 +127,9 @@ public final class IngestCommand implements Callable<Integer> {
         boolean idx = from.startsWith("idx:");
         if (!idx && (classes != null || !compress.isEmpty())) {
             throw new UserException("--classes and --compress apply to idx: sources only");
+        }
+        if (staging != null && Files.exists(staging) && !Files.isDirectory(staging)) {
+            throw new UserException("--staging " + staging + " is a file, not a directory; pass a directory");
         }
         if (!split.matches("[A-Za-z0-9_.-]+")) {
             // the writer would refuse it only after the journal and staging exist

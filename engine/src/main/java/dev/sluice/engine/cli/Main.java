@@ -9,6 +9,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Command;
         footer = {"", "Run 'java -jar train.jar COMMAND --help' for the options of a command."})
 public final class Main implements Runnable {
 
-    private static final Set<String> COMMANDS = Set.of("train", "ingest", "inspect", "verify", "bench", "help");
+    private static final List<String> COMMAND_ORDER = List.of("train", "ingest", "inspect", "verify", "bench", "help");
+    private static final Set<String> COMMANDS = Set.copyOf(COMMAND_ORDER);
 
     /** Exit code for problems the user can fix (bad option, missing data). */
     public static final int USAGE = 2;
@@ -47,6 +49,12 @@ public final class Main implements Runnable {
         String[] effective = args;
         boolean topLevelFlag = args.length > 0 && (args[0].equals("-h") || args[0].equals("--help")
                 || args[0].equals("-V") || args[0].equals("--version"));
+        if (args.length > 0 && !args[0].startsWith("-") && !COMMANDS.contains(args[0])) {
+            // 'train' takes no positional argument, so a first word that is no option is a mistyped command
+            err.println("error: '" + args[0] + "' is not a command; the commands are " + String.join(", ", COMMAND_ORDER)
+                    + ". Run 'java -jar train.jar --help' for what each does.");
+            return USAGE;
+        }
         if (args.length == 0 || (!COMMANDS.contains(args[0]) && !topLevelFlag)) {
             effective = new String[args.length + 1];
             effective[0] = "train";

@@ -117,6 +117,9 @@ record RunPlan(TrainConfig cfg, Dataset dataset, TokenFeed tokens, FeedSpec feed
         TrainConfig resolved = withEvalSplit(cfg, m, notes);
         checkBatch(resolved, m, world);
         checkCheckpointDir(resolved.checkpoints().dir());
+        if (resolved.output().runDir() != null) {
+            checkWritableDir("--run-dir " + resolved.output().runDir(), resolved.output().runDir(), "the run's files");
+        }
         int classes = tokenData ? tokens.vocabSize() : feed.numClasses();
         return new RunPlan(resolved, ds, tokens, feed, input, classes, List.copyOf(notes));
     }
@@ -197,6 +200,17 @@ record RunPlan(TrainConfig cfg, Dataset dataset, TokenFeed tokens, FeedSpec feed
             throw new InvalidRunException("--checkpoint-dir " + location + ": not a directory path, file:///dir or"
                     + " s3://bucket/prefix (" + e.getMessage() + ")", e);
         }
+        checkWritableDir("--checkpoint-dir " + location, dir, "checkpoints");
+    }
+
+    /**
+     * Refuses a local directory that cannot be created or written: the nearest existing folder on
+     * its path must be a writable directory. Creates nothing.
+     *
+     * @param option the option and its value, for the message
+     * @param what what would go there, for the message
+     */
+    static void checkWritableDir(String option, Path dir, String what) {
         Path p = dir.toAbsolutePath();
         while (p != null && !Files.exists(p)) {
             p = p.getParent();
@@ -205,12 +219,11 @@ record RunPlan(TrainConfig cfg, Dataset dataset, TokenFeed tokens, FeedSpec feed
             return; // no part of the path exists (another file system root): let the first write say why
         }
         if (!Files.isDirectory(p)) {
-            throw new InvalidRunException("--checkpoint-dir " + location + ": " + p + " is a file, not a directory,"
-                    + " so checkpoints cannot go there; pass a directory");
+            throw new InvalidRunException(option + ": " + p + " is a file, not a directory, so " + what
+                    + " cannot go there; pass a directory");
         }
         if (!Files.isWritable(p)) {
-            throw new InvalidRunException("--checkpoint-dir " + location + ": " + p + " is not writable; pass a"
-                    + " directory you can write to");
+            throw new InvalidRunException(option + ": " + p + " is not writable; pass a directory you can write to");
         }
     }
 }

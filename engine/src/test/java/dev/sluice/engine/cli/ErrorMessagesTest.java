@@ -33,6 +33,14 @@ class ErrorMessagesTest {
     }
 
     @Test
+    void aFirstWordThatIsNoCommandIsCalledThatNotAnArgumentOfTrain() {
+        CliRunner.Result r = CliRunner.run("frobnicate", "--epochs", "1");
+        assertEquals(2, r.code(), r.all());
+        assertEquals("error: 'frobnicate' is not a command; the commands are train, ingest, inspect, verify, bench,"
+                + " help. Run 'java -jar train.jar --help' for what each does.", r.err().strip());
+    }
+
+    @Test
     void aDamagedManifestIsReportedOnceWithoutTheJsonLibrarysAdvice() throws IOException {
         Path ds = Files.createDirectories(tmp.resolve("ds"));
         Files.writeString(ds.resolve("manifest.json"), "{\n  \"format\": \"sluice-dataset\",\n  \"created\": \"2026-");

@@ -176,6 +176,16 @@ class TrainUxTest {
         assertFalse(Files.exists(run), r.all());
     }
 
+    @Test
+    void aRunDirUnderAFileIsRefusedWithTheReason() throws Exception {
+        Path file = Files.writeString(tmp.resolve("b.txt"), "not a directory");
+        CliRunner.Result r = train(trainVal, file.resolve("run"));
+        assertEquals(Main.USAGE, r.code(), r.all());
+        assertTrue(r.err().contains("--run-dir " + file.resolve("run") + ": " + file.toAbsolutePath()
+                + " is a file, not a directory"), r.err());
+        assertEquals("not a directory", Files.readString(file));
+    }
+
     // D: --json
 
     @Test
