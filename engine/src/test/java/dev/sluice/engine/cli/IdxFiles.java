@@ -13,6 +13,21 @@ import java.util.zip.GZIPOutputStream;
  */
 final class IdxFiles {
 
+    /**
+     * Writes {@code n} samples (seed {@code seed}) into {@code work} and ingests them with the CLI as
+     * split {@code split} of the dataset at {@code to}.
+     */
+    static void ingest(Path work, Path to, String split, int n, long seed) throws IOException {
+        Path img = work.resolve(split + "-img.gz");
+        Path lab = work.resolve(split + "-lab.gz");
+        write(img, lab, n, seed);
+        CliRunner.Result r = CliRunner.run("ingest", "--from", "idx:" + img + "," + lab, "--to", to.toString(),
+                "--split", split);
+        if (r.code() != 0) {
+            throw new IllegalStateException("ingest of " + split + " failed: " + r.all());
+        }
+    }
+
     static void write(Path images, Path labels, int n, long seed) throws IOException {
         java.util.Random rnd = new java.util.Random(seed);
         try (DataOutputStream img = new DataOutputStream(gz(images)); DataOutputStream lab = new DataOutputStream(gz(labels))) {

@@ -22,14 +22,9 @@ class TrainFailureCasesTest {
 
     @BeforeAll
     static void ingest() throws Exception {
-        IdxFiles.write(tmp.resolve("img.gz"), tmp.resolve("lab.gz"), 1000, 3);
-        IdxFiles.write(tmp.resolve("timg.gz"), tmp.resolve("tlab.gz"), 200, 4);
         data = tmp.resolve("ds");
-        for (String[] s : new String[][] {{"train", "img.gz", "lab.gz"}, {"test", "timg.gz", "tlab.gz"}}) {
-            CliRunner.Result r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve(s[1]) + ","
-                    + tmp.resolve(s[2]), "--to", data.toString(), "--split", s[0]);
-            assertEquals(0, r.code(), r.all());
-        }
+        IdxFiles.ingest(tmp, data, "train", 1000, 3);
+        IdxFiles.ingest(tmp, data, "test", 200, 4);
     }
 
     static CliRunner.Result train(Path runDir, String... extra) {

@@ -41,14 +41,9 @@ class TrainUxTest {
 
     @BeforeAll
     static void datasets() throws Exception {
-        IdxFiles.write(tmp.resolve("img.gz"), tmp.resolve("lab.gz"), 200, 5);
-        IdxFiles.write(tmp.resolve("vimg.gz"), tmp.resolve("vlab.gz"), 60, 6);
         trainVal = tmp.resolve("tv");
-        for (String[] s : new String[][] {{"train", "img.gz", "lab.gz"}, {"val", "vimg.gz", "vlab.gz"}}) {
-            CliRunner.Result r = CliRunner.run("ingest", "--from", "idx:" + tmp.resolve(s[1]) + ","
-                    + tmp.resolve(s[2]), "--to", trainVal.toString(), "--split", s[0]);
-            assertEquals(0, r.code(), r.all());
-        }
+        IdxFiles.ingest(tmp, trainVal, "train", 200, 5);
+        IdxFiles.ingest(tmp, trainVal, "val", 60, 6);
         tokens = tmp.resolve("tokens");
         Schema schema = Schema.of(FieldSpec.of("tokens", DType.UINT16, T + 1));
         ByteBuffer w = ByteBuffer.allocate((T + 1) * 2).order(ByteOrder.LITTLE_ENDIAN);
