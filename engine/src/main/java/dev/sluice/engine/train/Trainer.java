@@ -209,6 +209,7 @@ public final class Trainer {
             closeLater.add(ckptStore);
             Checkpoints checkpoints = new Checkpoints(ckptStore, cfg.checkpoints().keep());
             Checkpoint resumeFrom = null;
+            boolean atEnd = false;
             if (!cfg.checkpoints().resume() && !checkpoints.steps().isEmpty()) {
                 // a fresh run's checkpoints would mix with the old ones: pruning by step could delete the
                 // new ones, and a later --resume could pick an old one
@@ -227,11 +228,11 @@ public final class Trainer {
                             + " was taken with another configuration (" + diff + "); run with the same settings"
                             + " or start a new run without --resume");
                 }
-                if (resumeFrom.epoch() >= cfg.job().epochs()) {
-                    // not "epoch N+1": there is none; finish() says what to do instead
-                    out.line(String.format(Locale.ROOT, "%s is the end of the run: it finished its %d epoch(s) at"
-                            + " step %d", checkpoints.where(resumeFrom.step()), cfg.job().epochs(), resumeFrom.step()));
-                } else {
+                // at the run's end (its epochs or --max-steps done) there is no "epoch N+1" to resume
+                // from: finish() says so in one line, and the run logs no new start
+                atEnd = resumeFrom.epoch() >= cfg.job().epochs()
+                        || cfg.job().maxSteps() > 0 && resumeFrom.step() >= cfg.job().maxSteps();
+                if (!atEnd) {
                     out.line("Resuming from " + checkpoints.where(resumeFrom.step()) + " (step " + resumeFrom.step()
                             + ", epoch " + (resumeFrom.epoch() + 1) + " of " + cfg.job().epochs() + ")");
                 }
@@ -284,7 +285,7 @@ public final class Trainer {
                     workers.add(new Worker(context, replica, devices.get(r), sync, optimizer(),
                             chief ? out : out.quiet(), chief ? chiefListeners : List.of(), tap));
                 }
-                if (chiefHere) {
+                if (chiefHere && !atEnd) {
                     metrics.event("start").put("model", cfg.job().model()).put("dataset", ds.manifest().name())
                             .put("data", cfg.data().location()).put("replicas", world).put("batch_size", cfg.job().batchSize())
                             .put("optimizer", optimizer().describe())

@@ -241,7 +241,9 @@ class TrainUxTest {
         CliRunner.Result r = train(trainVal, run, "--epochs", "1", "--batch-size", "100", "--eval-split", "none",
                 "--resume");
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("is the end of the run: it finished its 1 epoch(s) at step 2"), r.out());
-        assertFalse(r.out().contains("epoch 2"), r.out());
+        assertTrue(r.out().contains("nothing left to train: ") && r.out().contains("is at step 2, where this run ends"
+                + " (--epochs 1); start a new run to train further"), r.out());
+        assertFalse(r.out().contains("epoch 2") || r.out().contains("Resuming from"), r.out());
+        assertEquals(1, r.out().split("this run ends", -1).length - 1, "said once: " + r.out());
     }
 }
