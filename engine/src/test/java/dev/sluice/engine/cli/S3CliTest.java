@@ -290,8 +290,20 @@ class S3CliTest {
             List<String> keys = store.list("").stream().map(o -> o.key()).toList();
             assertEquals(List.of("ckpt-000000000010.ckpt", "ckpt-000000000020.ckpt", "ckpt-000000000030.ckpt"), keys);
         }
+        // at the run's end (--max-steps 30) the newest checkpoint is read back from S3 and nothing is left
         r = CliRunner.run(Main.concat(base, "--max-steps", "30", "--resume"));
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("Resuming from " + ckpts + "/ckpt-000000000030.ckpt"), r.out());
+        assertTrue(r.out().contains("nothing left to train: " + ckpts + "/ckpt-000000000030.ckpt is at step 30"),
+                r.out());
+        // without the last checkpoint, as if the run had died before it: it resumes at step 20 and ends at 30
+        try (ObjectStore store = Stores.open(ckpts, options())) {
+            store.delete("ckpt-000000000030.ckpt");
+        }
+        r = CliRunner.run(Main.concat(base, "--max-steps", "30", "--resume"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("Resuming from " + ckpts + "/ckpt-000000000020.ckpt"), r.out());
+        try (ObjectStore store = Stores.open(ckpts, options())) {
+            assertTrue(store.exists("ckpt-000000000030.ckpt"), "the resumed run wrote its last checkpoint again");
+        }
     }
 }
