@@ -96,6 +96,17 @@ public final class ModelRegistry {
     }
 
     /**
+     * Whether a model takes a field of token ids, as language models and sequence classifiers do
+     * (probed with a short window of a small vocabulary), rather than images or features.
+     *
+     * @param name a known model name
+     * @throws ModelConfigException if the name is unknown
+     */
+    public boolean takesTokens(String name) {
+        return mismatch(name, InputSpec.tokens("ids", 2, 2)).isEmpty();
+    }
+
+    /**
      * Why a model cannot take this input, or nothing when it can; phrased to follow "it needs".
      *
      * @param name a known model name

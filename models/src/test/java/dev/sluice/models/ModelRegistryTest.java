@@ -26,6 +26,13 @@ class ModelRegistryTest {
     }
 
     @Test
+    void theTokenModelsAreTheGptsAndOnlyGptIsALanguageModel() {
+        assertEquals(List.of("gpt-small", "gpt"), REGISTRY.names().stream().filter(REGISTRY::takesTokens).toList());
+        assertEquals(List.of("gpt"), REGISTRY.names().stream().filter(REGISTRY::languageModel).toList());
+        assertThrows(ModelConfigException.class, () -> REGISTRY.takesTokens("nope"));
+    }
+
+    @Test
     void unknownNameListsTheKnownOnes() {
         ModelConfigException e = assertThrows(ModelConfigException.class,
                 () -> REGISTRY.create("resnet50", InputSpec.image("image", 3, 32, 32), 10));

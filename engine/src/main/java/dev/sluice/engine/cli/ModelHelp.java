@@ -25,9 +25,8 @@ public final class ModelHelp extends ListResourceBundle {
         int i = 1;
         for (String name : r.names()) {
             boolean lm = r.languageModel(name);
-            boolean tokenModel = r.mismatch(name, dev.sluice.models.InputSpec.tokens("ids", 2, 2)).isEmpty();
             // the trainer feeds token windows to language models only (RunPlan refuses the others)
-            String use = lm ? " [tokens: datasets]" : tokenModel ? " [library only: train does not feed labelled"
+            String use = lm ? " [tokens: datasets]" : r.takesTokens(name) ? " [library only: train does not feed labelled"
                     + " token sequences]" : "";
             lines.add(new Object[] {KEY + "." + i++, "  " + name + ": " + r.description(name) + use});
         }

@@ -60,7 +60,7 @@ record RunPlan(TrainConfig cfg, Dataset dataset, TokenFeed tokens, FeedSpec feed
         TrainConfig.Inputs in = cfg.inputs();
         String model = cfg.job().model();
         boolean lm = registry.languageModel(model);
-        if (!lm && registry.mismatch(model, InputSpec.tokens("ids", 2, 2)).isEmpty()) {
+        if (!lm && registry.takesTokens(model)) {
             // a sequence classifier: the trainer has no feed of labelled token sequences (only token
             // windows scored on their next tokens), so it would fail on either kind of dataset
             throw new InvalidRunException("--model " + model + " classifies labelled token sequences, which train"
@@ -128,8 +128,7 @@ record RunPlan(TrainConfig cfg, Dataset dataset, TokenFeed tokens, FeedSpec feed
     private static List<String> fitting(ModelRegistry registry, InputSpec input, boolean languageModels) {
         List<String> out = new ArrayList<>();
         for (String n : input == null ? registry.names() : registry.namesFitting(input)) {
-            boolean tokenModel = registry.mismatch(n, InputSpec.tokens("ids", 2, 2)).isEmpty();
-            if (registry.languageModel(n) == languageModels && (languageModels || !tokenModel)) {
+            if (registry.languageModel(n) == languageModels && (languageModels || !registry.takesTokens(n))) {
                 out.add(n);
             }
         }
