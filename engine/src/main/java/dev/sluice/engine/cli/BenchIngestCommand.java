@@ -99,7 +99,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
         // warm-up, untimed: the page cache holds the files for every mode, and the JIT has compiled both
         rawCopy(src, outDir.resolve("warmup.bin"), t);
         ingest(src, outDir.resolve("warmup"), work, t);
-        delete(outDir.resolve("warmup"));
+        IngestTarget.deleteTree(outDir.resolve("warmup"));
         boolean tar = Files.isExecutable(Path.of("/usr/bin/tar")) || Files.isExecutable(Path.of("/bin/tar"));
         List<String> modes = new ArrayList<>(List.of("raw-copy", "ingest"));
         if (tar) {
@@ -118,14 +118,14 @@ public final class BenchIngestCommand implements Callable<Integer> {
                 };
                 Pass p = new Pass(mode, r, n, bytes, (System.nanoTime() - t0) / 1e9);
                 passes.add(p);
-                delete(target);
+                IngestTarget.deleteTree(target);
                 if (json) {
                     out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"round\":%d,\"files\":%d,\"bytes\":%d,\"seconds\":%.4f}%n",
                             mode, r, n, bytes, p.seconds());
                 }
             }
         }
-        delete(outDir);
+        IngestTarget.deleteTree(outDir);
         Map<String, double[]> stats = new LinkedHashMap<>();
         for (String m : modes) {
             double[] fps = passes.stream().filter(p -> p.mode().equals(m)).mapToDouble(Pass::filesPerSecond).sorted().toArray();
@@ -218,7 +218,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
             }
             return target;
         }
-        delete(target);
+        IngestTarget.deleteTree(target);
         // 64 distinct JPEGs written round-robin: generating is quick, and every file is read from disk
         byte[][] jpegs = new byte[64][];
         SplittableRandom rnd = new SplittableRandom(7);
@@ -243,14 +243,4 @@ public final class BenchIngestCommand implements Callable<Integer> {
         return target;
     }
 
-    private static void delete(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
 }

@@ -12,17 +12,14 @@ import dev.sluice.data.store.ObjectStore;
 import dev.sluice.data.store.Stores;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -153,15 +150,17 @@ public final class IngestCommand implements Callable<Integer> {
         }
         try (store) {
             // checked before the source is opened: listing a large source can take a while
-            IngestTarget target = store instanceof FileStore fs ? IngestTarget.check(fs.root()) : null;
+            IngestTarget target = store instanceof FileStore fs ? IngestTarget.check(fs.root(), staging == null) : null;
+            int rc;
             try {
-                return ingest(so, store, bar, t0);
+                rc = ingest(so, store, bar, t0);
             } catch (IngestUsageException e) {
-                // found before anything was read or written: the user fixes the command line
+                // found before anything was read or written (or removed): the user fixes the command line
                 throw new UserException(e.getMessage());
             } catch (Exception | Error e) {
                 if (target != null) {
                     try {
+                        target.removeStaging();
                         target.removeCreated();
                     } catch (IOException | RuntimeException cleanup) {
                         e.addSuppressed(cleanup);
@@ -169,6 +168,10 @@ public final class IngestCommand implements Callable<Integer> {
                 }
                 throw e;
             }
+            if (target != null) {
+                target.removeStaging();
+            }
+            return rc;
         }
     }
 
@@ -177,23 +180,11 @@ public final class IngestCommand implements Callable<Integer> {
              IngestProgressBar progressBar = new IngestProgressBar(
                      from.startsWith("imagefolder:") ? "files" : "samples", bar)) {
             String dsName = name != null ? name : store.exists(Manifest.KEY) ? null : lastPart(to);
-            Path stagingDir = stagingDir(store);
-            Ingest.Options o = Ingest.Options.defaults(dsName, stagingDir).withShardBytes(shardSize)
+            Ingest.Options o = Ingest.Options.defaults(dsName, stagingDir(store)).withShardBytes(shardSize)
                     .withReplace(replace).withStrict(strict).withResume(resume).withHashedPrefixes(hashedPrefixes)
                     .withThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
                     .withProgress(progressBar).withNotes(System.out::println);
-            Ingest.Result r;
-            try {
-                r = new Ingest(importer, store, o).run();
-            } catch (Exception | Error e) {
-                try {
-                    removeTargetStaging(store, stagingDir);
-                } catch (IOException | RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-                throw e;
-            }
-            removeTargetStaging(store, stagingDir);
+            Ingest.Result r = new Ingest(importer, store, o).run();
             progressBar.close();
             double secs = (System.nanoTime() - t0) / 1e9;
             for (String s : importer.splits()) {
@@ -217,7 +208,7 @@ public final class IngestCommand implements Callable<Integer> {
     /**
      * Where shards wait before they are published: a fresh directory inside {@code --staging} (the
      * user's directory itself keeps only what was there), {@value IngestTarget#STAGING} inside a
-     * local target (removed with what it holds when the ingest ends), or a fresh one in the system
+     * local target (which {@link IngestTarget#removeStaging} removes when the ingest ends), or a fresh one in the system
      * temporary directory. The writer creates it, and removes the files it staged and a directory
      * it created. Nothing is created here, so a usage error leaves no trace.
      */
@@ -230,23 +221,6 @@ public final class IngestCommand implements Callable<Integer> {
             return fs.root().resolve(IngestTarget.STAGING);
         }
         return Path.of(System.getProperty("java.io.tmpdir")).resolve(fresh);
-    }
-
-    /**
-     * Removes the target's own {@value IngestTarget#STAGING} with whatever it holds. The writer
-     * removes only the files it staged itself, and a directory it did not create; this one is
-     * Sluice's by name, and an ingest killed earlier may have left shards half-written in it.
-     */
-    private static void removeTargetStaging(ObjectStore store, Path stagingDir) throws IOException {
-        if (!(store instanceof FileStore fs) || !stagingDir.equals(fs.root().resolve(IngestTarget.STAGING))
-                || !Files.isDirectory(stagingDir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(stagingDir)) {
-            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static String lastPart(String location) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -30,13 +31,16 @@ final class IngestTarget {
     private static final String TMP_MARK = ".sluice-tmp-";
 
     private final Path root;
+    /** The target's own staging directory, when the ingest stages there (no --staging), else null. */
+    private final Path staging;
     /** The outermost directory the ingest will create (root or an ancestor), or null if root exists. */
     private final Path created;
     /** Root's entries before the ingest (when root existed). */
     private final Set<Path> before;
 
-    private IngestTarget(Path root, Path created, Set<Path> before) {
+    private IngestTarget(Path root, boolean stagingInside, Path created, Set<Path> before) {
         this.root = root;
+        this.staging = stagingInside ? root.resolve(STAGING) : null;
         this.created = created;
         this.before = before;
     }
@@ -44,10 +48,11 @@ final class IngestTarget {
     /**
      * Checks {@code root} as an ingest target and records what exists, for {@link #removeCreated}.
      *
+     * @param stagingInside whether the ingest stages its shards in the target's {@value #STAGING}
      * @throws UserException if root is a file, or a non-empty directory that is neither a dataset nor
      *     an interrupted ingest's
      */
-    static IngestTarget check(Path root) throws IOException {
+    static IngestTarget check(Path root, boolean stagingInside) throws IOException {
         Path abs = root.toAbsolutePath().normalize();
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new UserException(abs + " is a file, not a directory; --to takes a directory for the dataset");
@@ -57,7 +62,7 @@ final class IngestTarget {
             for (Path p = abs.getParent(); p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
                 outermost = p;
             }
-            return new IngestTarget(abs, outermost, Set.of());
+            return new IngestTarget(abs, stagingInside, outermost, Set.of());
         }
         Set<Path> entries = new HashSet<>();
         List<String> foreign = new ArrayList<>();
@@ -74,7 +79,7 @@ final class IngestTarget {
             throw new UserException(abs + " is a non-empty directory that is not a Sluice dataset (no " + Manifest.KEY
                     + "; it holds " + preview(foreign) + "); choose an empty or new directory for --to");
         }
-        return new IngestTarget(abs, null, entries);
+        return new IngestTarget(abs, stagingInside, null, entries);
     }
 
     /**
@@ -90,6 +95,30 @@ final class IngestTarget {
         List<String> sorted = names.stream().sorted().toList();
         int n = Math.min(3, sorted.size());
         return String.join(", ", sorted.subList(0, n)) + (sorted.size() > n ? " and " + (sorted.size() - n) + " more" : "");
+    }
+
+    /**
+     * When the ingest ends, however it ends: removes the target's own {@value #STAGING} with whatever
+     * it holds, if the ingest staged there. The writer removes only the files it staged itself; this
+     * directory is Sluice's by name, and an ingest killed earlier may have left shards half-written
+     * in it. A symbolic link of that name is left alone.
+     */
+    void removeStaging() throws IOException {
+        if (staging != null && Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            deleteTree(staging);
+        }
+    }
+
+    /** Deletes {@code p} and, if it is a directory, everything in it; nothing if it does not exist. */
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(q);
+            }
+        }
     }
 
     /**
@@ -136,7 +165,7 @@ final class IngestTarget {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        dirs.sort(java.util.Comparator.reverseOrder());
+        dirs.sort(Comparator.reverseOrder());
         for (Path d : dirs) {
             Files.delete(d);
             removed.add(d);
