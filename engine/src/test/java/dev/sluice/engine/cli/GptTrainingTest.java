@@ -4,14 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.sluice.data.format.DType;
-import dev.sluice.data.format.DatasetWriter;
-import dev.sluice.data.format.FieldSpec;
-import dev.sluice.data.format.Schema;
-import dev.sluice.data.store.FileStore;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,19 +55,7 @@ class GptTrainingTest {
         byte[] bytes = text.toByteArray();
         assumeTrue(bytes.length > WINDOWS * T + 1, "enough text");
         data = tmp.resolve("tokens");
-        Schema schema = Schema.of(FieldSpec.of("tokens", DType.UINT16, T + 1));
-        ByteBuffer w = ByteBuffer.allocate((T + 1) * 2).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileStore store = new FileStore(data);
-             DatasetWriter writer = new DatasetWriter(store, "licences", schema, 16 << 10, tmp.resolve("staging"),
-                     Map.of("tokens.seq_len", Integer.toString(T), "tokens.vocab_size", "256"), null)) {
-            for (int i = 0; i < WINDOWS; i++) {
-                for (int j = 0; j <= T; j++) {
-                    w.putShort(j * 2, (short) (bytes[i * T + j] & 0xFF));
-                }
-                writer.add("train", w.clear());
-            }
-            writer.commit();
-        }
+        TokenWindows.write(data, tmp.resolve("staging"), "licences", T, 256, WINDOWS, (i, j) -> bytes[i * T + j] & 0xFF);
     }
 
     static String[] args(Path runDir, String... extra) {

@@ -6,18 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.sluice.data.format.DType;
-import dev.sluice.data.format.DatasetWriter;
-import dev.sluice.data.format.FieldSpec;
-import dev.sluice.data.format.Schema;
-import dev.sluice.data.store.FileStore;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,19 +37,7 @@ class TrainUxTest {
         IdxFiles.ingest(tmp, trainVal, "train", 200, 5);
         IdxFiles.ingest(tmp, trainVal, "val", 60, 6);
         tokens = tmp.resolve("tokens");
-        Schema schema = Schema.of(FieldSpec.of("tokens", DType.UINT16, T + 1));
-        ByteBuffer w = ByteBuffer.allocate((T + 1) * 2).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileStore store = new FileStore(tokens);
-             DatasetWriter writer = new DatasetWriter(store, "counting", schema, 16 << 10, tmp.resolve("staging"),
-                     Map.of("tokens.seq_len", Integer.toString(T), "tokens.vocab_size", "32"), null)) {
-            for (int i = 0; i < 64; i++) {
-                for (int j = 0; j <= T; j++) {
-                    w.putShort(j * 2, (short) ((i + j) % 32));
-                }
-                writer.add("train", w.clear());
-            }
-            writer.commit();
-        }
+        TokenWindows.write(tokens, tmp.resolve("staging"), "counting", T, 32, 64, (i, j) -> (i + j) % 32);
     }
 
     static CliRunner.Result train(Path data, Path runDir, String... extra) {
